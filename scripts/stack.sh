@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# The local stack: Apache Kafka (KRaft, single node), Apicurio Registry (Confluent-compatible API) and
+# Redis, on 127.0.0.1 with non-default ports. Downloads are cached outside the checkout; runtime state
+# (pid files, logs, data) lives in one run folder. It stops only what it started (pid files).
+#
+#   scripts/stack.sh start|stop|status|logs [kafka|registry|redis]|env
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KAFKA_VERSION=4.1.1
+APICURIO_VERSION=3.3.3
+CACHE_DIR=${IW_CACHE_DIR:-$HOME/.cache/integrity-worker}
+RUN_DIR=${IW_STACK_DIR:-${TMPDIR:-/tmp}/integrity-worker-stack}
+KAFKA_PORT=${IW_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${IW_KAFKA_CONTROLLER_PORT:-19093}
+REGISTRY_PORT=${IW_REGISTRY_PORT:-18081}
+REGISTRY_MGMT_PORT=${IW_REGISTRY_MGMT_PORT:-18091}
+REDIS_PORT=${IW_REDIS_PORT:-16379}
+START_DEADLINE_S=${IW_STACK_DEADLINE_S:-120}
+
+KAFKA_LIBS=$CACHE_DIR/kafka-$KAFKA_VERSION/libs
+APICURIO_HOME=$CACHE_DIR/apicurio-registry-$APICURIO_VERSION
+M2=$CACHE_DIR/m2
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+pidfile() { echo "$RUN_DIR/$1.pid"; }
+logfile() { echo "$RUN_DIR/$1.log"; }
+
+running() { # running <service>: its saved pid is alive
+  local f; f=$(pidfile "$1")
+  [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+fail_start() { # fail_start <service> <why>: names the service and shows its log tail
+  local f; f=$(logfile "$1")
+  printf '[stack] error: %s did not start: %s\n' "$1" "$2" >&2
+  [[ -f $f ]] && { printf -- '--- last lines of %s ---\n' "$f" >&2; tail -n 40 "$f" >&2; }
+  exit 1
+}
+
+wait_for() { # wait_for <service> <probe command...>: polls until the probe passes or the deadline
+  local svc=$1; shift
+  local deadline=$((SECONDS + START_DEADLINE_S))
+  until "$@" >/dev/null 2>&1; do
+    running "$svc" || fail_start "$svc" "the process exited"
+    ((SECONDS < deadline)) || fail_start "$svc" "not ready after ${START_DEADLINE_S}s"
+    sleep 0.5
+  done
+}
+
+# --- downloads (cached) ---------------------------------------------------------------------------
+
+need_cmd() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
+
+fetch_kafka() {
+  [[ -f $KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar ]] && return
+  need_cmd mvn "install Maven (and a JDK 17+)"
+  log "resolving Kafka $KAFKA_VERSION from Maven Central into $KAFKA_LIBS"
+  rm -rf "$KAFKA_LIBS.tmp"
+  mvn -q -B -f "$here/stack/kafka-pom.xml" -Dmaven.repo.local="$M2" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS.tmp"
+  mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+}
+
+fetch_apicurio() {
+  [[ -f $APICURIO_HOME/quarkus-run.jar ]] && return
+  need_cmd mvn "install Maven (and a JDK 17+)"
+  log "resolving Apicurio Registry $APICURIO_VERSION from Maven Central into $APICURIO_HOME"
+  local dl=$CACHE_DIR/dl
+  mvn -q -B -Dmaven.repo.local="$M2" dependency:copy \
+    -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$dl"
+  rm -rf "$APICURIO_HOME.tmp" && mkdir -p "$APICURIO_HOME.tmp"
+  tar -xzf "$dl/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$APICURIO_HOME.tmp"
+  mv "$APICURIO_HOME.tmp" "$APICURIO_HOME"
+}
+
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return
+  [[ $(id -u) == 0 ]] || die "redis-server is missing: run 'sudo apt-get install redis-server'"
+  log "installing redis-server from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+}
+
+# --- services -------------------------------------------------------------------------------------
+
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_kafka() {
+  running kafka && { log "kafka already running (pid $(cat "$(pidfile kafka)"))"; return; }
+  fetch_kafka
+  tcp_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this script did not start"
+  local dir=$RUN_DIR/kafka
+  rm -rf "$dir" && mkdir -p "$dir/data"
+  sed -e "s#@PORT@#$KAFKA_PORT#g; s#@CTRL_PORT@#$KAFKA_CONTROLLER_PORT#g; s#@DATA@#$dir/data#g" \
+    "$here/stack/kafka.properties" >"$dir/server.properties"
+  local java=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
+    -Dlog4j2.configurationFile="$here/stack/log4j2.properties" -cp "$KAFKA_LIBS/*")
+  local cluster_id
+  cluster_id=$("${java[@]}" kafka.tools.StorageTool random-uuid)
+  "${java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+    --ignore-formatted >"$(logfile kafka)" 2>&1 || fail_start kafka "storage format failed"
+  nohup "${java[@]}" kafka.Kafka "$dir/server.properties" >>"$(logfile kafka)" 2>&1 &
+  echo $! >"$(pidfile kafka)"
+  wait_for kafka kafka_ready
+  log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT"
+}
+
+# Ready means the broker answers metadata requests, not just that the port is open.
+kafka_ready() {
+  tcp_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$(logfile kafka)"
+}
+
+# Apicurio 3.x is compiled for Java 21: use IW_REGISTRY_JAVA, else the first JDK >= 21 found.
+registry_java() {
+  local c v
+  for c in "${IW_REGISTRY_JAVA:-}" "${JAVA_HOME:+$JAVA_HOME/bin/java}" java /usr/lib/jvm/*/bin/java; do
+    [[ -n $c ]] && command -v "$c" >/dev/null 2>&1 || continue
+    v=$("$c" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+    [[ ${v%%.*} -ge 21 ]] 2>/dev/null && { echo "$c"; return; }
+  done
+  return 1
+}
+
+start_registry() {
+  running registry && { log "registry already running (pid $(cat "$(pidfile registry)"))"; return; }
+  fetch_apicurio
+  local java
+  java=$(registry_java) || die "Apicurio Registry $APICURIO_VERSION needs Java 21+; set IW_REGISTRY_JAVA"
+  tcp_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process this script did not start"
+  (cd "$APICURIO_HOME" && nohup "$java" -Xms128m -Xmx512m \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
+    -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
+    -jar quarkus-run.jar >"$(logfile registry)" 2>&1 &
+    echo $! >"$(pidfile registry)")
+  wait_for registry curl -fsS "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects"
+  log "apicurio registry $APICURIO_VERSION ready on http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+}
+
+start_redis() {
+  running redis && { log "redis already running (pid $(cat "$(pidfile redis)"))"; return; }
+  ensure_redis
+  tcp_open "$REDIS_PORT" && die "port $REDIS_PORT is taken by a process this script did not start"
+  mkdir -p "$RUN_DIR/redis"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN_DIR/redis" --save '' --appendonly no \
+    --daemonize yes --pidfile "$(pidfile redis)" --logfile "$(logfile redis)" \
+    || fail_start redis "redis-server refused to start"
+  wait_for redis redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
+  log "redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) ready on 127.0.0.1:$REDIS_PORT"
+}
+
+stop_one() {
+  local svc=$1 f pid
+  f=$(pidfile "$svc")
+  [[ -f $f ]] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { log "$svc ignored SIGTERM for 30s; killing"; kill -KILL "$pid"; }
+    log "$svc stopped"
+  fi
+  rm -f "$f"
+}
+
+status() {
+  local svc rc=0
+  for svc in kafka registry redis; do
+    if running "$svc"; then echo "$svc: running (pid $(cat "$(pidfile "$svc")"))"
+    else echo "$svc: stopped"; rc=3; fi
+  done
+  return $rc
+}
+
+print_env() {
+  cat <<EOF
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+EOF
+}
+
+cmd=${1:-status}
+mkdir -p "$RUN_DIR" "$CACHE_DIR"
+case $cmd in
+  start)
+    need_cmd java "install a JDK 17+"
+    need_cmd curl "install curl"
+    # Fetch everything first so that download time never counts against a readiness deadline.
+    fetch_kafka; fetch_apicurio; ensure_redis
+    start_redis; start_kafka; start_registry
+    print_env ;;
+  stop) stop_one registry; stop_one kafka; stop_one redis ;;
+  restart) "$0" stop; "$0" start ;;
+  status) status ;;
+  env) print_env ;;
+  logs) tail -n "${LINES:-100}" "$(logfile "${2:-kafka}")" ;;
+  *) die "usage: $0 start|stop|restart|status|env|logs [kafka|registry|redis]" ;;
+esac

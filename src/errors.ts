@@ -1,0 +1,74 @@
+/**
+ * The one error hierarchy. Every error the worker raises on purpose is an {@link IntegrityError} with a
+ * stable `code` (tests, dead letters and metrics carry the code, never the message text) and a
+ * `retriable` flag that the runner uses to choose between retry and dead letter.
+ *
+ * Codes are grouped by stage; a code, once shipped, is never renamed or reused.
+ */
+export const ERROR_CODES = {
+  // config
+  IW_CONFIG_INVALID: { retriable: false, doc: 'An environment variable has a wrong value.' },
+  // contracts (wire format, registry, schemas)
+  IW_WIRE_TOO_SHORT: { retriable: false, doc: 'Fewer than 5 bytes: not the Confluent wire format.' },
+  IW_WIRE_BAD_MAGIC: { retriable: false, doc: 'The first byte is not the magic byte 0.' },
+  IW_SCHEMA_UNKNOWN_ID: { retriable: false, doc: 'The registry has no schema with the id in the message.' },
+  IW_REGISTRY_UNREACHABLE: { retriable: true, doc: 'The schema registry did not answer.' },
+  IW_AVRO_BODY_MISMATCH: { retriable: false, doc: 'The Avro body does not match its writer schema.' },
+  IW_RECORD_INVALID: { retriable: false, doc: 'A record fails schema validation before encoding.' },
+  IW_SCHEMA_INCOMPATIBLE: { retriable: false, doc: 'A local schema is not compatible with the registry.' },
+  // models and inference
+  IW_MODEL_NOT_FOUND: { retriable: false, doc: 'A configured model version is missing on disk.' },
+  IW_MODEL_CHECKSUM: { retriable: false, doc: "A model file's sha256 differs from its manifest." },
+  IW_MODEL_MANIFEST: { retriable: false, doc: 'A manifest is malformed or disagrees with the session.' },
+  IW_INFERENCE_FAILED: { retriable: true, doc: 'onnxruntime failed to run a batch.' },
+  // input
+  IW_INPUT_INVALID: { retriable: false, doc: 'A decoded pin lacks what the worker needs.' },
+  IW_IMAGE_DECODE: { retriable: false, doc: 'The image bytes cannot be decoded.' },
+  IW_IMAGE_TOO_LARGE: { retriable: false, doc: 'The image exceeds the byte or pixel cap.' },
+  IW_IMAGE_UNSUPPORTED: { retriable: false, doc: 'The bytes are not a supported image type.' },
+  // image fetch
+  IW_FETCH_HOST_REFUSED: { retriable: false, doc: 'The URL host is not allowed.' },
+  IW_FETCH_ADDRESS_REFUSED: { retriable: false, doc: 'The host resolves to a refused address.' },
+  IW_FETCH_BAD_URL: { retriable: false, doc: 'The URL is malformed or not http(s).' },
+  IW_FETCH_HTTP_STATUS: { retriable: false, doc: 'The server answered a non-retriable status.' },
+  IW_FETCH_HTTP_5XX: { retriable: true, doc: 'The server answered 5xx or 429.' },
+  IW_FETCH_TIMEOUT: { retriable: true, doc: 'Connect or total time ran out.' },
+  IW_FETCH_NETWORK: { retriable: true, doc: 'The connection failed.' },
+  IW_FETCH_TOO_MANY_REDIRECTS: { retriable: false, doc: 'More redirects than allowed.' },
+  // outputs
+  IW_PUBLISH_FAILED: { retriable: true, doc: 'Kafka did not acknowledge a label or dead letter.' },
+  IW_CACHE_UNAVAILABLE: { retriable: false, doc: 'Redis failed; the worker continues without cache.' },
+  // the catch-all: a bug, never expected
+  IW_INTERNAL: { retriable: false, doc: 'An unexpected error; a bug.' },
+} as const satisfies Record<string, { retriable: boolean; doc: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class IntegrityError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'IntegrityError';
+    this.code = code;
+    this.retriable = options.retriable ?? ERROR_CODES[code].retriable;
+    this.details = options.details && Object.freeze({ ...options.details });
+  }
+}
+
+export function isIntegrityError(error: unknown, code?: ErrorCode): error is IntegrityError {
+  return error instanceof IntegrityError && (code === undefined || error.code === code);
+}
+
+/** Wraps anything thrown into an IntegrityError, keeping IntegrityErrors as they are. */
+export function toIntegrityError(error: unknown, fallback: ErrorCode = 'IW_INTERNAL'): IntegrityError {
+  if (error instanceof IntegrityError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new IntegrityError(fallback, message, { cause: error });
+}
