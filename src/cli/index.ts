@@ -1,0 +1,39 @@
+/**
+ * `integrity-worker <command>`: the dispatcher. Each command lives in its own file and is loaded only
+ * when asked for, so `classify` never pays for Kafka clients and `schemas` never loads models.
+ * A command returns its exit code; a thrown IntegrityError prints its code and exits 2.
+ */
+import { isIntegrityError } from '../errors.js';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ['usage: integrity-worker <command> [options]', '', 'commands:', ...lines].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command: ${name}\n\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (error) {
+    if (isIntegrityError(error)) {
+      console.error(`error ${error.code}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
