@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // setup when not running), contract (suites run against every implementation of an interface).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {
