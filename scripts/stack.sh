@@ -128,12 +128,13 @@ start_registry() {
   local java
   java=$(registry_java) || die "Apicurio Registry $APICURIO_VERSION needs Java 21+; set IW_REGISTRY_JAVA"
   tcp_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process this script did not start"
-  (cd "$APICURIO_HOME" && nohup "$java" -Xms128m -Xmx512m \
+  # exec: the saved pid must be the JVM itself, not a subshell that would outlive a stop.
+  (cd "$APICURIO_HOME" && exec nohup "$java" -Xms128m -Xmx512m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
-    -jar quarkus-run.jar >"$(logfile registry)" 2>&1 &
-    echo $! >"$(pidfile registry)")
+    -jar quarkus-run.jar >"$(logfile registry)" 2>&1) &
+  echo $! >"$(pidfile registry)"
   wait_for registry curl -fsS "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects"
   log "apicurio registry $APICURIO_VERSION ready on http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
 }
