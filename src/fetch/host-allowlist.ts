@@ -15,11 +15,12 @@ export class HostAllowlist {
     const suffixes: string[] = [];
     let any = false;
     for (const raw of entries) {
-      const entry = normalizeHost(raw);
-      if (entry === '*') any = true;
-      else if (entry.startsWith('*.') && entry.length > 2 && !entry.slice(1).includes('*')) {
-        suffixes.push(entry.slice(1));
-      } else if (entry !== '' && !entry.includes('*')) exact.add(entry);
+      // Judge the wildcard before normalizing: `*.` must not shrink to `*` and allow everything.
+      const trimmed = raw.trim();
+      const entry = normalizeHost(trimmed);
+      if (trimmed === '*') any = true;
+      else if (/^\*\.[^*.]/.test(trimmed) && !entry.slice(1).includes('*')) suffixes.push(entry.slice(1));
+      else if (entry !== '' && !entry.includes('*') && !entry.startsWith('.')) exact.add(entry);
       else throw new TypeError(`bad allowed host entry: ${JSON.stringify(raw)}`);
     }
     this.any = any;

@@ -60,8 +60,10 @@ export function parseRange(text: string): IpRange {
   const address = parseIp(addressText);
   if (!address) throw new TypeError(`not an IP address or CIDR: ${text}`);
   const bits = BITS[address.family];
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText))
+    throw new TypeError(`bad CIDR prefix: ${text}`);
   const prefix = prefixText === undefined ? bits : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits || !/^\d*$/.test(prefixText ?? '')) {
+  if (prefix > bits) {
     throw new TypeError(`bad CIDR prefix: ${text}`);
   }
   return { family: address.family, base: address.value, prefix };
