@@ -19,11 +19,20 @@ function errorCode(error: unknown): string | undefined {
 /**
  * Turns what undici, `net` or DNS threw into the fetcher's error codes: timeouts into
  * `IW_FETCH_TIMEOUT`, every other transport failure into `IW_FETCH_NETWORK` (retriable unless the host
- * does not exist or the server does not speak HTTP). IntegrityErrors pass through unchanged; anything
- * without an error code is a bug (`IW_INTERNAL`).
+ * does not exist or the server does not speak HTTP). IntegrityErrors keep code and flag and gain the
+ * caller's `details` they lack; anything without an error code is a bug (`IW_INTERNAL`).
  */
 export function mapFetchError(error: unknown, details: Record<string, unknown>): IntegrityError {
-  if (error instanceof IntegrityError) return error;
+  if (error instanceof IntegrityError) {
+    // The connector's errors know the address but not the hop; add what the caller knows.
+    const missing = Object.keys(details).some((key) => !(key in (error.details ?? {})));
+    if (!missing) return error;
+    return new IntegrityError(error.code, error.message, {
+      cause: error.cause,
+      retriable: error.retriable,
+      details: { ...details, ...error.details },
+    });
+  }
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code !== undefined && code in TIMEOUT_PHASES) {

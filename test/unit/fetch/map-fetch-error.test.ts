@@ -25,8 +25,13 @@ describe('mapFetchError', () => {
     expect(mapped.details).toMatchObject({ host: 'h', ...(phase ? { phase } : {}) });
   });
 
-  it('passes IntegrityErrors through', () => {
-    const own = new IntegrityError('IW_FETCH_ADDRESS_REFUSED', 'no');
-    expect(mapFetchError(own, {})).toBe(own);
+  it('passes IntegrityErrors through, adding the context details they lack', () => {
+    const own = new IntegrityError('IW_FETCH_ADDRESS_REFUSED', 'no', {
+      details: { host: 'evil.test', address: '10.0.0.1' },
+    });
+    expect(mapFetchError(own, { host: 'evil.test' })).toBe(own);
+    const enriched = mapFetchError(own, { host: 'other', redirects: 2 });
+    expect(enriched).toMatchObject({ code: 'IW_FETCH_ADDRESS_REFUSED', retriable: false });
+    expect(enriched.details).toEqual({ host: 'evil.test', address: '10.0.0.1', redirects: 2 });
   });
 });
