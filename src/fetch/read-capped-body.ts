@@ -16,7 +16,7 @@ export async function readCappedBody(
   for await (const chunk of body as AsyncIterable<Buffer>) {
     bytesRead += chunk.length;
     if (bytesRead > maxBytes) {
-      body.destroy();
+      discardBody(body);
       throw new IntegrityError('IW_IMAGE_TOO_LARGE', 'image body exceeds the byte cap', {
         details: { ...details, bytesRead, maxBytes },
       });
@@ -24,4 +24,13 @@ export async function readCappedBody(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, bytesRead);
+}
+
+/**
+ * Closes a body the fetcher will not read. undici fails an unread body with "Request aborted" on
+ * destroy; without a listener that error would be an uncaught exception and crash the process.
+ */
+export function discardBody(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
 }

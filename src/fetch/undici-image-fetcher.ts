@@ -7,7 +7,7 @@ import { HostAllowlist } from './host-allowlist.js';
 import type { FetchedImage, ImageFetcher } from './image-fetcher.js';
 import { checkImageUrl } from './image-url.js';
 import { mapFetchError } from './map-fetch-error.js';
-import { readCappedBody } from './read-capped-body.js';
+import { discardBody, readCappedBody } from './read-capped-body.js';
 import { IMAGE_STATUSES, REDIRECT_STATUSES, statusError } from './response-status.js';
 import { sniffImageType } from './sniff-image-type.js';
 import type { ImageMimeType } from './sniff-image-type.js';
@@ -128,12 +128,12 @@ export class UndiciImageFetcher implements ImageFetcher {
   ): Promise<Buffer> {
     const { statusCode, headers, body } = response;
     if (!IMAGE_STATUSES.has(statusCode)) {
-      body.destroy();
+      discardBody(body);
       throw statusError(statusCode, headers, details);
     }
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > this.options.maxBytes) {
-      body.destroy();
+      discardBody(body);
       throw new IntegrityError('IW_IMAGE_TOO_LARGE', 'image Content-Length exceeds the byte cap', {
         details: { ...details, contentLength: declared, maxBytes: this.options.maxBytes },
       });
