@@ -5,22 +5,31 @@
  *
  *   npm run schemas:types              write the files
  *   npm run schemas:types -- --check   exit 1 when a file is missing, differs or is left over
+ *   --schema-dir <dir> --out-dir <dir> other folders (tests run the check on a copy)
  *
  * Mapping: string/uuid -> string; int, long, float, double, timestamp-millis -> number (milliseconds);
  * boolean -> boolean; bytes -> Buffer; array -> T[]; map -> Record<string, T>; ["null", T] -> T | null.
  * Any other union is refused: avsc decodes only null-unions to plain values.
  */
-import { readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 
 type AvroSchema = string | AvroSchema[] | { [key: string]: unknown };
 type Node = { [key: string]: unknown };
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const schemaDir = join(root, 'schemas');
-const outDir = join(root, 'src/contracts/generated');
+const { values: args } = parseArgs({
+  options: {
+    check: { type: 'boolean', default: false },
+    'schema-dir': { type: 'string', default: join(root, 'schemas') },
+    'out-dir': { type: 'string', default: join(root, 'src/contracts/generated') },
+  },
+});
+const schemaDir = resolve(args['schema-dir']);
+const outDir = resolve(args['out-dir']);
 
 const PRIMITIVES: Record<string, string> = {
   null: 'null',
@@ -144,7 +153,7 @@ async function main(check: boolean): Promise<number> {
     const current = await readFile(path, 'utf8').catch(() => undefined);
     if (current === text) continue;
     stale.push(path);
-    if (!check) await writeFile(path, text);
+    if (!check) await mkdir(outDir, { recursive: true }).then(() => writeFile(path, text));
   }
   if (check) {
     for (const path of [...stale, ...leftovers]) console.error(`stale: ${path}`);
@@ -160,4 +169,4 @@ async function main(check: boolean): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main(process.argv.includes('--check'));
+process.exitCode = await main(args.check);
