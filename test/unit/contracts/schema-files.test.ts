@@ -53,12 +53,14 @@ describe.each(files)('schemas/%s', (file) => {
 });
 
 const generate = (...args: string[]) =>
-  execFileSync('npx', ['tsx', 'scripts/schemas/generate-types.ts', ...args], { stdio: 'pipe' });
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/schemas/generate-types.ts', ...args], {
+    stdio: 'pipe',
+  });
 
 describe('generated contract types', () => {
   it('are fresh (npm run schemas:types -- --check)', () => {
     expect(() => generate('--check')).not.toThrow();
-  });
+  }, 60_000);
 
   it('--check fails once a schema changes after generation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iw-types-'));
@@ -72,5 +74,5 @@ describe('generated contract types', () => {
     writeFileSync(file, JSON.stringify(schema));
     expect(() => generate('--check', ...dirs)).toThrow();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 });
