@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   IW_AVRO_BODY_MISMATCH: { retriable: false, doc: 'The Avro body does not match its writer schema.' },
   IW_RECORD_INVALID: { retriable: false, doc: 'A record fails schema validation before encoding.' },
   IW_SCHEMA_INCOMPATIBLE: { retriable: false, doc: 'A local schema is not compatible with the registry.' },
+  IW_SCHEMA_NOT_REGISTERED: { retriable: false, doc: 'The registry has no id for a schema we encode with.' },
+  IW_REGISTRY_REJECTED: {
+    retriable: false,
+    doc: 'The registry refused a request (a 4xx other than not found).',
+  },
   // models and inference
   IW_MODEL_NOT_FOUND: { retriable: false, doc: 'A configured model version is missing on disk.' },
   IW_MODEL_CHECKSUM: { retriable: false, doc: "A model file's sha256 differs from its manifest." },
