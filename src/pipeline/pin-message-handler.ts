@@ -43,7 +43,8 @@ export class PinMessageHandler implements MessageHandler {
     const firstSeenAt = this.now();
     const stages = new RetryingStageRunner(this.options.retry, this.options.observeStage);
     const traceId = traceIdOf(message.headers);
-    const headers = message.headers.traceparent ? { traceparent: message.headers.traceparent } : {};
+    const traceparent = message.headers.traceparent;
+    const headers: Record<string, Buffer> = traceparent ? { traceparent } : {};
     try {
       if (message.value === null) throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;

@@ -35,7 +35,7 @@ async function startRunner(
   input: string,
   groupId: string,
   handler: MessageHandler,
-): Promise<KafkaBatchRunner> {
+): Promise<{ stopAll(): Promise<void> }> {
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const producer = kafka.producer({ idempotent: true });
   await Promise.all([consumer.connect(), producer.connect()]);
@@ -45,12 +45,12 @@ async function startRunner(
     heartbeatIntervalMs: 1000,
   });
   await runner.start(input, 2);
-  return Object.assign(runner, {
+  return {
     stopAll: async () => {
       await runner.stop();
       await sink.close();
     },
-  });
+  };
 }
 
 async function readAll(topic: string, expected: number): Promise<string[]> {
