@@ -28,7 +28,10 @@ export const ERROR_CODES = {
   IW_INFERENCE_FAILED: { retriable: true, doc: 'onnxruntime failed to run a batch.' },
   // input
   IW_INPUT_INVALID: { retriable: false, doc: 'A decoded pin lacks what the worker needs.' },
-  IW_CONTENT_ABSENT: { retriable: false, doc: 'The pin has no content for this signal (no image, or no text).' },
+  IW_CONTENT_ABSENT: {
+    retriable: false,
+    doc: 'The pin has no content for this signal (no image, or no text).',
+  },
   IW_IMAGE_DECODE: { retriable: false, doc: 'The image bytes cannot be decoded.' },
   IW_IMAGE_TOO_LARGE: { retriable: false, doc: 'The image exceeds the byte or pixel cap.' },
   IW_IMAGE_UNSUPPORTED: { retriable: false, doc: 'The bytes are not a supported image type.' },

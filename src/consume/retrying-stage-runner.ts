@@ -11,7 +11,12 @@ export interface RetryPolicy {
 }
 
 /** Told about every stage run: for metrics and spans. */
-export type StageObserver = (event: { stage: StageName; ms: number; attempts: number; error?: unknown }) => void;
+export type StageObserver = (event: {
+  stage: StageName;
+  ms: number;
+  attempts: number;
+  error?: unknown;
+}) => void;
 
 /**
  * The runner's {@link StageRunner} for one message: retries retriable IntegrityErrors with backoff
@@ -28,7 +33,10 @@ export class RetryingStageRunner implements StageRunner {
     private readonly observe: StageObserver = () => {},
   ) {}
 
-  async run<T>(stage: StageName, work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>): Promise<T> {
+  async run<T>(
+    stage: StageName,
+    work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
+  ): Promise<T> {
     const began = performance.now();
     let attempts = 0;
     const budgetMs = Math.max(0, this.policy.budgetMs - (began - this.started));

@@ -27,7 +27,9 @@ export class ImageSignal {
 
   /** The key to look up before any download, when the pin carries a signature. */
   signatureCacheKey(image: PinImageRef): string | undefined {
-    return image.signature ? cacheKey('image.safety', signatureKey(image.signature), modelId(this.scorer.model)) : undefined;
+    return image.signature
+      ? cacheKey('image.safety', signatureKey(image.signature), modelId(this.scorer.model))
+      : undefined;
   }
 
   /**
@@ -42,7 +44,17 @@ export class ImageSignal {
     const model = this.scorer.model;
     const sigKey = image.signature ? signatureKey(image.signature) : null;
     if (sigKey && signatureHit) {
-      return { result: { signal: 'image.safety', model, contentKey: sigKey, scores: signatureHit, cached: true, reasonCode: null }, writes: [] };
+      return {
+        result: {
+          signal: 'image.safety',
+          model,
+          contentKey: sigKey,
+          scores: signatureHit,
+          cached: true,
+          reasonCode: null,
+        },
+        writes: [],
+      };
     }
     let bytesKey: string | null = null;
     try {
@@ -51,14 +63,25 @@ export class ImageSignal {
       const contentKey = sigKey ?? bytesKey;
       const bytesCacheKey = cacheKey('image.safety', bytesKey, modelId(model));
       const [bytesHit] = await stages.run('cache-lookup', () => this.cache.getMany([bytesCacheKey]));
-      const scores = bytesHit ?? (await stages.run('preprocess-infer', () => this.scorer.score(fetched.bytes)));
+      const scores =
+        bytesHit ?? (await stages.run('preprocess-infer', () => this.scorer.score(fetched.bytes)));
       const writes: CacheEntry[] = [];
       if (!bytesHit) writes.push({ key: bytesCacheKey, scores });
       if (sigKey) writes.push({ key: cacheKey('image.safety', sigKey, modelId(model)), scores });
-      const result: SignalResult = { signal: 'image.safety', model, contentKey, scores, cached: Boolean(bytesHit), reasonCode: null };
+      const result: SignalResult = {
+        signal: 'image.safety',
+        model,
+        contentKey,
+        scores,
+        cached: Boolean(bytesHit),
+        reasonCode: null,
+      };
       return { result, writes };
     } catch (error) {
-      return { result: unscored('image.safety', model, toIntegrityError(error).code, sigKey ?? bytesKey), writes: [] };
+      return {
+        result: unscored('image.safety', model, toIntegrityError(error).code, sigKey ?? bytesKey),
+        writes: [],
+      };
     }
   }
 }

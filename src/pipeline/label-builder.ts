@@ -13,7 +13,11 @@ export interface LabelContext {
 }
 
 /** Applies the policy to the signal results and shapes the IntegrityLabel record. */
-export function buildLabel(results: readonly SignalResult[], policy: DecisionPolicy, context: LabelContext): IntegrityLabel {
+export function buildLabel(
+  results: readonly SignalResult[],
+  policy: DecisionPolicy,
+  context: LabelContext,
+): IntegrityLabel {
   const signals = results.map((result) => ({
     signal: result.signal,
     model: { name: result.model.name, version: result.model.version },
@@ -30,7 +34,11 @@ export function buildLabel(results: readonly SignalResult[], policy: DecisionPol
     labeledAt: context.labeledAt,
     decision: policy.overall(signals.map((s) => s.decision)),
     signals,
-    source: { topic: context.source.topic, partition: context.source.partition, offset: Number(context.source.offset) },
+    source: {
+      topic: context.source.topic,
+      partition: context.source.partition,
+      offset: Number(context.source.offset),
+    },
     traceId: context.traceId,
     workerVersion: context.workerVersion,
   };

@@ -46,7 +46,8 @@ export class PinMessageHandler implements MessageHandler {
     const traceparent = message.headers.traceparent;
     const headers: Record<string, Buffer> = traceparent ? { traceparent } : {};
     try {
-      if (message.value === null) throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
+      if (message.value === null)
+        throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;
       const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
       const results = await this.processor.signals(pin, stages);
@@ -58,7 +59,9 @@ export class PinMessageHandler implements MessageHandler {
         workerVersion: this.options.workerVersion,
         labeledAt: this.now(),
       });
-      const encoded = await stages.run('encode', () => this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label));
+      const encoded = await stages.run('encode', () =>
+        this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
+      );
       return [{ topic: this.options.labelTopic, key: pin.pinId, value: encoded, headers }];
     } catch (error) {
       const cause = toIntegrityError(error);

@@ -33,7 +33,9 @@ export class PinProcessor {
       ? pinText({ title: pin.title ?? '', description: pin.description ?? '', link: pin.link ?? '' })
       : null;
     if (text === null && pin.image === null) {
-      throw new IntegrityError('IW_INPUT_INVALID', 'the pin has neither an image nor any text', { details: { pinId: pin.pinId } });
+      throw new IntegrityError('IW_INPUT_INVALID', 'the pin has neither an image nor any text', {
+        details: { pinId: pin.pinId },
+      });
     }
     const textKey = text === null ? undefined : this.text.cacheKey(text);
     const sigKey = pin.image ? this.image.signatureCacheKey(pin.image) : undefined;

@@ -22,6 +22,11 @@ export function modelId(model: ModelRef): string {
   return `${model.name}@${model.version}`;
 }
 
-export function unscored(signal: SignalName, model: ModelRef, reasonCode: string, contentKey: string | null = null): SignalResult {
+export function unscored(
+  signal: SignalName,
+  model: ModelRef,
+  reasonCode: string,
+  contentKey: string | null = null,
+): SignalResult {
   return { signal, model, contentKey, scores: null, cached: false, reasonCode };
 }

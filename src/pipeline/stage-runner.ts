@@ -16,5 +16,8 @@ export type StageName =
  * or measure themselves.
  */
 export interface StageRunner {
-  run<T>(stage: StageName, work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>): Promise<T>;
+  run<T>(
+    stage: StageName,
+    work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
+  ): Promise<T>;
 }

@@ -21,10 +21,18 @@ export class TextSignal {
     return cacheKey('text.spam', this.contentKey(text), modelId(this.scorer.model));
   }
 
-  async compute(text: string, hit: ClassScores | undefined, stages: StageRunner): Promise<{ result: SignalResult; writes: CacheEntry[] }> {
+  async compute(
+    text: string,
+    hit: ClassScores | undefined,
+    stages: StageRunner,
+  ): Promise<{ result: SignalResult; writes: CacheEntry[] }> {
     const model = this.scorer.model;
     const contentKey = this.contentKey(text);
-    if (hit) return { result: { signal: 'text.spam', model, contentKey, scores: hit, cached: true, reasonCode: null }, writes: [] };
+    if (hit)
+      return {
+        result: { signal: 'text.spam', model, contentKey, scores: hit, cached: true, reasonCode: null },
+        writes: [],
+      };
     try {
       const scores = await stages.run('preprocess-infer', () => this.scorer.score(text));
       return {

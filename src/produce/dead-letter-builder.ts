@@ -12,7 +12,11 @@ export interface DeadLetterContext {
 }
 
 /** A dead letter keeps the original bytes, key and headers, so the record can be inspected and replayed. */
-export function buildDeadLetter(message: InputMessage, error: IntegrityError, context: DeadLetterContext): DeadLetter {
+export function buildDeadLetter(
+  message: InputMessage,
+  error: IntegrityError,
+  context: DeadLetterContext,
+): DeadLetter {
   return {
     source: { topic: message.topic, partition: message.partition, offset: Number(message.offset) },
     key: message.key,
