@@ -11,6 +11,10 @@ const TIMEOUT_PHASES: Readonly<Record<string, string>> = {
 // not HTTP.
 const PERMANENT_NETWORK = new Set(['ENOTFOUND', 'UND_ERR_INFO']);
 
+// TLS verification failures (OpenSSL's codes, e.g. DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED,
+// ERR_TLS_CERT_ALTNAME_INVALID) and handshake failures (ERR_SSL_*): a certificate does not heal by retrying.
+const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_|ISSUER|^ERR_SSL_/;
+
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -19,7 +23,7 @@ function errorCode(error: unknown): string | undefined {
 /**
  * Turns what undici, `net` or DNS threw into the fetcher's error codes: timeouts into
  * `IW_FETCH_TIMEOUT`, every other transport failure into `IW_FETCH_NETWORK` (retriable unless the host
- * does not exist or the server does not speak HTTP). IntegrityErrors keep code and flag and gain the
+ * does not exist, its certificate fails verification or the server does not speak HTTP). IntegrityErrors keep code and flag and gain the
  * caller's `details` they lack; anything without an error code is a bug (`IW_INTERNAL`).
  */
 export function mapFetchError(error: unknown, details: Record<string, unknown>): IntegrityError {
@@ -41,10 +45,11 @@ export function mapFetchError(error: unknown, details: Record<string, unknown>):
       details: { ...details, phase: TIMEOUT_PHASES[code], errorCode: code },
     });
   }
-  if (code !== undefined && (code.startsWith('E') || code.startsWith('UND_ERR') || code.startsWith('HPE_'))) {
+  const tls = code !== undefined && TLS_FAILURE.test(code);
+  if (code !== undefined && (tls || /^(E|UND_ERR|HPE_)/.test(code))) {
     return new IntegrityError('IW_FETCH_NETWORK', `image fetch failed: ${message}`, {
       cause: error,
-      retriable: !(PERMANENT_NETWORK.has(code) || code.startsWith('HPE_')),
+      retriable: !(tls || PERMANENT_NETWORK.has(code) || code.startsWith('HPE_')),
       details: { ...details, errorCode: code },
     });
   }

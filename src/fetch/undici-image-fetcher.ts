@@ -70,7 +70,8 @@ export class UndiciImageFetcher implements ImageFetcher {
               details: { ...details, maxRedirects: this.options.maxRedirects },
             });
           }
-          const location = String(response.headers.location);
+          const { location: header } = response.headers;
+          const location = Array.isArray(header) ? (header[0] ?? '') : header;
           redirects++;
           url = checkImageUrl(location, this.allowlist, this.policy, url, { redirects });
           continue;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
@@ -24,10 +25,12 @@ export interface ImageServerOptions {
   readonly files?: Readonly<Record<string, Buffer>>;
   /** @defaultValue {@link FIXTURE_IMAGES_DIR} */
   readonly fixturesDir?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
+  readonly tls?: { readonly key: Buffer | string; readonly cert: Buffer | string };
 }
 
 export interface ImageServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https:` with `tls`) */
   readonly origin: string;
   readonly port: number;
   /** Absolute URL of a path on this server. */
@@ -158,16 +161,17 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
     }
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       console.error('[image-server]', error);
       res.destroy();
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ ...options.tls }, listener) : createServer(listener);
   server.on('connection', () => connectionCount++);
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   return {
     origin,

@@ -8,8 +8,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1']);
  * asked for any other address it fails without touching the network and records the violation, so
  * that a bug in the address guard makes a test fail instead of sending traffic to 10.x or 169.254.x.
  */
-export function loopbackOnlyConnector(timeoutMs = 2000) {
-  const real = buildConnector({ timeout: timeoutMs });
+export function loopbackOnlyConnector(timeoutMs = 2000, tls: { ca?: string | Buffer } = {}) {
+  const real = buildConnector({ timeout: timeoutMs, ...tls });
   const attempts: string[] = [];
   const violations: string[] = [];
   const connect: Connector = (target, callback) => {

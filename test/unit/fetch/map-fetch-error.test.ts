@@ -16,6 +16,11 @@ describe('mapFetchError', () => {
     [withCode('EAI_AGAIN'), 'IW_FETCH_NETWORK', true, undefined],
     [withCode('ENOTFOUND'), 'IW_FETCH_NETWORK', false, undefined],
     [withCode('HPE_INVALID_CONSTANT'), 'IW_FETCH_NETWORK', false, undefined],
+    [withCode('ERR_TLS_CERT_ALTNAME_INVALID'), 'IW_FETCH_NETWORK', false, undefined],
+    [withCode('DEPTH_ZERO_SELF_SIGNED_CERT'), 'IW_FETCH_NETWORK', false, undefined],
+    [withCode('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'IW_FETCH_NETWORK', false, undefined],
+    [withCode('CERT_HAS_EXPIRED'), 'IW_FETCH_NETWORK', false, undefined],
+    [withCode('ERR_SSL_WRONG_VERSION_NUMBER'), 'IW_FETCH_NETWORK', false, undefined],
     [new TypeError('a bug'), 'IW_INTERNAL', false, undefined],
   ])('%s -> %s', (error, code, retriable, phase) => {
     const mapped = mapFetchError(error, { host: 'h' });
