@@ -12,7 +12,7 @@ import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
-import type { HostResolver } from './fetch/undici-image-fetcher-options.js';
+import type { HostResolver } from './fetch/guarded-connector.js';
 import { UndiciImageFetcher } from './fetch/undici-image-fetcher.js';
 import { loadServing } from './infer/serving.js';
 import { ImageSignal } from './pipeline/image-signal.js';

@@ -22,7 +22,11 @@ const list = z.string().transform((s) =>
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const modelRef = z.string().regex(/^[a-z0-9-]+@[A-Za-z0-9._-]+$/, 'expected <name>@<version>');
 
-function v<T extends z.ZodType>(schema: T, defaultText: string, doc: string): EnvVariable {
+function v<T extends z.ZodType>(
+  schema: T,
+  defaultText: string,
+  doc: string,
+): EnvVariable & { readonly schema: T } {
   return { schema, defaultText, doc };
 }
 
