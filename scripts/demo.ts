@@ -30,7 +30,8 @@ const { values } = parseArgs({
 const pinCount = Number(values.pins);
 const rate = Number(values.rate);
 const root = new URL('..', import.meta.url);
-const sh = (...args: string[]) => execFileSync('bash', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const sh = (...args: string[]) =>
+  execFileSync('bash', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 
 const stackWasRunning = (() => {
   try {
@@ -43,13 +44,23 @@ const stackWasRunning = (() => {
 if (!stackWasRunning) sh('scripts/stack.sh', 'start');
 
 const config = loadConfig({ ...process.env, HTTP_PORT: process.env.HTTP_PORT ?? '9464' });
-const kafka = new Kafka({ clientId: 'integrity-demo', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'integrity-demo',
+  brokers: [...config.KAFKA_BROKERS],
+  logLevel: logLevel.NOTHING,
+});
 const admin = kafka.admin();
 await admin.connect();
 const existing = new Set(await admin.listTopics());
-const wanted = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC].filter((t) => !existing.has(t));
+const wanted = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC].filter(
+  (t) => !existing.has(t),
+);
 await admin.createTopics({
-  topics: wanted.map((topic) => ({ topic, numPartitions: topic === config.INPUT_TOPIC ? 3 : 1, replicationFactor: 1 })),
+  topics: wanted.map((topic) => ({
+    topic,
+    numPartitions: topic === config.INPUT_TOPIC ? 3 : 1,
+    replicationFactor: 1,
+  })),
   waitForLeaders: true,
 });
 await admin.disconnect();
@@ -78,24 +89,34 @@ await new Promise((resolve) => setTimeout(resolve, 3000));
 
 const producer = kafka.producer({ idempotent: true });
 await producer.connect();
-const pins = samplePins(pinCount, (name) => images.url(name));
+const pins = samplePins(pinCount, (path: string) => images.url(path));
 const started = Date.now();
 const ticker = setInterval(() => summary.printLine(pins.length), 1000);
 for (let i = 0; i < pins.length; i++) {
   const pin = pins[i]!;
-  const value = pin.kind === 'pin' ? await codec.encode(config.INPUT_TOPIC, PIN_CREATED, { ...pin.pin, createdAt: Date.now() }) : pin.value;
+  let value: Buffer;
+  if (pin.kind === 'pin') {
+    const createdAt = Date.now();
+    summary.published(pin.key, createdAt);
+    value = await codec.encode(config.INPUT_TOPIC, PIN_CREATED, { ...pin.pin, createdAt });
+  } else {
+    value = pin.value;
+  }
   await producer.send({ topic: config.INPUT_TOPIC, messages: [{ key: pin.key, value }] });
   const due = started + ((i + 1) * 1000) / rate;
   if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
 }
 const deadline = Date.now() + 120_000;
-while (summary.total < pins.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+while (summary.total < pins.length && Date.now() < deadline)
+  await new Promise((resolve) => setTimeout(resolve, 200));
 clearInterval(ticker);
 summary.printFinal(pins.length, (Date.now() - started) / 1000);
 
 await Promise.all([producer.disconnect(), reader.disconnect()]);
 if (values['keep-running']) {
-  console.log(`\nworker keeps running (pid ${worker.pid}); metrics on http://127.0.0.1:${config.HTTP_PORT}/metrics`);
+  console.log(
+    `\nworker keeps running (pid ${worker.pid}); metrics on http://127.0.0.1:${config.HTTP_PORT}/metrics`,
+  );
 } else {
   worker.kill('SIGTERM');
   await new Promise((resolve) => worker.once('exit', resolve));
