@@ -1,0 +1,20 @@
+import * as ort from 'onnxruntime-node';
+import { loadNsfwjsModel } from '/work/wt/image-model/scripts/models/tfjs-to-onnx/nsfwjs-package.js';
+import { loadTfjsReference } from '/work/wt/image-model/scripts/models/tfjs-reference.js';
+const file = process.argv[2]!;
+const a = await loadNsfwjsModel('mobilenet_v2');
+const ref = await loadTfjsReference(a);
+const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 2 });
+console.log(s.inputNames, s.outputNames);
+const n = 3, S = 224;
+const x = new Float32Array(n * S * S * 3);
+let seed = 1; for (let i = 0; i < x.length; i++) { seed = (seed * 1103515245 + 12345) % 2147483648; x[i] = seed / 2147483648; }
+const t0 = performance.now();
+const r = await ref.predict(x, n, S);
+console.log('tfjs ms', performance.now() - t0);
+const o = await s.run({ input: new ort.Tensor('float32', x, [n, S, S, 3]) });
+const p = o.probabilities!.data as Float32Array;
+let m = 0; for (let i = 0; i < r.length; i++) m = Math.max(m, Math.abs(r[i]! - p[i]!));
+console.log(Array.from(r).map(v=>v.toFixed(5)).join(' '));
+console.log(Array.from(p).map(v=>v.toFixed(5)).join(' '));
+console.log('max delta', m);
