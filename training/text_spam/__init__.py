@@ -1,0 +1,1 @@
+"""Text-spam model of integrity-worker: corpus extraction, featurizer, training, ONNX export, evaluation."""
