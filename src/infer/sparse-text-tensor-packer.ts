@@ -1,17 +1,17 @@
 /**
  * Packs sparse text rows (bucket indices and their weights) into two [N, K] tensors, K being the
  * longest row of the batch (at least 1), right-padded with index 0 and value 0.0 — the layout the
- * text-spam ONNX graph sums over (training/text_spam/onnx_export.py `pad`).
+ * text-spam ONNX graph sums over (`padTextBatch`, twin of training/text_spam/onnx_export.py `pad`).
  */
 import { IntegrityError } from '../errors.js';
 import type { ModelManifest } from './model-manifest.js';
 import type { TensorPacker } from './tensor-packer.js';
 import type { TensorMap } from './tensor-data.js';
+import type { TextFeatures } from '../preprocess/text-features.js';
+import { padTextBatch } from '../preprocess/text-tensor.js';
 
-export interface SparseRow {
-  readonly indices: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
-}
+/** One featurized text: ascending bucket ids and their weights (TextFeaturizer.featurize). */
+export type SparseRow = TextFeatures;
 
 export class SparseTextTensorPacker implements TensorPacker<SparseRow> {
   readonly #indicesName: string;
@@ -40,24 +40,10 @@ export class SparseTextTensorPacker implements TensorPacker<SparseRow> {
     if (row.indices.length !== row.values.length) {
       throw new IntegrityError('IW_INPUT_INVALID', 'text row: indices and values differ in length');
     }
-    for (let i = 0; i < row.indices.length; i++) {
-      const index = row.indices[i]!;
-      if (!Number.isSafeInteger(index) || index < 0)
-        throw new IntegrityError('IW_INPUT_INVALID', 'text row: bad index');
-    }
   }
 
   pack(rows: readonly SparseRow[]): TensorMap {
-    const k = Math.max(1, ...rows.map((r) => r.indices.length));
-    const indices = new BigInt64Array(rows.length * k);
-    const values = new Float32Array(rows.length * k);
-    rows.forEach((row, r) => {
-      for (let j = 0; j < row.indices.length; j++) {
-        indices[r * k + j] = BigInt(row.indices[j]!);
-        values[r * k + j] = row.values[j]!;
-      }
-    });
-    const dims = [rows.length, k];
+    const { indices, values, dims } = padTextBatch(rows);
     return {
       [this.#indicesName]: { type: 'int64', data: indices, dims },
       [this.#valuesName]: { type: 'float32', data: values, dims },

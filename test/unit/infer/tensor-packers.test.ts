@@ -34,6 +34,8 @@ describe('ImageTensorPacker', () => {
   });
 });
 
+const row = (indices: number[], values: number[]) => ({ indices: Uint32Array.from(indices), values: Float32Array.from(values) });
+
 describe('SparseTextTensorPacker', () => {
   const base = JSON.parse(readFileSync('models/image-safety/1/manifest.json', 'utf8')) as Record<
     string,
@@ -53,8 +55,8 @@ describe('SparseTextTensorPacker', () => {
 
   it('pads every row to the longest of the batch with index 0 and value 0', () => {
     const t = packer.pack([
-      { indices: [5, 7], values: [0.5, 0.25] },
-      { indices: [9], values: [1] },
+      row([5, 7], [0.5, 0.25]),
+      row([9], [1]),
     ]);
     expect(t['indices']!.dims).toEqual([2, 2]);
     expect(Array.from(t['indices']!.data as BigInt64Array)).toEqual([5n, 7n, 9n, 0n]);
@@ -62,11 +64,11 @@ describe('SparseTextTensorPacker', () => {
   });
 
   it('gives a batch of empty rows one padding column', () => {
-    expect(packer.pack([{ indices: [], values: [] }])['values']!.dims).toEqual([1, 1]);
+    expect(packer.pack([row([], [])])['values']!.dims).toEqual([1, 1]);
   });
 
-  it('refuses mismatched or negative indices', () => {
-    expect(() => packer.check({ indices: [1, 2], values: [1] })).toThrow(
+  it('refuses rows whose indices and values differ in length', () => {
+    expect(() => packer.check(row([1, 2], [1]))).toThrow(
       expect.objectContaining({ code: 'IW_INPUT_INVALID' }),
     );
     expect(() => packer.check({ indices: [-1], values: [1] })).toThrow(
