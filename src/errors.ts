@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   IW_AVRO_BODY_MISMATCH: { retriable: false, doc: 'The Avro body does not match its writer schema.' },
   IW_RECORD_INVALID: { retriable: false, doc: 'A record fails schema validation before encoding.' },
   IW_SCHEMA_INCOMPATIBLE: { retriable: false, doc: 'A local schema is not compatible with the registry.' },
+  IW_SCHEMA_NOT_REGISTERED: { retriable: false, doc: 'The registry has no id for a schema we encode with.' },
+  IW_REGISTRY_REJECTED: {
+    retriable: false,
+    doc: 'The registry refused a request (a 4xx other than not found).',
+  },
   // models and inference
   IW_MODEL_NOT_FOUND: { retriable: false, doc: 'A configured model version is missing on disk.' },
   IW_MODEL_CHECKSUM: { retriable: false, doc: "A model file's sha256 differs from its manifest." },
@@ -26,6 +31,10 @@ export const ERROR_CODES = {
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
   // input
   IW_INPUT_INVALID: { retriable: false, doc: 'A decoded pin lacks what the worker needs.' },
+  IW_CONTENT_ABSENT: {
+    retriable: false,
+    doc: 'The pin has no content for this signal (no image, or no text).',
+  },
   IW_IMAGE_DECODE: { retriable: false, doc: 'The image bytes cannot be decoded.' },
   IW_IMAGE_TOO_LARGE: { retriable: false, doc: 'The image exceeds the byte or pixel cap.' },
   IW_IMAGE_UNSUPPORTED: { retriable: false, doc: 'The bytes are not a supported image type.' },

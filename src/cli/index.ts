@@ -7,7 +7,16 @@ import { isIntegrityError } from '../errors.js';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  run: {
+    summary: 'consume pins, publish integrity labels (configured by the environment)',
+    load: () => import('./run-command.js'),
+  },
+  schemas: {
+    summary: 'check or register the Avro contracts with the schema registry',
+    load: () => import('./schemas-command.js'),
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

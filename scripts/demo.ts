@@ -1,0 +1,135 @@
+/**
+ * `npm run demo`: the whole system end to end on this machine. Starts the local stack (unless it runs),
+ * creates the topics and registers the contracts, serves the fixture images on loopback, starts the
+ * worker as its own process, publishes a stream of sample pins (photos, drawings, spam and normal
+ * texts, broken records and images), and prints a live summary while labels arrive. Then it stops the
+ * worker and what it started, unless `--keep-running`.
+ *
+ *   npm run demo -- [--pins 300] [--rate 100] [--keep-running]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../src/config/load-config.js';
+import { AvroCodec } from '../src/contracts/avro-codec.js';
+import type { DeadLetter } from '../src/contracts/generated/dead-letter.js';
+import type { IntegrityLabel } from '../src/contracts/generated/integrity-label.js';
+import { HttpSchemaRegistry } from '../src/contracts/http-schema-registry.js';
+import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../src/contracts/subjects.js';
+import { startImageServer } from '../test/support/image-server.js';
+import { samplePins } from './demo/sample-pins.js';
+import { DemoSummary } from './demo/summary.js';
+
+const { values } = parseArgs({
+  options: {
+    pins: { type: 'string', default: '300' },
+    rate: { type: 'string', default: '100' },
+    'keep-running': { type: 'boolean', default: false },
+  },
+});
+const pinCount = Number(values.pins);
+const rate = Number(values.rate);
+const root = new URL('..', import.meta.url);
+const sh = (...args: string[]) => execFileSync('bash', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+const stackWasRunning = (() => {
+  try {
+    execFileSync('bash', ['scripts/stack.sh', 'status'], { cwd: root, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!stackWasRunning) sh('scripts/stack.sh', 'start');
+
+const config = loadConfig({ ...process.env, HTTP_PORT: process.env.HTTP_PORT ?? '9464' });
+const kafka = new Kafka({ clientId: 'integrity-demo', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+await admin.connect();
+const existing = new Set(await admin.listTopics());
+const wanted = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC].filter((t) => !existing.has(t));
+await admin.createTopics({
+  topics: wanted.map((topic) => ({ topic, numPartitions: topic === config.INPUT_TOPIC ? 3 : 1, replicationFactor: 1 })),
+  waitForLeaders: true,
+});
+await admin.disconnect();
+sh('bin/integrity-worker.js', 'schemas', 'register');
+
+const images = await startImageServer();
+const worker = startWorkerProcess();
+await waitForReady(config.HTTP_PORT);
+
+const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+const summary = new DemoSummary();
+const reader = kafka.consumer({ groupId: `integrity-demo-reader-${Date.now()}` });
+await reader.connect();
+await reader.subscribe({ topics: [config.LABEL_TOPIC, config.DEADLETTER_TOPIC], fromBeginning: false });
+await reader.run({
+  eachMessage: async ({ topic, message }) => {
+    if (topic === config.LABEL_TOPIC) {
+      summary.label((await codec.decodeAs(INTEGRITY_LABEL, message.value!)).record as IntegrityLabel);
+    } else {
+      summary.deadLetter((await codec.decodeAs(DEAD_LETTER, message.value!)).record as DeadLetter);
+    }
+  },
+});
+// A fresh reader group starts at the end: wait until it is assigned before publishing.
+await new Promise((resolve) => setTimeout(resolve, 3000));
+
+const producer = kafka.producer({ idempotent: true });
+await producer.connect();
+const pins = samplePins(pinCount, (name) => images.url(name));
+const started = Date.now();
+const ticker = setInterval(() => summary.printLine(pins.length), 1000);
+for (let i = 0; i < pins.length; i++) {
+  const pin = pins[i]!;
+  const value = pin.kind === 'pin' ? await codec.encode(config.INPUT_TOPIC, PIN_CREATED, { ...pin.pin, createdAt: Date.now() }) : pin.value;
+  await producer.send({ topic: config.INPUT_TOPIC, messages: [{ key: pin.key, value }] });
+  const due = started + ((i + 1) * 1000) / rate;
+  if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+}
+const deadline = Date.now() + 120_000;
+while (summary.total < pins.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+clearInterval(ticker);
+summary.printFinal(pins.length, (Date.now() - started) / 1000);
+
+await Promise.all([producer.disconnect(), reader.disconnect()]);
+if (values['keep-running']) {
+  console.log(`\nworker keeps running (pid ${worker.pid}); metrics on http://127.0.0.1:${config.HTTP_PORT}/metrics`);
+} else {
+  worker.kill('SIGTERM');
+  await new Promise((resolve) => worker.once('exit', resolve));
+  await images.close();
+  if (!stackWasRunning) sh('scripts/stack.sh', 'stop');
+}
+process.exitCode = summary.total === pins.length ? 0 : 1;
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      HTTP_PORT: String(config.HTTP_PORT),
+      FETCH_ALLOW_PRIVATE: '127.0.0.1',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') console.error(`worker exited: code ${code} signal ${signal}`);
+  });
+  return child;
+}
+
+async function waitForReady(port: number): Promise<void> {
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the worker did not become ready within 120 s');
+}

@@ -1,0 +1,135 @@
+import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { OutputSink } from '../produce/output-message.js';
+import type { ConcurrencyLimiter } from './concurrency-limiter.js';
+import type { InputMessage } from './input-message.js';
+import type { MessageHandler } from './message-handler.js';
+
+export interface BatchRunnerOptions {
+  /** Messages handled, published and committed together; smaller chunks commit more often. */
+  chunkSize: number;
+  /** How often to heartbeat while a chunk is being worked on, ms (kafkajs has no background heartbeat). */
+  heartbeatIntervalMs: number;
+}
+
+/** What the runner reports; the composition root turns these into logs and metrics. */
+export interface BatchRunnerObserver {
+  chunkDone?(info: { topic: string; partition: number; messages: number; outputs: number; ms: number }): void;
+  stale?(info: { topic: string; partition: number; skipped: number }): void;
+}
+
+/**
+ * Drives a kafkajs consumer with `eachBatch`, at least once: a chunk of a partition's batch is handled
+ * (bounded by the shared limiter), every output is published with acks=all, and only then is the
+ * chunk's last offset resolved and committed. A rebalance (`isStale`) or a stop (`isRunning`) ends the
+ * batch at a chunk boundary without committing what it did not publish; a commit for a partition that
+ * was revoked is refused by the broker (generation check) and the records are read again by the new
+ * owner. A throw from the handler or the sink ends the batch uncommitted; kafkajs then restarts the
+ * consumer from the last commit.
+ */
+export class KafkaBatchRunner {
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly handler: MessageHandler,
+    private readonly sink: OutputSink,
+    private readonly limiter: ConcurrencyLimiter,
+    private readonly options: BatchRunnerOptions,
+    private readonly observer: BatchRunnerObserver = {},
+  ) {}
+
+  /** Subscribes and starts consuming; resolves once the consumer runs (not when it ends). */
+  async start(topic: string, partitionsConsumedConcurrently: number): Promise<void> {
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the running chunks finish (published and committed), then disconnects. */
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    await this.consumer.disconnect();
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { chunkSize } = this.options;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      if (!isRunning() || isStale()) {
+        this.observer.stale?.({
+          topic: batch.topic,
+          partition: batch.partition,
+          skipped: batch.messages.length - start,
+        });
+        return;
+      }
+      const began = performance.now();
+      const chunk = batch.messages.slice(start, start + chunkSize);
+      const outputs = await this.whileHeartbeating(heartbeat, () =>
+        Promise.all(
+          chunk.map((message) => this.limiter.run(() => this.handler.handle(toInput(batch, message)))),
+        ),
+      );
+      const flat = outputs.flat();
+      await this.sink.send(flat);
+      if (isStale()) {
+        this.observer.stale?.({
+          topic: batch.topic,
+          partition: batch.partition,
+          skipped: batch.messages.length - start,
+        });
+        return;
+      }
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(last);
+      await commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+          },
+        ],
+      });
+      await heartbeat();
+      this.observer.chunkDone?.({
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: chunk.length,
+        outputs: flat.length,
+        ms: performance.now() - began,
+      });
+    }
+  }
+
+  private async whileHeartbeating<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    // A failed heartbeat means a rebalance; the chunk finishes and isStale() decides about the commit.
+    const timer = setInterval(
+      () => void heartbeat().catch(() => undefined),
+      this.options.heartbeatIntervalMs,
+    );
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}
+
+function toInput(batch: Batch, message: KafkaMessage): InputMessage {
+  const headers: Record<string, Buffer | undefined> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    headers[name] = first === undefined ? undefined : Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers,
+    timestamp: Number(message.timestamp),
+  };
+}

@@ -1,0 +1,186 @@
+// Generated from schemas/integrity_label.avsc by scripts/schemas/generate-types.ts. Do not edit: change the
+// schema and run `npm run schemas:types`.
+
+/** Symbols of Decision, in schema order. */
+export const DECISION_SYMBOLS = ['ALLOW', 'REVIEW', 'BLOCK', 'UNSCORED'] as const;
+/** What the policy decides. ALLOW: show the pin; REVIEW: send it to human review; BLOCK: hide it; UNSCORED: no decision could be made. A reader that meets a symbol it does not know reads UNSCORED. Default: "UNSCORED". */
+export type Decision = (typeof DECISION_SYMBOLS)[number];
+
+/** A model version as named in the model repository (models/<name>/<version>). */
+export interface ModelRef {
+  /** Model name, e.g. image-safety. */
+  name: string;
+  /** Model version, e.g. 1. */
+  version: string;
+}
+
+/** One signal: one model's view of one part of the pin, and the policy's decision on it. */
+export interface Signal {
+  /** Signal name: image.safety or text.spam today; consumers must ignore names they do not know. */
+  signal: string;
+  /** The model that produced (or, when UNSCORED, would have produced) the scores. */
+  model: ModelRef;
+  /** Probability per class of the model (class name -> probability in [0, 1]); empty when UNSCORED. */
+  scores: Record<string, number>;
+  /** The policy's decision for this signal; UNSCORED when the model could not run. */
+  decision: Decision;
+  /** Why the signal is UNSCORED: a stable worker error code (e.g. IW_FETCH_TIMEOUT); null when scored. Default: null. */
+  reasonCode: string | null;
+  /** Version of the threshold set that turned the scores into the decision. */
+  policyVersion: string;
+  /** Key of the content the scores were computed on (image signature or sha256 of bytes, sha256 of normalized text); null when the content could not be read. Default: null. */
+  contentKey: string | null;
+  /** True when the scores came from the score cache instead of a model run. */
+  cached: boolean;
+}
+
+/** Where a Kafka record was read from. */
+export interface KafkaPosition {
+  /** Topic name. */
+  topic: string;
+  /** Partition number. */
+  partition: number;
+  /** Offset of the record in its partition. */
+  offset: number;
+}
+
+/** The integrity signals of one pin, published by the integrity worker on integrity.labels.v1, keyed by pin id. A later label for the same pin replaces the earlier one. */
+export interface IntegrityLabel {
+  /** Id of the labeled pin (the message key). */
+  pinId: string;
+  /** eventId of the PinCreated event this label answers. (Avro uuid.) */
+  sourceEventId: string;
+  /** When the worker decided: milliseconds since the Unix epoch, UTC. (Avro timestamp-millis.) */
+  labeledAt: number;
+  /** Overall decision for the pin: the strictest decision among its signals (BLOCK over REVIEW over ALLOW); UNSCORED only when no signal was scored. */
+  decision: Decision;
+  /** One entry per signal the worker computes for the pin, scored or not. */
+  signals: Signal[];
+  /** Position of the PinCreated record this label answers. */
+  source: KafkaPosition;
+  /** W3C trace id (32 hex characters) of the trace that produced the label; null when untraced. Default: null. */
+  traceId: string | null;
+  /** Version of the integrity worker that produced the label. */
+  workerVersion: string;
+}
+
+/** The Avro schema of IntegrityLabel, as in schemas/integrity_label.avsc. */
+export const integrityLabelSchema = {
+  type: 'record',
+  name: 'IntegrityLabel',
+  namespace: 'integrity',
+  doc: 'The integrity signals of one pin, published by the integrity worker on integrity.labels.v1, keyed by pin id. A later label for the same pin replaces the earlier one.',
+  fields: [
+    { name: 'pinId', type: 'string', doc: 'Id of the labeled pin (the message key).' },
+    {
+      name: 'sourceEventId',
+      type: { type: 'string', logicalType: 'uuid' },
+      doc: 'eventId of the PinCreated event this label answers.',
+    },
+    {
+      name: 'labeledAt',
+      type: { type: 'long', logicalType: 'timestamp-millis' },
+      doc: 'When the worker decided: milliseconds since the Unix epoch, UTC.',
+    },
+    {
+      name: 'decision',
+      type: {
+        type: 'enum',
+        name: 'Decision',
+        doc: 'What the policy decides. ALLOW: show the pin; REVIEW: send it to human review; BLOCK: hide it; UNSCORED: no decision could be made. A reader that meets a symbol it does not know reads UNSCORED.',
+        symbols: ['ALLOW', 'REVIEW', 'BLOCK', 'UNSCORED'],
+        default: 'UNSCORED',
+      },
+      doc: 'Overall decision for the pin: the strictest decision among its signals (BLOCK over REVIEW over ALLOW); UNSCORED only when no signal was scored.',
+    },
+    {
+      name: 'signals',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'Signal',
+          doc: "One signal: one model's view of one part of the pin, and the policy's decision on it.",
+          fields: [
+            {
+              name: 'signal',
+              type: 'string',
+              doc: 'Signal name: image.safety or text.spam today; consumers must ignore names they do not know.',
+            },
+            {
+              name: 'model',
+              type: {
+                type: 'record',
+                name: 'ModelRef',
+                doc: 'A model version as named in the model repository (models/<name>/<version>).',
+                fields: [
+                  { name: 'name', type: 'string', doc: 'Model name, e.g. image-safety.' },
+                  { name: 'version', type: 'string', doc: 'Model version, e.g. 1.' },
+                ],
+              },
+              doc: 'The model that produced (or, when UNSCORED, would have produced) the scores.',
+            },
+            {
+              name: 'scores',
+              type: { type: 'map', values: 'double' },
+              doc: 'Probability per class of the model (class name -> probability in [0, 1]); empty when UNSCORED.',
+            },
+            {
+              name: 'decision',
+              type: 'Decision',
+              doc: "The policy's decision for this signal; UNSCORED when the model could not run.",
+            },
+            {
+              name: 'reasonCode',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Why the signal is UNSCORED: a stable worker error code (e.g. IW_FETCH_TIMEOUT); null when scored.',
+            },
+            {
+              name: 'policyVersion',
+              type: 'string',
+              doc: 'Version of the threshold set that turned the scores into the decision.',
+            },
+            {
+              name: 'contentKey',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Key of the content the scores were computed on (image signature or sha256 of bytes, sha256 of normalized text); null when the content could not be read.',
+            },
+            {
+              name: 'cached',
+              type: 'boolean',
+              doc: 'True when the scores came from the score cache instead of a model run.',
+            },
+          ],
+        },
+      },
+      doc: 'One entry per signal the worker computes for the pin, scored or not.',
+    },
+    {
+      name: 'source',
+      type: {
+        type: 'record',
+        name: 'KafkaPosition',
+        doc: 'Where a Kafka record was read from.',
+        fields: [
+          { name: 'topic', type: 'string', doc: 'Topic name.' },
+          { name: 'partition', type: 'int', doc: 'Partition number.' },
+          { name: 'offset', type: 'long', doc: 'Offset of the record in its partition.' },
+        ],
+      },
+      doc: 'Position of the PinCreated record this label answers.',
+    },
+    {
+      name: 'traceId',
+      type: ['null', 'string'],
+      default: null,
+      doc: 'W3C trace id (32 hex characters) of the trace that produced the label; null when untraced.',
+    },
+    {
+      name: 'workerVersion',
+      type: 'string',
+      doc: 'Version of the integrity worker that produced the label.',
+    },
+  ],
+} as const;

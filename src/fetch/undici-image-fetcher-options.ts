@@ -1,0 +1,90 @@
+import { lookup } from 'node:dns/promises';
+import type { Connector, HostResolver } from './guarded-connector.js';
+import { SNIFFABLE_IMAGE_TYPES } from './sniff-image-type.js';
+import type { ImageMimeType } from './sniff-image-type.js';
+
+/** Options of {@link UndiciImageFetcher}; only `allowedHosts` is required. */
+export interface UndiciImageFetcherOptions {
+  /**
+   * Hosts image URLs (and every redirect target) may name: exact names, IP literals, `*.suffix`
+   * wildcards (subdomains only) or `*` for any host. An allowed host still has to resolve to an
+   * allowed address. No default: an empty list refuses every URL.
+   */
+  readonly allowedHosts: readonly string[];
+  /**
+   * Addresses or CIDRs allowed although the address policy refuses them (loopback, private, ...),
+   * e.g. `['127.0.0.1']` in tests or an internal CDN range.
+   * @defaultValue `[]`
+   */
+  readonly allowPrivateAddresses?: readonly string[];
+  /**
+   * Deadline for DNS resolution plus TCP (and TLS) connect of one connection, in ms.
+   * @defaultValue `1000`
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Deadline for the whole fetch, every redirect hop and the full body included, in ms.
+   * @defaultValue `3000`
+   */
+  readonly totalTimeoutMs?: number;
+  /**
+   * Largest image accepted, in bytes: checked against Content-Length before reading and against the
+   * bytes read while streaming.
+   * @defaultValue `10485760` (10 MiB)
+   */
+  readonly maxBytes?: number;
+  /**
+   * Redirects followed per fetch; one more is `IW_FETCH_TOO_MANY_REDIRECTS`.
+   * @defaultValue `3`
+   */
+  readonly maxRedirects?: number;
+  /**
+   * The User-Agent header sent.
+   * @defaultValue `'integrity-worker-image-fetcher/1'`
+   */
+  readonly userAgent?: string;
+  /**
+   * Resolves host names to all their addresses; every address is checked before any socket opens.
+   * @defaultValue `(host) => dns.promises.lookup(host, { all: true })`
+   */
+  readonly lookup?: HostResolver;
+  /**
+   * Opens a socket to an already validated IP address. A seam for tests (count or forbid connects);
+   * production keeps the default.
+   * @defaultValue undici's `buildConnector({ timeout: connectTimeoutMs })`
+   */
+  readonly connector?: Connector;
+  /**
+   * Sniffed image types accepted; others are `IW_IMAGE_UNSUPPORTED`.
+   * @defaultValue every type in `SNIFFABLE_IMAGE_TYPES` (JPEG, PNG, GIF, WebP, AVIF, HEIC/HEIF, TIFF, BMP)
+   */
+  readonly allowedTypes?: readonly ImageMimeType[];
+}
+
+export const FETCHER_DEFAULTS = Object.freeze({
+  allowPrivateAddresses: [] as readonly string[],
+  connectTimeoutMs: 1000,
+  totalTimeoutMs: 3000,
+  maxBytes: 10 * 1024 * 1024,
+  maxRedirects: 3,
+  userAgent: 'integrity-worker-image-fetcher/1',
+  lookup: ((host: string) => lookup(host, { all: true })) as HostResolver,
+  allowedTypes: SNIFFABLE_IMAGE_TYPES as readonly ImageMimeType[],
+});
+
+/** Fills in defaults and rejects nonsense (RangeError) so that a bad config fails at start, not per pin. */
+export function resolveFetcherOptions(options: UndiciImageFetcherOptions) {
+  const resolved = { ...FETCHER_DEFAULTS, ...stripUndefined(options) };
+  const positive = ['connectTimeoutMs', 'totalTimeoutMs', 'maxBytes'] as const;
+  for (const key of positive) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] <= 0) throw new RangeError(`${key} must be > 0`);
+  }
+  if (!Number.isInteger(resolved.maxRedirects) || resolved.maxRedirects < 0) {
+    throw new RangeError('maxRedirects must be an integer >= 0');
+  }
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

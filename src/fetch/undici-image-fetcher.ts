@@ -1,0 +1,144 @@
+import { Agent, buildConnector } from 'undici';
+import type { Dispatcher } from 'undici';
+import { IntegrityError } from '../errors.js';
+import { AddressPolicy } from './address-policy.js';
+import { guardedConnector } from './guarded-connector.js';
+import { HostAllowlist } from './host-allowlist.js';
+import type { FetchedImage, ImageFetcher } from './image-fetcher.js';
+import { checkImageUrl } from './image-url.js';
+import { mapFetchError } from './map-fetch-error.js';
+import { discardBody, readCappedBody } from './read-capped-body.js';
+import { IMAGE_STATUSES, REDIRECT_STATUSES, statusError } from './response-status.js';
+import { sniffImageType } from './sniff-image-type.js';
+import type { ImageMimeType } from './sniff-image-type.js';
+import { resolveFetcherOptions } from './undici-image-fetcher-options.js';
+import type { UndiciImageFetcherOptions } from './undici-image-fetcher-options.js';
+
+export type { UndiciImageFetcherOptions } from './undici-image-fetcher-options.js';
+
+// Bytes of a redirect or error body read to keep the connection reusable; beyond that it is closed.
+const DRAIN_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * The {@link ImageFetcher} over an undici `Agent` whose connector refuses refused addresses before a
+ * socket exists. Redirects are followed by hand so that every hop passes the same URL, host and
+ * address checks as the first request. One instance is shared by all fetches (it pools connections);
+ * `close` it on shutdown.
+ */
+export class UndiciImageFetcher implements ImageFetcher {
+  private readonly options: ReturnType<typeof resolveFetcherOptions>;
+  private readonly allowlist: HostAllowlist;
+  private readonly policy: AddressPolicy;
+  private readonly allowedTypes: ReadonlySet<ImageMimeType>;
+  private readonly agent: Agent;
+  private closed = false;
+
+  /** Throws a TypeError or RangeError for a malformed option. */
+  constructor(options: UndiciImageFetcherOptions) {
+    this.options = resolveFetcherOptions(options);
+    const { connectTimeoutMs, totalTimeoutMs } = this.options;
+    this.allowlist = new HostAllowlist(this.options.allowedHosts);
+    this.policy = new AddressPolicy(this.options.allowPrivateAddresses);
+    this.allowedTypes = new Set(this.options.allowedTypes);
+    const connect = guardedConnector({
+      resolve: this.options.lookup,
+      policy: this.policy,
+      connect: this.options.connector ?? buildConnector({ timeout: connectTimeoutMs }),
+      connectTimeoutMs,
+    });
+    this.agent = new Agent({ connect, headersTimeout: totalTimeoutMs, bodyTimeout: totalTimeoutMs });
+  }
+
+  async fetch(rawUrl: string, signal?: AbortSignal): Promise<FetchedImage> {
+    signal?.throwIfAborted();
+    const started = performance.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.totalTimeoutMs);
+    const onAbort = (): void => deadline.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let url: URL | undefined;
+    let redirects = 0;
+    try {
+      url = checkImageUrl(rawUrl, this.allowlist, this.policy);
+      for (;;) {
+        const response = await this.request(url, deadline.signal);
+        const details = { host: url.hostname, status: response.statusCode, redirects };
+        if (REDIRECT_STATUSES.has(response.statusCode) && response.headers.location !== undefined) {
+          await response.body.dump({ limit: DRAIN_LIMIT_BYTES, signal: deadline.signal });
+          if (redirects >= this.options.maxRedirects) {
+            throw new IntegrityError('IW_FETCH_TOO_MANY_REDIRECTS', 'image URL redirects too often', {
+              details: { ...details, maxRedirects: this.options.maxRedirects },
+            });
+          }
+          const { location: header } = response.headers;
+          const location = Array.isArray(header) ? (header[0] ?? '') : header;
+          redirects++;
+          url = checkImageUrl(location, this.allowlist, this.policy, url, { redirects });
+          continue;
+        }
+        const bytes = await this.readImage(response, details);
+        const mime = sniffImageType(bytes);
+        if (mime === undefined || !this.allowedTypes.has(mime)) {
+          throw new IntegrityError('IW_IMAGE_UNSUPPORTED', 'image bytes are not an accepted type', {
+            details: { ...details, sniffed: mime ?? null, contentType: response.headers['content-type'] },
+          });
+        }
+        return { bytes, mime, finalUrl: url.href, redirects, elapsedMs: performance.now() - started };
+      }
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const details = { host: url?.hostname, redirects };
+      if (deadline.signal.aborted) {
+        throw new IntegrityError('IW_FETCH_TIMEOUT', 'image fetch total deadline passed', {
+          cause: error,
+          details: { ...details, phase: 'total', timeoutMs: this.options.totalTimeoutMs },
+        });
+      }
+      throw mapFetchError(error, details);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.agent.close();
+  }
+
+  private request(url: URL, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return this.agent.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: 'GET',
+      signal,
+      headers: {
+        'user-agent': this.options.userAgent,
+        accept: 'image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8',
+        // The sniffer must see the image bytes themselves, not a gzip stream of them.
+        'accept-encoding': 'identity',
+      },
+    });
+  }
+
+  /** Checks status and Content-Length, then reads the body under the byte cap. */
+  private async readImage(
+    response: Dispatcher.ResponseData,
+    details: Record<string, unknown>,
+  ): Promise<Buffer> {
+    const { statusCode, headers, body } = response;
+    if (!IMAGE_STATUSES.has(statusCode)) {
+      discardBody(body);
+      throw statusError(statusCode, headers, details);
+    }
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.options.maxBytes) {
+      discardBody(body);
+      throw new IntegrityError('IW_IMAGE_TOO_LARGE', 'image Content-Length exceeds the byte cap', {
+        details: { ...details, contentLength: declared, maxBytes: this.options.maxBytes },
+      });
+    }
+    return readCappedBody(body, this.options.maxBytes, details);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The composition root: the one place that builds every client and stage of the worker and wires
+ * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { createCacheRedis } from './cache/create-cache-redis.js';
+import { DisabledSignalCache } from './cache/disabled-signal-cache.js';
+import { RedisSignalCache } from './cache/redis-signal-cache.js';
+import type { SignalCache } from './cache/signal-cache.js';
+import type { Config } from './config/load-config.js';
+import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
+import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
+import { AvroCodec } from './contracts/avro-codec.js';
+import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
+import type { HostResolver } from './fetch/guarded-connector.js';
+import { UndiciImageFetcher } from './fetch/undici-image-fetcher.js';
+import { loadServing } from './infer/serving.js';
+import { ImageSignal } from './pipeline/image-signal.js';
+import { PinMessageHandler } from './pipeline/pin-message-handler.js';
+import { PinProcessor } from './pipeline/pin-processor.js';
+import { TextSignal } from './pipeline/text-signal.js';
+import { KafkaOutputSink } from './produce/kafka-output-sink.js';
+import { HealthServer } from './telemetry/health-server.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetricsProvider } from './telemetry/metrics-provider.js';
+import { observeStage } from './telemetry/stage-metrics.js';
+import { WorkerMetrics } from './telemetry/worker-metrics.js';
+import { WORKER_VERSION } from './version.js';
+
+export interface WorkerOverrides {
+  logger?: Logger;
+  /** DNS for the image fetcher (tests point hostnames at loopback). */
+  lookup?: HostResolver;
+}
+
+export interface WorkerHandle {
+  readonly httpPort: number;
+  readonly metrics: WorkerMetrics;
+  isReady(): boolean;
+  /** Graceful: stop fetching, finish and commit in-flight chunks, close everything. */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<WorkerHandle> {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const { provider, serveMetrics } = createMetricsProvider(WORKER_VERSION);
+  const metrics = new WorkerMetrics(provider.getMeter('integrity-worker'));
+  let ready = false;
+  const http = new HealthServer({
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    isReady: () => ready,
+    serveMetrics,
+  });
+  const httpPort = config.HTTP_PORT === 0 ? 0 : await http.listen();
+
+  const serving = await loadServing(config, metrics, logger);
+  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  const cache = await createCache(config, metrics, logger);
+  const fetcher = new UndiciImageFetcher({
+    allowedHosts: config.FETCH_ALLOWED_HOSTS,
+    allowPrivateAddresses: config.FETCH_ALLOW_PRIVATE,
+    connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
+    totalTimeoutMs: config.FETCH_TOTAL_TIMEOUT_MS,
+    maxBytes: config.FETCH_MAX_BYTES,
+    maxRedirects: config.FETCH_MAX_REDIRECTS,
+    ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
+  });
+  const processor = new PinProcessor(
+    new ImageSignal(fetcher, serving.image, cache),
+    new TextSignal(serving.text),
+    cache,
+    { image: serving.image.model, text: serving.text.model },
+  );
+  const handler = new PinMessageHandler(codec, processor, serving.policy, {
+    labelTopic: config.LABEL_TOPIC,
+    deadLetterTopic: config.DEADLETTER_TOPIC,
+    workerVersion: WORKER_VERSION,
+    retry: {
+      attempts: config.RETRY_MAX_ATTEMPTS,
+      baseDelayMs: config.RETRY_BASE_DELAY_MS,
+      maxDelayMs: config.RETRY_BASE_DELAY_MS * 16,
+      budgetMs: config.RETRY_BUDGET_MS,
+    },
+    observeStage: observeStage(metrics),
+  });
+
+  const kafka = new Kafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: [...config.KAFKA_BROKERS],
+    logLevel: logLevel.WARN,
+  });
+  const consumer = kafka.consumer({
+    groupId: config.KAFKA_GROUP_ID,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  const sink = new KafkaOutputSink(producer);
+  const runner = new KafkaBatchRunner(
+    consumer,
+    handler,
+    sink,
+    new ConcurrencyLimiter(config.MAX_IN_FLIGHT),
+    {
+      chunkSize: Math.max(1, Math.floor(config.MAX_IN_FLIGHT / config.PARTITIONS_CONCURRENTLY)),
+      heartbeatIntervalMs: 3000,
+    },
+    {
+      chunkDone: ({ messages, outputs }) => logger.debug({ messages, outputs }, 'chunk committed'),
+      stale: (info) => logger.info(info, 'batch ended early (rebalance or stop); the rest is read again'),
+    },
+  );
+  await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
+  ready = true;
+  logger.info({ topic: config.INPUT_TOPIC, models: serving.modelIds, httpPort }, 'worker ready');
+
+  return {
+    httpPort,
+    metrics,
+    isReady: () => ready,
+    stop: async () => {
+      ready = false;
+      await runner.stop();
+      await Promise.allSettled([sink.close(), cache.close(), fetcher.close(), serving.close()]);
+      await http.close();
+      await provider.shutdown();
+      logger.info('worker stopped');
+    },
+  };
+}
+
+async function createCache(config: Config, metrics: WorkerMetrics, logger: Logger): Promise<SignalCache> {
+  if (!config.CACHE_ENABLED) return new DisabledSignalCache();
+  let lastLogged = 0;
+  const redis = await createCacheRedis(config.REDIS_URL, (error) => {
+    // Reconnect errors repeat every backoff step: log them at most every 10 s.
+    if (Date.now() - lastLogged > 10_000)
+      logger.warn({ err: error.message }, 'redis unavailable; cache fails open');
+    lastLogged = Date.now();
+  });
+  return new RedisSignalCache(redis, {
+    ttlMs: config.CACHE_TTL_S * 1000,
+    timeoutMs: config.CACHE_TIMEOUT_MS,
+    onError: (operation) => metrics.cacheErrors.add(1, { operation }),
+  });
+}

@@ -1,0 +1,90 @@
+import type { InputMessage } from '../consume/input-message.js';
+import type { MessageHandler } from '../consume/message-handler.js';
+import type { RetryPolicy, StageObserver } from '../consume/retrying-stage-runner.js';
+import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
+import type { AvroCodec } from '../contracts/avro-codec.js';
+import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
+import { IntegrityError, toIntegrityError } from '../errors.js';
+import { buildDeadLetter } from '../produce/dead-letter-builder.js';
+import type { OutputMessage } from '../produce/output-message.js';
+import type { DecisionPolicy } from './decision-policy.js';
+import { buildLabel } from './label-builder.js';
+import type { PinProcessor } from './pin-processor.js';
+import { traceIdOf } from './trace-id.js';
+
+export interface PinMessageHandlerOptions {
+  labelTopic: string;
+  deadLetterTopic: string;
+  workerVersion: string;
+  retry: RetryPolicy;
+  now?: () => number;
+  observeStage?: StageObserver;
+}
+
+/**
+ * One PinCreated record in, one IntegrityLabel or one DeadLetter out. Input that cannot be decoded or
+ * lacks what the worker needs becomes a dead letter with its original bytes and a code. It throws when
+ * the schema registry stays unreachable past the retry budget (no record is at fault, and no output
+ * could be encoded anyway): the runner then leaves the batch uncommitted.
+ */
+export class PinMessageHandler implements MessageHandler {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly codec: AvroCodec,
+    private readonly processor: PinProcessor,
+    private readonly policy: DecisionPolicy,
+    private readonly options: PinMessageHandlerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async handle(message: InputMessage): Promise<OutputMessage[]> {
+    const firstSeenAt = this.now();
+    const stages = new RetryingStageRunner(this.options.retry, this.options.observeStage);
+    const traceId = traceIdOf(message.headers);
+    const traceparent = message.headers.traceparent;
+    const headers: Record<string, Buffer> = traceparent ? { traceparent } : {};
+    try {
+      if (message.value === null)
+        throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
+      const value = message.value;
+      const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
+      const results = await this.processor.signals(pin, stages);
+      const label = buildLabel(results, this.policy, {
+        pinId: pin.pinId,
+        eventId: pin.eventId,
+        source: message,
+        traceId,
+        workerVersion: this.options.workerVersion,
+        labeledAt: this.now(),
+      });
+      const encoded = await stages.run('encode', () =>
+        this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
+      );
+      return [{ topic: this.options.labelTopic, key: pin.pinId, value: encoded, headers }];
+    } catch (error) {
+      const cause = toIntegrityError(error);
+      // The registry being down is not the record's fault: dead-lettering would throw good pins away.
+      // Throwing leaves the batch uncommitted; it is read again when the registry is back.
+      if (cause.code === 'IW_REGISTRY_UNREACHABLE') throw cause;
+      const deadLetter = buildDeadLetter(message, cause, {
+        stage: stages.failedStage ?? 'validate',
+        attempts: Math.max(1, stages.attempts),
+        firstSeenAt,
+        deadLetteredAt: this.now(),
+        traceId,
+        workerVersion: this.options.workerVersion,
+      });
+      const encoded = await this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, deadLetter);
+      return [
+        {
+          topic: this.options.deadLetterTopic,
+          key: message.key,
+          value: encoded,
+          headers: { ...headers, 'iw-error-code': cause.code },
+        },
+      ];
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { Meter } from '@opentelemetry/api';
+
+/**
+ * The worker's instruments, created once from a meter. Names follow OpenTelemetry conventions
+ * (dot-separated, units in `unit`); Prometheus sees them as `iw_messages_total` and so on.
+ */
+export class WorkerMetrics {
+  readonly messagesIn;
+  readonly labelsOut;
+  readonly deadLetters;
+  readonly stageDuration;
+  readonly endToEndLatency;
+  readonly cacheLookups;
+  readonly cacheErrors;
+  readonly fetchFailures;
+  readonly decisions;
+  readonly classScores;
+  readonly batchSize;
+  readonly batchQueueWait;
+  readonly batchCompute;
+
+  constructor(meter: Meter) {
+    this.messagesIn = meter.createCounter('iw.messages', { description: 'Input records handled.' });
+    this.labelsOut = meter.createCounter('iw.labels', { description: 'IntegrityLabels published.' });
+    this.deadLetters = meter.createCounter('iw.dead_letters', {
+      description: 'DeadLetters published, by error code.',
+    });
+    this.stageDuration = meter.createHistogram('iw.stage.duration', {
+      description: 'Time per pipeline stage.',
+      unit: 'ms',
+    });
+    this.endToEndLatency = meter.createHistogram('iw.end_to_end.latency', {
+      description: "From the pin's createdAt to its label being built.",
+      unit: 'ms',
+    });
+    this.cacheLookups = meter.createCounter('iw.cache.lookups', {
+      description: 'Score cache lookups, by signal and result (hit|miss).',
+    });
+    this.cacheErrors = meter.createCounter('iw.cache.errors', {
+      description: 'Cache calls that failed open, by operation.',
+    });
+    this.fetchFailures = meter.createCounter('iw.fetch.failures', {
+      description: 'Image signals left UNSCORED, by reason code.',
+    });
+    this.decisions = meter.createCounter('iw.decisions', {
+      description: 'Decisions, by signal and decision (overall included).',
+    });
+    this.classScores = meter.createHistogram('iw.class_score', {
+      description: 'Class probabilities by model@version and class: the drift signal.',
+      advice: {
+        explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+      },
+    });
+    this.batchSize = meter.createHistogram('iw.inference.batch_size', {
+      description: 'Rows per inference batch, by model.',
+      advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64] },
+    });
+    this.batchQueueWait = meter.createHistogram('iw.inference.queue_wait', {
+      description: 'Time a row waited for its batch.',
+      unit: 'ms',
+    });
+    this.batchCompute = meter.createHistogram('iw.inference.compute', {
+      description: 'Session run time per batch.',
+      unit: 'ms',
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { cacheKey } from '../../src/cache/cache-key.js';
+import { createCacheRedis } from '../../src/cache/create-cache-redis.js';
+import { InMemorySignalCache } from '../../src/cache/in-memory-signal-cache.js';
+import { RedisSignalCache } from '../../src/cache/redis-signal-cache.js';
+import type { SignalCache } from '../../src/cache/signal-cache.js';
+import { stackEnv, uniqueName } from '../support/stack-env.js';
+
+/** What every SignalCache must do; run against each implementation below. */
+function signalCacheContract(name: string, make: (ttlMs: number) => Promise<SignalCache>): void {
+  describe(`SignalCache contract: ${name}`, () => {
+    const caches: SignalCache[] = [];
+    const cache = async (ttlMs = 60_000): Promise<SignalCache> => {
+      const made = await make(ttlMs);
+      caches.push(made);
+      return made;
+    };
+    afterAll(() => Promise.all(caches.map((c) => c.close())));
+
+    it('returns one result per key, in order, with misses as undefined', async () => {
+      const c = await cache();
+      const [a, b, absent] = ['a', 'b', 'absent'].map((k) => cacheKey('image.safety', uniqueName(k), 'm@1'));
+      await c.setMany([
+        { key: a!, scores: { Neutral: 0.9, Porn: 0.1 } },
+        { key: b!, scores: { spam: 0.25, ham: 0.75 } },
+      ]);
+      expect(await c.getMany([b!, absent!, a!])).toEqual([
+        { spam: 0.25, ham: 0.75 },
+        undefined,
+        { Neutral: 0.9, Porn: 0.1 },
+      ]);
+    });
+
+    it('handles empty requests', async () => {
+      const c = await cache();
+      await c.setMany([]);
+      expect(await c.getMany([])).toEqual([]);
+    });
+
+    it('keeps scores bit-exact', async () => {
+      const c = await cache();
+      const key = uniqueName('exact');
+      const scores = { x: 0.1 + 0.2, y: 1e-12, z: 0.9999999403953552 };
+      await c.setMany([{ key, scores }]);
+      expect(await c.getMany([key])).toEqual([scores]);
+    });
+
+    it('forgets entries after their TTL', async () => {
+      const c = await cache(50);
+      const key = uniqueName('ttl');
+      await c.setMany([{ key, scores: { a: 1 } }]);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(await c.getMany([key])).toEqual([undefined]);
+    });
+  });
+}
+
+signalCacheContract('in-memory', async (ttlMs) => new InMemorySignalCache(ttlMs));
+signalCacheContract(
+  'redis',
+  async (ttlMs) =>
+    new RedisSignalCache(await createCacheRedis(stackEnv.redisUrl, () => {}), { ttlMs, timeoutMs: 1000 }),
+);
+
+describe('RedisSignalCache when Redis is unreachable', () => {
+  it('fails open: misses and skipped writes, each failure reported, nothing thrown', async () => {
+    const failures: string[] = [];
+    // A loopback port nobody listens on: connections are refused at once.
+    const cache = new RedisSignalCache(await createCacheRedis('redis://127.0.0.1:1', () => {}, 100), {
+      ttlMs: 1000,
+      timeoutMs: 200,
+      onError: (operation) => failures.push(operation),
+    });
+    await cache.setMany([{ key: 'k', scores: { a: 1 } }]);
+    expect(await cache.getMany(['k', 'l'])).toEqual([undefined, undefined]);
+    expect(failures).toEqual(['set', 'get']);
+    await cache.close();
+  });
+});

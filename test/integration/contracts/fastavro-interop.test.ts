@@ -1,0 +1,92 @@
+/**
+ * Interop with a different Avro implementation: Python fastavro (pinned in
+ * test/interop/requirements.txt) writes records that our codec decodes, and decodes ours. Both sides
+ * find writer schemas in the real registry; they share nothing else.
+ */
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AvroCodec } from '../../../src/contracts/avro-codec.js';
+import type { Contract } from '../../../src/contracts/contract.js';
+import { HttpSchemaRegistry } from '../../../src/contracts/http-schema-registry.js';
+import { registerSchema } from '../../../src/contracts/schema-check.js';
+import {
+  DEAD_LETTER,
+  INTEGRITY_LABEL,
+  PIN_CREATED,
+  subjectForTopic,
+  topicContracts,
+} from '../../../src/contracts/subjects.js';
+import * as records from '../../support/records.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+
+const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
+const suffix = `.${uniqueName('interop')}`;
+const topics = { pins: `pins${suffix}`, labels: `labels${suffix}`, deadLetters: `dlq${suffix}` };
+
+const cases: [string, string, Contract<unknown>, unknown][] = [
+  ['PinCreated minimal', topics.pins, PIN_CREATED, records.minimalPinCreated()],
+  ['PinCreated full', topics.pins, PIN_CREATED, records.fullPinCreated()],
+  ['IntegrityLabel minimal', topics.labels, INTEGRITY_LABEL, records.minimalIntegrityLabel()],
+  ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
+  ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
+  ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
+];
+
+/** JSON for the Python side: Buffers travel as {"$bytes": base64}. */
+const toJson = (value: unknown) =>
+  JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const raw = this[key];
+    return Buffer.isBuffer(raw) ? { $bytes: raw.toString('base64') } : v;
+  });
+const fromJson = (text: string): unknown =>
+  JSON.parse(text, (_key, v: unknown) =>
+    v && typeof v === 'object' && '$bytes' in v ? Buffer.from(String(v.$bytes), 'base64') : v,
+  );
+
+let python = '';
+function fastavro(command: 'encode' | 'decode', input: unknown): unknown[] {
+  const output = execFileSync(
+    python,
+    ['test/interop/fastavro_wire.py', command, stackEnv.schemaRegistryUrl],
+    {
+      input: toJson(input),
+    },
+  );
+  return (fromJson(output.toString()) as { result: unknown[] }).result;
+}
+
+beforeAll(async () => {
+  python = execFileSync('bash', ['scripts/python-env.sh', 'test/interop/requirements.txt']).toString().trim();
+  for (const entry of topicContracts(topics)) {
+    await registerSchema(registry, entry.subject, entry.contract.schemaText, 'FULL');
+  }
+});
+
+describe('fastavro <-> avsc in the Confluent wire format', () => {
+  it('decodes with our codec what fastavro wrote', async () => {
+    const frames = fastavro(
+      'encode',
+      cases.map(([, topic, , record]) => ({ subject: subjectForTopic(topic), record })),
+    ) as string[];
+    const codec = new AvroCodec(registry);
+    for (const [i, [name, , contract, record]] of cases.entries()) {
+      const decoded = await codec.decodeAs(contract, Buffer.from(frames[i]!, 'base64'));
+      expect({ name, record: decoded.record }).toEqual({ name, record });
+    }
+  });
+
+  it('decodes with fastavro what our codec wrote', async () => {
+    const codec = new AvroCodec(registry);
+    const frames = await Promise.all(
+      cases.map(([, topic, contract, record]) => codec.encode(topic, contract, record)),
+    );
+    const decoded = fastavro(
+      'decode',
+      frames.map((f) => f.toString('base64')),
+    ) as { schemaId: number; record: unknown }[];
+    for (const [i, [name, , , record]] of cases.entries()) {
+      expect(decoded[i]!.schemaId).toBe(frames[i]!.readInt32BE(1));
+      expect({ name, record: decoded[i]!.record }).toEqual({ name, record });
+    }
+  });
+});

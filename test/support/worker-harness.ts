@@ -1,0 +1,151 @@
+/**
+ * Helpers for worker integration tests against the real stack: unique topics with their contracts
+ * registered, a producer of encoded pins, and a collector of decoded outputs.
+ */
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { AvroCodec } from '../../src/contracts/avro-codec.js';
+import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
+import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
+import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import { HttpSchemaRegistry } from '../../src/contracts/http-schema-registry.js';
+import { registerSchema } from '../../src/contracts/schema-check.js';
+import {
+  DEAD_LETTER,
+  INTEGRITY_LABEL,
+  PIN_CREATED,
+  SUBJECT_COMPATIBILITY,
+  subjectForTopic,
+} from '../../src/contracts/subjects.js';
+import { stackEnv, uniqueName } from './stack-env.js';
+
+export interface WorkerTopics {
+  pins: string;
+  labels: string;
+  deadLetters: string;
+  groupId: string;
+}
+
+export const kafka = new Kafka({
+  clientId: uniqueName('harness'),
+  brokers: stackEnv.kafkaBrokers,
+  logLevel: logLevel.NOTHING,
+});
+export const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
+export const codec = new AvroCodec(registry);
+
+/** Creates unique topics and registers each contract under its topic's subject. */
+export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promise<WorkerTopics> {
+  const prefix = uniqueName('wt');
+  const topics = {
+    pins: `${prefix}.pins`,
+    labels: `${prefix}.labels`,
+    deadLetters: `${prefix}.dlq`,
+    groupId: `${prefix}.group`,
+  };
+  await admin.createTopics({
+    topics: [
+      { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
+      { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
+      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+    ],
+    waitForLeaders: true,
+  });
+  for (const [topic, contract] of [
+    [topics.pins, PIN_CREATED],
+    [topics.labels, INTEGRITY_LABEL],
+    [topics.deadLetters, DEAD_LETTER],
+  ] as const) {
+    await registerSchema(registry, subjectForTopic(topic), contract.schemaText, SUBJECT_COMPATIBILITY);
+  }
+  return topics;
+}
+
+/** The environment a worker needs for these topics (merge with test-specific variables). */
+export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stackEnv.schemaRegistryUrl,
+    REDIS_URL: stackEnv.redisUrl,
+    INPUT_TOPIC: topics.pins,
+    LABEL_TOPIC: topics.labels,
+    DEADLETTER_TOPIC: topics.deadLetters,
+    KAFKA_GROUP_ID: topics.groupId,
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    ...extra,
+  };
+}
+
+export type RawRecord = { key: string; value: Buffer; headers?: Record<string, string> };
+
+/** Encodes pins with the registry and produces them keyed by pin id; raw records go as they are. */
+export async function producePins(topic: string, pins: readonly (PinCreated | RawRecord)[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const messages = await Promise.all(
+    pins.map(async (pin) =>
+      'value' in pin && Buffer.isBuffer(pin.value)
+        ? pin
+        : {
+            key: (pin as PinCreated).pinId,
+            value: await codec.encode(topic, PIN_CREATED, pin as PinCreated),
+          },
+    ),
+  );
+  for (let i = 0; i < messages.length; i += 500)
+    await producer.send({ topic, messages: messages.slice(i, i + 500) });
+  await producer.disconnect();
+}
+
+export interface Collected<T> {
+  key: string | null;
+  record: T;
+  headers: Record<string, string>;
+}
+
+/** Reads and decodes a topic from the beginning until `count` records arrived or `timeoutMs` passed. */
+export class OutputCollector<T> {
+  readonly records: Collected<T>[] = [];
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly topic: string,
+    private readonly contract: typeof INTEGRITY_LABEL | typeof DEAD_LETTER,
+  ) {}
+
+  async start(): Promise<this> {
+    this.consumer = kafka.consumer({ groupId: uniqueName('collector') });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const { record } = await codec.decodeAs(this.contract as never, message.value!);
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
+        this.records.push({ key: message.key?.toString() ?? null, record: record as T, headers });
+      },
+    });
+    return this;
+  }
+
+  async waitFor(count: number, timeoutMs = 60_000): Promise<Collected<T>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.records.length < count && Date.now() < deadline) await sleep(50);
+    return this.records;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+export const labelCollector = (topic: string) =>
+  new OutputCollector<IntegrityLabel>(topic, INTEGRITY_LABEL).start();
+export const deadLetterCollector = (topic: string) =>
+  new OutputCollector<DeadLetter>(topic, DEAD_LETTER).start();
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
