@@ -7,6 +7,7 @@
  * A class the rule names but the scores lack (or a non-finite score) cannot trigger; it is listed in
  * `missing` so the caller can count it. `checkRuleClasses` at start makes this a rare event.
  */
+import type { DecisionPolicy } from '../pipeline/decision-policy.js';
 import type { Decision, Policy, SignalRule } from './policy.js';
 
 export type Scores = Readonly<Record<string, number>>;
@@ -59,11 +60,25 @@ export function decideSignal(rule: SignalRule, scores: Scores | undefined): Sign
   return { decision: 'ALLOW', ...base };
 }
 
-export class PolicyEngine {
+/** The policy as the pipeline uses it ({@link DecisionPolicy}), plus a whole-pin `decideAll`. */
+export class PolicyEngine implements DecisionPolicy {
   readonly policy: Policy;
+  readonly version: string;
 
   constructor(policy: Policy) {
     this.policy = policy;
+    this.version = policy.version;
+  }
+
+  /** One scored signal's decision; a signal the policy has no rule for is UNSCORED. */
+  decide(signal: string, scores: Scores): Decision {
+    const rule = this.policy.signals[signal];
+    return rule ? decideSignal(rule, scores).decision : 'UNSCORED';
+  }
+
+  /** The most severe decision; UNSCORED only when no signal was scored. */
+  overall(decisions: readonly Decision[]): Decision {
+    return decisions.reduce<Decision>(moreSevere, 'UNSCORED');
   }
 
   /**
@@ -71,14 +86,11 @@ export class PolicyEngine {
    * when unscored). Signals in `scores` that the policy does not know are ignored; signals of the
    * policy absent from `scores` are UNSCORED.
    */
-  decide(scores: Readonly<Record<string, Scores | undefined>>): PolicyDecision {
+  decideAll(scores: Readonly<Record<string, Scores | undefined>>): PolicyDecision {
     const signals: Record<string, SignalDecision> = {};
-    let decision: Decision = 'UNSCORED';
-    for (const [signal, rule] of Object.entries(this.policy.signals)) {
-      const result = decideSignal(rule, scores[signal]);
-      signals[signal] = result;
-      decision = moreSevere(decision, result.decision);
-    }
+    for (const [signal, rule] of Object.entries(this.policy.signals))
+      signals[signal] = decideSignal(rule, scores[signal]);
+    const decision = this.overall(Object.values(signals).map((s) => s.decision));
     return { policyVersion: this.policy.version, decision, signals };
   }
 }

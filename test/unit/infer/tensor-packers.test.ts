@@ -34,7 +34,10 @@ describe('ImageTensorPacker', () => {
   });
 });
 
-const row = (indices: number[], values: number[]) => ({ indices: Uint32Array.from(indices), values: Float32Array.from(values) });
+const row = (indices: number[], values: number[]) => ({
+  indices: Uint32Array.from(indices),
+  values: Float32Array.from(values),
+});
 
 describe('SparseTextTensorPacker', () => {
   const base = JSON.parse(readFileSync('models/image-safety/1/manifest.json', 'utf8')) as Record<
@@ -54,10 +57,7 @@ describe('SparseTextTensorPacker', () => {
   const packer = new SparseTextTensorPacker(manifest);
 
   it('pads every row to the longest of the batch with index 0 and value 0', () => {
-    const t = packer.pack([
-      row([5, 7], [0.5, 0.25]),
-      row([9], [1]),
-    ]);
+    const t = packer.pack([row([5, 7], [0.5, 0.25]), row([9], [1])]);
     expect(t['indices']!.dims).toEqual([2, 2]);
     expect(Array.from(t['indices']!.data as BigInt64Array)).toEqual([5n, 7n, 9n, 0n]);
     expect(Array.from(t['values']!.data as Float32Array)).toEqual([0.5, 0.25, 1, 0]);

@@ -62,21 +62,33 @@ describe('PolicyEngine', () => {
   const engine = new PolicyEngine(policy);
 
   it('takes the most severe decision of the scored signals', () => {
-    const d = engine.decide({ 'image.safety': { Porn: 0.95, Sexy: 0 }, 'text.spam': { spam: 0.3 } });
+    const d = engine.decideAll({ 'image.safety': { Porn: 0.95, Sexy: 0 }, 'text.spam': { spam: 0.3 } });
     expect(d).toMatchObject({ policyVersion: 'policy-v9', decision: 'BLOCK' });
     expect(d.signals['text.spam']?.decision).toBe('REVIEW');
-    expect(engine.decide({ 'image.safety': { Porn: 0, Sexy: 0 }, 'text.spam': { spam: 0.3 } }).decision).toBe(
-      'REVIEW',
-    );
+    expect(
+      engine.decideAll({ 'image.safety': { Porn: 0, Sexy: 0 }, 'text.spam': { spam: 0.3 } }).decision,
+    ).toBe('REVIEW');
   });
 
   it('never lets an unscored signal lower the decision', () => {
-    expect(engine.decide({ 'image.safety': undefined, 'text.spam': { spam: 0.7 } }).decision).toBe('BLOCK');
-    expect(engine.decide({ 'image.safety': undefined, 'text.spam': { spam: 0 } }).decision).toBe('ALLOW');
+    expect(engine.decideAll({ 'image.safety': undefined, 'text.spam': { spam: 0.7 } }).decision).toBe(
+      'BLOCK',
+    );
+    expect(engine.decideAll({ 'image.safety': undefined, 'text.spam': { spam: 0 } }).decision).toBe('ALLOW');
+  });
+
+  it('serves the pipeline per signal and overall', () => {
+    expect(engine.version).toBe('policy-v9');
+    expect(engine.decide('text.spam', { spam: 0.2 })).toBe('REVIEW');
+    expect(engine.decide('unknown.signal', { spam: 1 })).toBe('UNSCORED');
+    expect(engine.overall(['UNSCORED', 'ALLOW', 'UNSCORED'])).toBe('ALLOW');
+    expect(engine.overall(['REVIEW', 'BLOCK', 'ALLOW'])).toBe('BLOCK');
+    expect(engine.overall(['UNSCORED', 'UNSCORED'])).toBe('UNSCORED');
+    expect(engine.overall([])).toBe('UNSCORED');
   });
 
   it('is UNSCORED when no signal is scored, and ignores unknown signals', () => {
-    const d = engine.decide({ 'other.signal': { spam: 1 } });
+    const d = engine.decideAll({ 'other.signal': { spam: 1 } });
     expect(d.decision).toBe('UNSCORED');
     expect(Object.keys(d.signals).sort()).toEqual(['image.safety', 'text.spam']);
   });
