@@ -1,13 +1,15 @@
 /**
  * Per-image latency of the image model by batch size and intra-op threads, with the main thread's
  * event-loop delay (p99) while batches run, for a session on the main thread and one in a worker
- * thread; plus the cost of copying image rows into a batch buffer. Prints figures, asserts nothing.
+ * thread; a burst through the dynamic batcher; and the cost of copying image rows into a batch
+ * buffer. Prints figures, asserts nothing.
  *
  *   npx tsx bench/inference-latency.ts [--models models] [--rounds 12]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ImageTensorPacker } from '../src/infer/image-tensor-packer.js';
+import { DynamicBatcher } from '../src/infer/dynamic-batcher.js';
+import { ImageTensorPacker, type ImageRow } from '../src/infer/image-tensor-packer.js';
 import { createInProcessSession } from '../src/infer/in-process-session.js';
 import { ModelRepository } from '../src/infer/model-repository.js';
 import type { SessionFactory } from '../src/infer/session-runner.js';
@@ -60,6 +62,43 @@ for (const [mode, createSession] of modes) {
     }
     await model.session.close();
   }
+}
+
+// Through the dynamic batcher and a worker session: 64 requests at once, as a consumer burst would.
+console.log('\nbatcher (worker, 1 thread)  max-batch  images/s  mean latency ms  loop-delay p99 ms');
+{
+  const repo = new ModelRepository({ root: values.models, session: { intraOpNumThreads: 1 } });
+  const model = await repo.load('image-safety', '1');
+  const packer = new ImageTensorPacker(model.manifest.inputs[0]!);
+  for (const maxBatchSize of [1, 4, 8, 16]) {
+    const batcher = new DynamicBatcher<ImageRow, undefined>({
+      model: model.id,
+      packer,
+      run: (feeds) => model.session.run(feeds),
+      outputName: 'probabilities',
+      maxBatchSize,
+      maxQueueDelayMs: 5,
+      maxPending: 64,
+    });
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const started = performance.now();
+    const latencies = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        const t0 = performance.now();
+        await batcher.enqueue(new Float32Array(packer.rowLength).fill(i / 64), undefined);
+        return performance.now() - t0;
+      }),
+    );
+    const wall = performance.now() - started;
+    histogram.disable();
+    await batcher.close();
+    const mean = latencies.reduce((a, b) => a + b, 0) / latencies.length;
+    console.log(
+      `${''.padEnd(27)} ${String(maxBatchSize).padStart(9)} ${((64 / wall) * 1000).toFixed(0).padStart(9)} ${mean.toFixed(0).padStart(16)} ${(histogram.percentile(99) / 1e6).toFixed(1).padStart(18)}`,
+    );
+  }
+  await model.session.close();
 }
 
 // The copy the image packer makes: N ready rows into one fresh [N,224,224,3] buffer.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,16 @@ describe('ModelRepository', () => {
     expect(error).toMatchObject({
       code: 'IW_MODEL_CHECKSUM',
       details: { file: join(root, 'tiny', '1', 'model.onnx') },
+    });
+  });
+
+  it('says IW_INFERENCE_FAILED when the worker cannot open a file whose checksum matches', async () => {
+    const garbage = Buffer.from('not an onnx model');
+    await writeFile(join(root, 'tiny', '1', 'model.onnx'), garbage);
+    await editManifest((m) => (m['sha256'] = createHash('sha256').update(garbage).digest('hex')));
+    await expect(new ModelRepository({ root }).load('tiny', '1')).rejects.toMatchObject({
+      code: 'IW_INFERENCE_FAILED',
+      retriable: false,
     });
   });
 
