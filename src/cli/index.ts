@@ -12,6 +12,10 @@ const commands: Record<string, Command> = {
     summary: 'consume pins, publish integrity labels (configured by the environment)',
     load: () => import('./run-command.js'),
   },
+  classify: {
+    summary: 'score one pin (image file or URL, optional text) with no services running',
+    load: () => import('./classify-command.js'),
+  },
   schemas: {
     summary: 'check or register the Avro contracts with the schema registry',
     load: () => import('./schemas-command.js'),

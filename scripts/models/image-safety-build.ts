@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { convertLayersModel, type ConvertedModel } from './tfjs-to-onnx/layers-to-onnx.js';
+import type { KerasModelTopology } from './tfjs-to-onnx/keras-layers.js';
+import { loadNsfwjsModel, NSFWJS_VERSION, type NsfwjsModelName, type TfjsArtifacts } from './tfjs-to-onnx/nsfwjs-package.js';
+import type { WeightStorage } from './tfjs-to-onnx/onnx-graph.js';
+import { sha256Hex } from './tfjs-to-onnx/source-files.js';
+import { decodeWeights } from './tfjs-to-onnx/weights.js';
+
+export const CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
+export const INPUT_NAME = 'input';
+export const OUTPUT_NAME = 'probabilities';
+
+/** Which nsfwjs model becomes which version of `image-safety`. */
+export const IMAGE_SAFETY_VERSIONS: Record<string, { model: NsfwjsModelName; storage: WeightStorage; accuracy: number }> = {
+  '1': { model: 'mobilenet_v2', storage: 'uint8', accuracy: 0.9 },
+};
+
+export const modelDir = (version: string): string => path.join('models', 'image-safety', version);
+
+export interface ImageSafetyBuild {
+  bytes: Uint8Array;
+  sha256: string;
+  converted: ConvertedModel;
+  artifacts: TfjsArtifacts;
+}
+
+export async function convertNsfwjs(model: NsfwjsModelName, storage: WeightStorage): Promise<ImageSafetyBuild> {
+  const artifacts = await loadNsfwjsModel(model);
+  const weights = decodeWeights(artifacts.modelJson.weightsManifest, artifacts.weightData);
+  const converted = convertLayersModel(artifacts.modelJson.modelTopology as KerasModelTopology, weights, {
+    storage,
+    inputName: INPUT_NAME,
+    outputName: OUTPUT_NAME,
+    docString: `nsfwjs@${NSFWJS_VERSION} ${artifacts.packagePath}, converted by scripts/models/convert-nsfwjs.ts (weights ${storage})`,
+  });
+  return { bytes: converted.bytes, sha256: sha256Hex(converted.bytes), converted, artifacts };
+}
+
+/** The manifest of a build; `metrics` are kept from the previous manifest (they are measured separately). */
+export function imageSafetyManifest(version: string, build: ImageSafetyBuild, previous: Record<string, unknown> | undefined) {
+  const spec = IMAGE_SAFETY_VERSIONS[version]!;
+  const size = build.converted.inputs[0]!.shape[1]!;
+  return {
+    name: 'image-safety',
+    version,
+    task: 'image-classification',
+    file: 'model.onnx',
+    sha256: build.sha256,
+    bytes: build.bytes.length,
+    inputs: build.converted.inputs.map((io) => ({ name: io.name, dtype: io.elemType, shape: io.shape, layout: 'NHWC' })),
+    outputs: build.converted.outputs.map((io) => ({ name: io.name, dtype: io.elemType, shape: io.shape, classes: [...CLASSES] })),
+    preprocess: {
+      kind: 'image',
+      width: size,
+      height: size,
+      resize: 'bilinear-align-corners',
+      channels: 'RGB',
+      scale: 1 / 255,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+    },
+    source: {
+      package: `nsfwjs@${NSFWJS_VERSION}`,
+      path: build.artifacts.packagePath,
+      files: build.artifacts.files,
+      license: 'MIT',
+      upstream: 'GantMan/nsfw_model (MIT)',
+      weights: `${spec.storage} in the ONNX file${spec.storage === 'uint8' ? ', dequantized in-graph by Cast + Gather in a 256-entry table of q * scale + min per tensor (the values tfjs computes on load)' : ''}`,
+    },
+    training: {
+      data:
+        'Not shipped and not published with hashes. GantMan/nsfw_model reports training on images gathered ' +
+        'by scraper scripts into the five classes; the split and its size are the authors\' and cannot be reproduced here.',
+      sha256: null,
+    },
+    metrics: (previous?.metrics as Record<string, unknown> | undefined) ?? {
+      authors_reported_accuracy: spec.accuracy,
+      parity: null,
+      nsfwjs_agreement: null,
+    },
+    thresholds: {
+      calibrated: false,
+      note:
+        'Defaults chosen by hand, not calibrated: no labelled NSFW set exists in any registry. A class score ' +
+        'at or above a threshold triggers that decision; block wins over review.',
+      review: { Porn: 0.5, Hentai: 0.5, Sexy: 0.7 },
+      block: { Porn: 0.9, Hentai: 0.9 },
+    },
+    build: { command: 'npm run models:image', check: 'npm run models:check' },
+  };
+}
+
+export async function readManifest(version: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(modelDir(version), 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TfjsArtifacts } from './tfjs-to-onnx/nsfwjs-package.js';
+
+/**
+ * The reference: the same model.json and weight bytes loaded by plain `@tensorflow/tfjs` (pure-JS CPU
+ * backend, no native code) through `tf.io.fromMemory`, exactly what nsfwjs hands to tfjs.
+ */
+export async function loadTfjsReference(artifacts: TfjsArtifacts): Promise<TfjsReference> {
+  await tf.setBackend('cpu');
+  const json = artifacts.modelJson;
+  const weightData = artifacts.weightData.slice().buffer;
+  const handler = tf.io.fromMemory({
+    modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'],
+    weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
+    weightData,
+  });
+  const model = json.format === 'graph-model' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
+  return new TfjsReference(model);
+}
+
+export class TfjsReference {
+  constructor(private readonly model: tf.LayersModel | tf.GraphModel) {}
+
+  /** Probabilities for an NHWC float batch; `size` is the square input side. */
+  async predict(input: Float32Array, batch: number, size: number): Promise<Float32Array> {
+    const x = tf.tensor4d(input, [batch, size, size, 3]);
+    const y = this.model.predict(x) as tf.Tensor;
+    const out = (await y.data()) as Float32Array;
+    x.dispose();
+    y.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * A session that lives in its own worker thread (session-worker.ts). The main thread only packs
+ * tensors and posts them: input buffers are transferred (no copy), outputs come back the same way.
+ * One worker per loaded model; requests are answered in order. If the worker dies, every pending
+ * and later `run` rejects.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SessionFactory, SessionRunner, ValueInfo } from './session-runner.js';
+import { transferList, type TensorMap } from './tensor-data.js';
+
+type Pending = { resolve: (outputs: TensorMap) => void; reject: (error: Error) => void };
+type FromWorker =
+  | { kind: 'ready'; inputs: ValueInfo[]; outputs: ValueInfo[] }
+  | { kind: 'failed'; error: { message: string } }
+  | { id: number; outputs: TensorMap }
+  | { id: number; error: { message: string } };
+
+/** Runs the compiled .js worker, or the .ts source through tsx when running from sources. */
+function spawn(workerData: unknown): Worker {
+  const entry = new URL(
+    import.meta.url.endsWith('.ts') ? './session-worker.ts' : './session-worker.js',
+    import.meta.url,
+  );
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
+  // The ESM build of tsx's API: its CommonJS build resolves its own hooks wrongly inside a worker.
+  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export const createWorkerSession: SessionFactory = (path, options) =>
+  new Promise<SessionRunner>((resolveReady, rejectReady) => {
+    const worker = spawn({ path, options });
+    const pending = new Map<number, Pending>();
+    let nextId = 0;
+    let failure: Error | undefined;
+    let ready = false;
+
+    const fail = (error: Error): void => {
+      failure ??= error;
+      if (!ready) rejectReady(error);
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`session worker exited (code ${code})`)));
+    worker.on('message', (message: FromWorker) => {
+      if ('kind' in message) {
+        if (message.kind === 'failed') {
+          fail(new Error(message.error.message));
+          void worker.terminate();
+          return;
+        }
+        ready = true;
+        resolveReady(runner(message.inputs, message.outputs));
+        return;
+      }
+      const p = pending.get(message.id);
+      pending.delete(message.id);
+      if ('error' in message) p?.reject(new Error(message.error.message));
+      else p?.resolve(message.outputs);
+    });
+
+    const runner = (inputs: ValueInfo[], outputs: ValueInfo[]): SessionRunner => ({
+      inputs,
+      outputs,
+      run(feeds: TensorMap): Promise<TensorMap> {
+        if (failure) return Promise.reject(failure);
+        const id = nextId++;
+        return new Promise<TensorMap>((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ id, feeds }, transferList(feeds));
+        });
+      },
+      async close(): Promise<void> {
+        if (failure) return;
+        failure = new Error('session closed');
+        await worker.terminate();
+      },
+    });
+  });
