@@ -30,8 +30,8 @@ const { values } = parseArgs({
 const pinCount = Number(values.pins);
 const rate = Number(values.rate);
 const root = new URL('..', import.meta.url);
-const sh = (...args: string[]) =>
-  execFileSync('bash', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const run = (command: string, args: string[]) =>
+  execFileSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 
 const stackWasRunning = (() => {
   try {
@@ -41,7 +41,7 @@ const stackWasRunning = (() => {
     return false;
   }
 })();
-if (!stackWasRunning) sh('scripts/stack.sh', 'start');
+if (!stackWasRunning) run('bash', ['scripts/stack.sh', 'start']);
 
 const config = loadConfig({ ...process.env, HTTP_PORT: process.env.HTTP_PORT ?? '9464' });
 const kafka = new Kafka({
@@ -64,7 +64,7 @@ await admin.createTopics({
   waitForLeaders: true,
 });
 await admin.disconnect();
-sh('bin/integrity-worker.js', 'schemas', 'register');
+run(process.execPath, ['bin/integrity-worker.js', 'schemas', 'register']);
 
 const images = await startImageServer();
 const worker = startWorkerProcess();
@@ -121,7 +121,7 @@ if (values['keep-running']) {
   worker.kill('SIGTERM');
   await new Promise((resolve) => worker.once('exit', resolve));
   await images.close();
-  if (!stackWasRunning) sh('scripts/stack.sh', 'stop');
+  if (!stackWasRunning) run('bash', ['scripts/stack.sh', 'stop']);
 }
 process.exitCode = summary.total === pins.length ? 0 : 1;
 
