@@ -13,9 +13,22 @@ export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'probabilities';
 
 /** Which nsfwjs model becomes which version of `image-safety`. */
-export const IMAGE_SAFETY_VERSIONS: Record<string, { model: NsfwjsModelName; storage: WeightStorage; accuracy: number }> = {
-  '1': { model: 'mobilenet_v2', storage: 'uint8', accuracy: 0.9 },
-  '2': { model: 'mobilenet_v2_mid', storage: 'uint8', accuracy: 0.93 },
+export const IMAGE_SAFETY_VERSIONS: Record<
+  string,
+  { model: NsfwjsModelName; storage: WeightStorage; accuracy: number; architecture: string }
+> = {
+  '1': {
+    model: 'mobilenet_v2',
+    storage: 'uint8',
+    accuracy: 0.9,
+    architecture: 'tfjs layers model: Keras MobileNetV2 alpha 1.0, AvgPool 7x7, Dense 256 relu, Dense 128 relu, Dense 5 softmax',
+  },
+  '2': {
+    model: 'mobilenet_v2_mid',
+    storage: 'uint8',
+    accuracy: 0.93,
+    architecture: 'tfjs graph model: TF-Hub MobileNetV2 width 1.4 feature vector (input scaled to [-1, 1] inside), Dense 5 softmax',
+  },
 };
 
 export const modelDir = (version: string): string => path.join('models', 'image-safety', version);
@@ -52,6 +65,7 @@ export function imageSafetyManifest(version: string, build: ImageSafetyBuild, pr
     name: 'image-safety',
     version,
     task: 'image-classification',
+    architecture: spec.architecture,
     file: 'model.onnx',
     sha256: build.sha256,
     bytes: build.bytes.length,
