@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain-JS entry points run on Node, whose globals the TypeScript-aware rules do not declare here.
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { URL: 'readonly' } },
+  },
+  {
     files: ['src/cli/**', 'scripts/**', 'bench/**', 'bin/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

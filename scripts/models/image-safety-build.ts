@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { convertGraphModel, type TfjsGraphNode } from './tfjs-to-onnx/graph-to-onnx.js';
 import { convertLayersModel, type ConvertedModel } from './tfjs-to-onnx/layers-to-onnx.js';
 import type { KerasModelTopology } from './tfjs-to-onnx/keras-layers.js';
 import { loadNsfwjsModel, NSFWJS_VERSION, type NsfwjsModelName, type TfjsArtifacts } from './tfjs-to-onnx/nsfwjs-package.js';
@@ -12,8 +13,22 @@ export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'probabilities';
 
 /** Which nsfwjs model becomes which version of `image-safety`. */
-export const IMAGE_SAFETY_VERSIONS: Record<string, { model: NsfwjsModelName; storage: WeightStorage; accuracy: number }> = {
-  '1': { model: 'mobilenet_v2', storage: 'uint8', accuracy: 0.9 },
+export const IMAGE_SAFETY_VERSIONS: Record<
+  string,
+  { model: NsfwjsModelName; storage: WeightStorage; accuracy: number; architecture: string }
+> = {
+  '1': {
+    model: 'mobilenet_v2',
+    storage: 'uint8',
+    accuracy: 0.9,
+    architecture: 'tfjs layers model: Keras MobileNetV2 alpha 1.0, AvgPool 7x7, Dense 256 relu, Dense 128 relu, Dense 5 softmax',
+  },
+  '2': {
+    model: 'mobilenet_v2_mid',
+    storage: 'uint8',
+    accuracy: 0.93,
+    architecture: 'tfjs graph model: TF-Hub MobileNetV2 width 1.4 feature vector (input scaled to [-1, 1] inside), Dense 5 softmax',
+  },
 };
 
 export const modelDir = (version: string): string => path.join('models', 'image-safety', version);
@@ -28,12 +43,17 @@ export interface ImageSafetyBuild {
 export async function convertNsfwjs(model: NsfwjsModelName, storage: WeightStorage): Promise<ImageSafetyBuild> {
   const artifacts = await loadNsfwjsModel(model);
   const weights = decodeWeights(artifacts.modelJson.weightsManifest, artifacts.weightData);
-  const converted = convertLayersModel(artifacts.modelJson.modelTopology as KerasModelTopology, weights, {
+  const options = {
     storage,
     inputName: INPUT_NAME,
     outputName: OUTPUT_NAME,
     docString: `nsfwjs@${NSFWJS_VERSION} ${artifacts.packagePath}, converted by scripts/models/convert-nsfwjs.ts (weights ${storage})`,
-  });
+  };
+  const topology = artifacts.modelJson.modelTopology;
+  const converted =
+    artifacts.modelJson.format === 'graph-model'
+      ? convertGraphModel((topology as { node: TfjsGraphNode[] }).node, weights, options)
+      : convertLayersModel(topology as KerasModelTopology, weights, options);
   return { bytes: converted.bytes, sha256: sha256Hex(converted.bytes), converted, artifacts };
 }
 
@@ -45,6 +65,7 @@ export function imageSafetyManifest(version: string, build: ImageSafetyBuild, pr
     name: 'image-safety',
     version,
     task: 'image-classification',
+    architecture: spec.architecture,
     file: 'model.onnx',
     sha256: build.sha256,
     bytes: build.bytes.length,
