@@ -8,6 +8,10 @@
 export const ERROR_CODES = {
   // config
   IW_CONFIG_INVALID: { retriable: false, doc: 'An environment variable has a wrong value.' },
+  IW_TOPIC_MISSING: {
+    retriable: false,
+    doc: 'A configured topic does not exist; the worker never creates topics.',
+  },
   // contracts (wire format, registry, schemas)
   IW_WIRE_TOO_SHORT: { retriable: false, doc: 'Fewer than 5 bytes: not the Confluent wire format.' },
   IW_WIRE_BAD_MAGIC: { retriable: false, doc: 'The first byte is not the magic byte 0.' },

@@ -12,7 +12,8 @@ import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
-import type { HostResolver } from './fetch/guarded-connector.js';
+import type { Connector, HostResolver } from './fetch/guarded-connector.js';
+import { IntegrityError } from './errors.js';
 import { UndiciImageFetcher } from './fetch/undici-image-fetcher.js';
 import { loadServing } from './infer/serving.js';
 import { ImageSignal } from './pipeline/image-signal.js';
@@ -23,6 +24,7 @@ import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetricsProvider } from './telemetry/metrics-provider.js';
+import { observeOutcome } from './telemetry/outcome-metrics.js';
 import { observeStage } from './telemetry/stage-metrics.js';
 import { WorkerMetrics } from './telemetry/worker-metrics.js';
 import { WORKER_VERSION } from './version.js';
@@ -31,6 +33,10 @@ export interface WorkerOverrides {
   logger?: Logger;
   /** DNS for the image fetcher (tests point hostnames at loopback). */
   lookup?: HostResolver;
+  /** The fetcher's socket connector (tests use one that can only reach loopback). */
+  connector?: Connector;
+  /** Called when the Kafka consumer crashed for good; the default exits the process with code 1. */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface WorkerHandle {
@@ -43,7 +49,30 @@ export interface WorkerHandle {
 
 export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<WorkerHandle> {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  // Everything opened so far, closed in reverse order on stop or when the start fails halfway
+  // (worker-thread sessions and sockets would otherwise keep a failed process alive).
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
+  };
+  try {
+    return await build(config, overrides, logger, closers, closeAll);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function build(
+  config: Config,
+  overrides: WorkerOverrides,
+  logger: Logger,
+  closers: (() => Promise<unknown>)[],
+  closeAll: () => Promise<void>,
+): Promise<WorkerHandle> {
   const { provider, serveMetrics } = createMetricsProvider(WORKER_VERSION);
+  closers.push(() => provider.shutdown());
   const metrics = new WorkerMetrics(provider.getMeter('integrity-worker'));
   let ready = false;
   const http = new HealthServer({
@@ -52,11 +81,21 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     isReady: () => ready,
     serveMetrics,
   });
-  const httpPort = config.HTTP_PORT === 0 ? 0 : await http.listen();
+  const httpPort = await http.listen();
+  closers.push(() => http.close());
+
+  const kafka = new Kafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: [...config.KAFKA_BROKERS],
+    logLevel: logLevel.WARN,
+  });
+  await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
 
   const serving = await loadServing(config, metrics, logger);
+  closers.push(() => serving.close());
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
   const cache = await createCache(config, metrics, logger);
+  closers.push(() => cache.close());
   const fetcher = new UndiciImageFetcher({
     allowedHosts: config.FETCH_ALLOWED_HOSTS,
     allowPrivateAddresses: config.FETCH_ALLOW_PRIVATE,
@@ -65,10 +104,12 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     maxBytes: config.FETCH_MAX_BYTES,
     maxRedirects: config.FETCH_MAX_REDIRECTS,
     ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
+    ...(overrides.connector ? { connector: overrides.connector } : {}),
   });
+  closers.push(() => fetcher.close());
   const processor = new PinProcessor(
-    new ImageSignal(fetcher, serving.image, cache),
-    new TextSignal(serving.text),
+    new ImageSignal(fetcher, serving.image, cache, config.CACHE_NAMESPACE),
+    new TextSignal(serving.text, config.CACHE_NAMESPACE),
     cache,
     { image: serving.image.model, text: serving.text.model },
   );
@@ -83,21 +124,19 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       budgetMs: config.RETRY_BUDGET_MS,
     },
     observeStage: observeStage(metrics),
+    observeOutcome: observeOutcome(metrics),
   });
 
-  const kafka = new Kafka({
-    clientId: config.KAFKA_CLIENT_ID,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  await producer.connect();
+  const sink = new KafkaOutputSink(producer);
+  closers.push(() => sink.close());
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
     sessionTimeout: 30_000,
     heartbeatInterval: 3000,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
-  await Promise.all([consumer.connect(), producer.connect()]);
-  const sink = new KafkaOutputSink(producer);
+  await consumer.connect();
   const runner = new KafkaBatchRunner(
     consumer,
     handler,
@@ -112,6 +151,14 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       stale: (info) => logger.info(info, 'batch ended early (rebalance or stop); the rest is read again'),
     },
   );
+  closers.push(() => runner.stop());
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    // kafkajs restarts itself after retriable errors; a crash without restart is the end of consuming.
+    if (payload.restart) return logger.warn({ err: payload.error }, 'consumer crashed; kafkajs restarts it');
+    ready = false;
+    logger.fatal({ err: payload.error }, 'consumer crashed for good');
+    (overrides.onFatal ?? (() => void closeAll().finally(() => process.exit(1))))(payload.error);
+  });
   await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
   ready = true;
   logger.info({ topic: config.INPUT_TOPIC, models: serving.modelIds, httpPort }, 'worker ready');
@@ -122,13 +169,27 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     isReady: () => ready,
     stop: async () => {
       ready = false;
-      await runner.stop();
-      await Promise.allSettled([sink.close(), cache.close(), fetcher.close(), serving.close()]);
-      await http.close();
-      await provider.shutdown();
+      await closeAll();
       logger.info('worker stopped');
     },
   };
+}
+
+/** Refuses to start against topics that do not exist (the worker never creates them). */
+async function checkTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      throw new IntegrityError('IW_TOPIC_MISSING', `topics do not exist: ${missing.join(', ')}`, {
+        details: { missing },
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function createCache(config: Config, metrics: WorkerMetrics, logger: Logger): Promise<SignalCache> {

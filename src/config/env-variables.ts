@@ -64,6 +64,14 @@ export const ENV_VARIABLES = {
     'Redis for the score cache.',
   ),
   CACHE_ENABLED: v(bool.default(true), 'true', 'Use the Redis score cache at all.'),
+  CACHE_NAMESPACE: v(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .default('iw'),
+    'iw',
+    'First part of every cache key; separate deployments (or tests) sharing a Redis use different ones.',
+  ),
   CACHE_TTL_S: v(
     int(1, 365 * 86400).default(7 * 86400),
     '604800 (7 days)',
@@ -130,7 +138,11 @@ export const ENV_VARIABLES = {
   ),
   MAX_IN_FLIGHT: v(int(1, 100_000).default(256), '256', 'Messages processed at once across partitions.'),
   PARTITIONS_CONCURRENTLY: v(int(1, 256).default(4), '4', 'Partitions whose batches run at the same time.'),
-  HTTP_PORT: v(int(0, 65535).default(9464), '9464', 'Port of /healthz, /readyz and /metrics (0 = off).'),
+  HTTP_PORT: v(
+    int(0, 65535).default(9464),
+    '9464',
+    'Port of /healthz, /readyz and /metrics (0 = any free port).',
+  ),
   HTTP_HOST: v(z.string().min(1).default('127.0.0.1'), '127.0.0.1', 'Address the HTTP server binds.'),
   SHUTDOWN_DEADLINE_MS: v(
     int(100, 600_000).default(25_000),

@@ -23,12 +23,18 @@ export class ImageSignal {
     private readonly fetcher: ImageFetcher,
     private readonly scorer: ImageScorer,
     private readonly cache: SignalCache,
+    private readonly cacheNamespace: string,
   ) {}
 
   /** The key to look up before any download, when the pin carries a signature. */
   signatureCacheKey(image: PinImageRef): string | undefined {
     return image.signature
-      ? cacheKey('image.safety', signatureKey(image.signature), modelId(this.scorer.model))
+      ? cacheKey(
+          this.cacheNamespace,
+          'image.safety',
+          signatureKey(image.signature),
+          modelId(this.scorer.model),
+        )
       : undefined;
   }
 
@@ -61,13 +67,14 @@ export class ImageSignal {
       const fetched = await stages.run('fetch', () => this.fetcher.fetch(image.url));
       bytesKey = sha256Key(fetched.bytes);
       const contentKey = sigKey ?? bytesKey;
-      const bytesCacheKey = cacheKey('image.safety', bytesKey, modelId(model));
+      const bytesCacheKey = cacheKey(this.cacheNamespace, 'image.safety', bytesKey, modelId(model));
       const [bytesHit] = await stages.run('cache-lookup', () => this.cache.getMany([bytesCacheKey]));
       const scores =
         bytesHit ?? (await stages.run('preprocess-infer', () => this.scorer.score(fetched.bytes)));
       const writes: CacheEntry[] = [];
       if (!bytesHit) writes.push({ key: bytesCacheKey, scores });
-      if (sigKey) writes.push({ key: cacheKey('image.safety', sigKey, modelId(model)), scores });
+      if (sigKey)
+        writes.push({ key: cacheKey(this.cacheNamespace, 'image.safety', sigKey, modelId(model)), scores });
       const result: SignalResult = {
         signal: 'image.safety',
         model,

@@ -4,7 +4,8 @@ import type { RetryPolicy, StageObserver } from '../consume/retrying-stage-runne
 import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
 import type { AvroCodec } from '../contracts/avro-codec.js';
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
-import { IntegrityError, toIntegrityError } from '../errors.js';
+import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
+import { IntegrityError, toIntegrityError, type ErrorCode } from '../errors.js';
 import { buildDeadLetter } from '../produce/dead-letter-builder.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import type { DecisionPolicy } from './decision-policy.js';
@@ -19,7 +20,15 @@ export interface PinMessageHandlerOptions {
   retry: RetryPolicy;
   now?: () => number;
   observeStage?: StageObserver;
+  observeOutcome?: OutcomeObserver;
 }
+
+/** Told how every message ended: the runner's metrics hang off this, the pipeline stays plain. */
+export type OutcomeObserver = (
+  outcome:
+    | { kind: 'label'; label: IntegrityLabel; createdAt: number }
+    | { kind: 'dead-letter'; code: ErrorCode; stage: string },
+) => void;
 
 /**
  * One PinCreated record in, one IntegrityLabel or one DeadLetter out. Input that cannot be decoded or
@@ -77,6 +86,7 @@ export class PinMessageHandler implements MessageHandler {
         workerVersion: this.options.workerVersion,
       });
       const encoded = await this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, deadLetter);
+      this.options.observeOutcome?.({ kind: 'dead-letter', code: cause.code, stage: deadLetter.stage });
       return [
         {
           topic: this.options.deadLetterTopic,

@@ -11,14 +11,17 @@ import type { StageRunner } from './stage-runner.js';
  * one score). A model failure after retries is UNSCORED with its code, never a lost pin.
  */
 export class TextSignal {
-  constructor(private readonly scorer: TextScorer) {}
+  constructor(
+    private readonly scorer: TextScorer,
+    private readonly cacheNamespace: string,
+  ) {}
 
   contentKey(text: string): string {
     return sha256Key(text);
   }
 
   cacheKey(text: string): string {
-    return cacheKey('text.spam', this.contentKey(text), modelId(this.scorer.model));
+    return cacheKey(this.cacheNamespace, 'text.spam', this.contentKey(text), modelId(this.scorer.model));
   }
 
   async compute(

@@ -12,7 +12,7 @@ export class WorkerMetrics {
   readonly endToEndLatency;
   readonly cacheLookups;
   readonly cacheErrors;
-  readonly fetchFailures;
+  readonly unscored;
   readonly decisions;
   readonly classScores;
   readonly batchSize;
@@ -20,7 +20,9 @@ export class WorkerMetrics {
   readonly batchCompute;
 
   constructor(meter: Meter) {
-    this.messagesIn = meter.createCounter('iw.messages', { description: 'Input records handled.' });
+    this.messagesIn = meter.createCounter('iw.messages', {
+      description: 'Input records answered (labeled or dead-lettered).',
+    });
     this.labelsOut = meter.createCounter('iw.labels', { description: 'IntegrityLabels published.' });
     this.deadLetters = meter.createCounter('iw.dead_letters', {
       description: 'DeadLetters published, by error code.',
@@ -39,8 +41,8 @@ export class WorkerMetrics {
     this.cacheErrors = meter.createCounter('iw.cache.errors', {
       description: 'Cache calls that failed open, by operation.',
     });
-    this.fetchFailures = meter.createCounter('iw.fetch.failures', {
-      description: 'Image signals left UNSCORED, by reason code.',
+    this.unscored = meter.createCounter('iw.fetch.failures', {
+      description: 'Signals left UNSCORED, by signal and reason code.',
     });
     this.decisions = meter.createCounter('iw.decisions', {
       description: 'Decisions, by signal and decision (overall included).',

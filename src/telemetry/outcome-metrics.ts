@@ -1,0 +1,31 @@
+import type { OutcomeObserver } from '../pipeline/pin-message-handler.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+/**
+ * Turns message outcomes into metrics: labels, dead letters by code, decisions by signal, cache hits,
+ * UNSCORED reasons, class-score histograms per model@version (the drift signal) and end-to-end latency.
+ */
+export function observeOutcome(metrics: WorkerMetrics, now: () => number = Date.now): OutcomeObserver {
+  return (outcome) => {
+    metrics.messagesIn.add(1);
+    if (outcome.kind === 'dead-letter') {
+      metrics.deadLetters.add(1, { code: outcome.code, stage: outcome.stage });
+      return;
+    }
+    const { label, createdAt } = outcome;
+    metrics.labelsOut.add(1);
+    metrics.endToEndLatency.record(Math.max(0, now() - createdAt));
+    metrics.decisions.add(1, { signal: 'overall', decision: label.decision });
+    for (const signal of label.signals) {
+      const model = `${signal.model.name}@${signal.model.version}`;
+      metrics.decisions.add(1, { signal: signal.signal, decision: signal.decision });
+      if (signal.reasonCode) {
+        metrics.unscored.add(1, { signal: signal.signal, reason: signal.reasonCode });
+        continue;
+      }
+      metrics.cacheLookups.add(1, { signal: signal.signal, result: signal.cached ? 'hit' : 'miss' });
+      for (const [cls, score] of Object.entries(signal.scores))
+        metrics.classScores.record(score, { model, class: cls });
+    }
+  };
+}
