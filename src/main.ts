@@ -19,6 +19,7 @@ import { loadServing } from './infer/serving.js';
 import { ImageSignal } from './pipeline/image-signal.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { PinProcessor } from './pipeline/pin-processor.js';
+import { ScoreMemo } from './pipeline/score-memo.js';
 import { TextSignal } from './pipeline/text-signal.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { HealthServer } from './telemetry/health-server.js';
@@ -107,10 +108,12 @@ async function build(
     ...(overrides.connector ? { connector: overrides.connector } : {}),
   });
   closers.push(() => fetcher.close());
+  const memo = new ScoreMemo(config.MEMO_MAX_ENTRIES);
   const processor = new PinProcessor(
-    new ImageSignal(fetcher, serving.image, cache, config.CACHE_NAMESPACE),
-    new TextSignal(serving.text, config.CACHE_NAMESPACE),
+    new ImageSignal(fetcher, serving.image, cache, memo, config.CACHE_NAMESPACE),
+    new TextSignal(serving.text, memo, config.CACHE_NAMESPACE),
     cache,
+    memo,
     { image: serving.image.model, text: serving.text.model },
   );
   const handler = new PinMessageHandler(codec, processor, serving.policy, {

@@ -82,6 +82,11 @@ export const ENV_VARIABLES = {
     '200',
     'A Redis call slower than this counts as a miss (fail-open), ms.',
   ),
+  MEMO_MAX_ENTRIES: v(
+    int(0, 10_000_000).default(20_000),
+    '20000',
+    'Recent scores kept in process in front of Redis (0 = none); concurrent equal content is always computed once.',
+  ),
   MODELS_DIR: v(
     z.string().min(1).default('models'),
     'models',

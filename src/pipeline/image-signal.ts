@@ -3,6 +3,7 @@ import type { CacheEntry, ClassScores, SignalCache } from '../cache/signal-cache
 import { toIntegrityError } from '../errors.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
 import { sha256Key, signatureKey } from './content-key.js';
+import type { ScoreMemo } from './score-memo.js';
 import type { ImageScorer } from './scorers.js';
 import { modelId, unscored, type SignalResult } from './signal-result.js';
 import type { StageRunner } from './stage-runner.js';
@@ -12,83 +13,92 @@ export interface PinImageRef {
   readonly signature: string | null;
 }
 
+type Computed = { result: SignalResult; writes: CacheEntry[] };
+
 /**
- * The `image.safety` signal of one pin: cached scores under the upstream signature skip the download;
- * otherwise the image is fetched, looked up again by the sha256 of its bytes, and scored. Every failure
- * about the image (refused, missing, broken, too slow after retries) becomes an UNSCORED result with its
- * code: an image never dead-letters a pin.
+ * The `image.safety` signal of one pin. Scores cached under the upstream signature skip the
+ * download; otherwise the image is fetched, looked up again by the sha256 of its bytes, and scored.
+ * Pins that carry the same signature, or whose bytes are equal, share one download or one inference
+ * (single flight). Every failure about the image (refused, missing, broken, too slow after retries)
+ * becomes an UNSCORED result with its code: an image never dead-letters a pin.
  */
 export class ImageSignal {
   constructor(
     private readonly fetcher: ImageFetcher,
     private readonly scorer: ImageScorer,
     private readonly cache: SignalCache,
+    private readonly memo: ScoreMemo,
     private readonly cacheNamespace: string,
   ) {}
 
   /** The key to look up before any download, when the pin carries a signature. */
   signatureCacheKey(image: PinImageRef): string | undefined {
-    return image.signature
-      ? cacheKey(
-          this.cacheNamespace,
-          'image.safety',
-          signatureKey(image.signature),
-          modelId(this.scorer.model),
-        )
-      : undefined;
+    return image.signature ? this.key(signatureKey(image.signature)) : undefined;
   }
 
-  /**
-   * `signatureHit` is the result of looking up {@link signatureCacheKey}. Returns the result and the
-   * cache entries to write.
-   */
+  /** `signatureHit` is the result of looking up {@link signatureCacheKey}. */
   async compute(
     image: PinImageRef,
     signatureHit: ClassScores | undefined,
     stages: StageRunner,
-  ): Promise<{ result: SignalResult; writes: CacheEntry[] }> {
-    const model = this.scorer.model;
+  ): Promise<Computed> {
     const sigKey = image.signature ? signatureKey(image.signature) : null;
-    if (sigKey && signatureHit) {
-      return {
-        result: {
-          signal: 'image.safety',
-          model,
-          contentKey: sigKey,
-          scores: signatureHit,
-          cached: true,
-          reasonCode: null,
-        },
-        writes: [],
-      };
-    }
     let bytesKey: string | null = null;
     try {
-      const fetched = await stages.run('fetch', () => this.fetcher.fetch(image.url));
-      bytesKey = sha256Key(fetched.bytes);
-      const contentKey = sigKey ?? bytesKey;
-      const bytesCacheKey = cacheKey(this.cacheNamespace, 'image.safety', bytesKey, modelId(model));
-      const [bytesHit] = await stages.run('cache-lookup', () => this.cache.getMany([bytesCacheKey]));
-      const scores =
-        bytesHit ?? (await stages.run('preprocess-infer', () => this.scorer.score(fetched.bytes)));
-      const writes: CacheEntry[] = [];
-      if (!bytesHit) writes.push({ key: bytesCacheKey, scores });
-      if (sigKey)
-        writes.push({ key: cacheKey(this.cacheNamespace, 'image.safety', sigKey, modelId(model)), scores });
-      const result: SignalResult = {
+      if (sigKey === null) return await this.fetchAndScore(image.url, stages, (key) => (bytesKey = key));
+      if (signatureHit) {
+        this.memo.remember(this.key(sigKey), signatureHit);
+        return this.scored(sigKey, signatureHit, true, []);
+      }
+      // fetchAndScore either scores or throws; its failure is shared by every pin waiting on it.
+      let leader: Computed | undefined;
+      const { scores, shared } = await this.memo.run(this.key(sigKey), async () => {
+        leader = await this.fetchAndScore(image.url, stages, (key) => (bytesKey = key));
+        return leader.result.scores!;
+      });
+      const writes = shared ? [] : [...leader!.writes, { key: this.key(sigKey), scores }];
+      return this.scored(sigKey, scores, shared || leader!.result.cached, writes);
+    } catch (error) {
+      const code = toIntegrityError(error).code;
+      return { result: unscored('image.safety', this.scorer.model, code, sigKey ?? bytesKey), writes: [] };
+    }
+  }
+
+  private async fetchAndScore(
+    url: string,
+    stages: StageRunner,
+    onBytesKey: (key: string) => void,
+  ): Promise<Computed> {
+    const fetched = await stages.run('fetch', () => this.fetcher.fetch(url));
+    const bytesKey = sha256Key(fetched.bytes);
+    onBytesKey(bytesKey);
+    const key = this.key(bytesKey);
+    const hit = this.memo.peek(key) ?? (await stages.run('cache-lookup', () => this.cache.getMany([key])))[0];
+    if (hit) {
+      this.memo.remember(key, hit);
+      return this.scored(bytesKey, hit, true, []);
+    }
+    const { scores, shared } = await this.memo.run(key, () =>
+      stages.run('preprocess-infer', () => this.scorer.score(fetched.bytes)),
+    );
+    return this.scored(bytesKey, scores, shared, shared ? [] : [{ key, scores }]);
+  }
+
+  private scored(contentKey: string, scores: ClassScores, cached: boolean, writes: CacheEntry[]): Computed {
+    return {
+      result: {
         signal: 'image.safety',
-        model,
+        model: this.scorer.model,
         contentKey,
         scores,
-        cached: Boolean(bytesHit),
+        cached,
         reasonCode: null,
-      };
-      return { result, writes };
-    } catch (error) {
-      return {
-        result: unscored('image.safety', model, toIntegrityError(error).code, sigKey ?? bytesKey),
-        writes: [],
-      };
-    }
+      },
+      writes,
+    };
+  }
+
+  private key(contentKey: string): string {
+    return cacheKey(this.cacheNamespace, 'image.safety', contentKey, modelId(this.scorer.model));
   }
 }

@@ -1,7 +1,8 @@
-import type { SignalCache } from '../cache/signal-cache.js';
+import type { ClassScores, SignalCache } from '../cache/signal-cache.js';
 import { IntegrityError } from '../errors.js';
 import { pinText } from '../preprocess/pin-text.js';
 import type { ImageSignal, PinImageRef } from './image-signal.js';
+import type { ScoreMemo } from './score-memo.js';
 import { unscored, type SignalResult } from './signal-result.js';
 import type { StageRunner } from './stage-runner.js';
 import type { TextSignal } from './text-signal.js';
@@ -16,8 +17,8 @@ export interface PinContent {
 }
 
 /**
- * Computes every signal of one pin: one cache lookup for all keys known before any download, both
- * signals in parallel, one pipelined cache write. A pin with neither image nor text is invalid input
+ * Computes every signal of one pin: one lookup (in-process memory, then the shared cache) for all keys
+ * known before any download, both signals in parallel, one pipelined cache write. A pin with neither image nor text is invalid input
  * (IW_INPUT_INVALID); a pin with only one of them gets the other signal UNSCORED (IW_CONTENT_ABSENT).
  */
 export class PinProcessor {
@@ -25,6 +26,7 @@ export class PinProcessor {
     private readonly image: ImageSignal,
     private readonly text: TextSignal,
     private readonly cache: SignalCache,
+    private readonly memo: ScoreMemo,
     private readonly models: { image: SignalResult['model']; text: SignalResult['model'] },
   ) {}
 
@@ -39,9 +41,16 @@ export class PinProcessor {
     }
     const textKey = text === null ? undefined : this.text.cacheKey(text);
     const sigKey = pin.image ? this.image.signatureCacheKey(pin.image) : undefined;
-    const keys = [textKey, sigKey].filter((k): k is string => k !== undefined);
-    const hits = await stages.run('cache-lookup', () => this.cache.getMany(keys));
-    const hit = (key: string | undefined) => (key === undefined ? undefined : hits[keys.indexOf(key)]);
+    // Keys answered from memory never reach the shared cache.
+    const remembered = new Map<string, ClassScores>();
+    for (const key of [textKey, sigKey]) {
+      const scores = key === undefined ? undefined : this.memo.peek(key);
+      if (scores !== undefined) remembered.set(key!, scores);
+    }
+    const keys = [textKey, sigKey].filter((k): k is string => k !== undefined && !remembered.has(k));
+    const hits = keys.length > 0 ? await stages.run('cache-lookup', () => this.cache.getMany(keys)) : [];
+    const hit = (key: string | undefined) =>
+      key === undefined ? undefined : (remembered.get(key) ?? hits[keys.indexOf(key)]);
 
     const [image, textResult] = await Promise.all([
       pin.image

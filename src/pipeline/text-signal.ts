@@ -2,26 +2,25 @@ import { cacheKey } from '../cache/cache-key.js';
 import type { CacheEntry, ClassScores } from '../cache/signal-cache.js';
 import { toIntegrityError } from '../errors.js';
 import { sha256Key } from './content-key.js';
+import type { ScoreMemo } from './score-memo.js';
 import type { TextScorer } from './scorers.js';
 import { modelId, unscored, type SignalResult } from './signal-result.js';
 import type { StageRunner } from './stage-runner.js';
 
 /**
- * The `text.spam` signal of one pin, keyed by the sha256 of the model text (so duplicate texts share
- * one score). A model failure after retries is UNSCORED with its code, never a lost pin.
+ * The `text.spam` signal of one pin, keyed by the sha256 of the model text, so duplicate texts share
+ * one score (`cached` is true whenever no model ran for this pin). A model failure after retries is
+ * UNSCORED with its code, never a lost pin.
  */
 export class TextSignal {
   constructor(
     private readonly scorer: TextScorer,
+    private readonly memo: ScoreMemo,
     private readonly cacheNamespace: string,
   ) {}
 
-  contentKey(text: string): string {
-    return sha256Key(text);
-  }
-
   cacheKey(text: string): string {
-    return cacheKey(this.cacheNamespace, 'text.spam', this.contentKey(text), modelId(this.scorer.model));
+    return cacheKey(this.cacheNamespace, 'text.spam', sha256Key(text), modelId(this.scorer.model));
   }
 
   async compute(
@@ -30,17 +29,22 @@ export class TextSignal {
     stages: StageRunner,
   ): Promise<{ result: SignalResult; writes: CacheEntry[] }> {
     const model = this.scorer.model;
-    const contentKey = this.contentKey(text);
-    if (hit)
+    const contentKey = sha256Key(text);
+    const key = this.cacheKey(text);
+    if (hit) {
+      this.memo.remember(key, hit);
       return {
         result: { signal: 'text.spam', model, contentKey, scores: hit, cached: true, reasonCode: null },
         writes: [],
       };
+    }
     try {
-      const scores = await stages.run('preprocess-infer', () => this.scorer.score(text));
+      const { scores, shared } = await this.memo.run(key, () =>
+        stages.run('preprocess-infer', () => this.scorer.score(text)),
+      );
       return {
-        result: { signal: 'text.spam', model, contentKey, scores, cached: false, reasonCode: null },
-        writes: [{ key: this.cacheKey(text), scores }],
+        result: { signal: 'text.spam', model, contentKey, scores, cached: shared, reasonCode: null },
+        writes: shared ? [] : [{ key, scores }],
       };
     } catch (error) {
       return { result: unscored('text.spam', model, toIntegrityError(error).code, contentKey), writes: [] };

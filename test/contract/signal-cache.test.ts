@@ -19,7 +19,9 @@ function signalCacheContract(name: string, make: (ttlMs: number) => Promise<Sign
 
     it('returns one result per key, in order, with misses as undefined', async () => {
       const c = await cache();
-      const [a, b, absent] = ['a', 'b', 'absent'].map((k) => cacheKey('test', 'image.safety', uniqueName(k), 'm@1'));
+      const [a, b, absent] = ['a', 'b', 'absent'].map((k) =>
+        cacheKey('test', 'image.safety', uniqueName(k), 'm@1'),
+      );
       await c.setMany([
         { key: a!, scores: { Neutral: 0.9, Porn: 0.1 } },
         { key: b!, scores: { spam: 0.25, ham: 0.75 } },

@@ -16,6 +16,10 @@ import {
   SUBJECT_COMPATIBILITY,
   subjectForTopic,
 } from '../../src/contracts/subjects.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { startWorker, type WorkerHandle, type WorkerOverrides } from '../../src/main.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { loopbackOnlyConnector } from './loopback-only-connector.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 
 export interface WorkerTopics {
@@ -148,4 +152,39 @@ export const deadLetterCollector = (topic: string) =>
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Starts an in-process worker on `topics` whose image fetcher can only ever reach loopback. */
+export async function startTestWorker(
+  topics: WorkerTopics,
+  env: Record<string, string> = {},
+  overrides: Omit<WorkerOverrides, 'connector' | 'logger'> = {},
+): Promise<{ worker: WorkerHandle; guard: ReturnType<typeof loopbackOnlyConnector> }> {
+  const guard = loopbackOnlyConnector();
+  const config = loadConfig(workerEnv(topics, { CACHE_NAMESPACE: uniqueName('iwtest'), ...env }));
+  const worker = await startWorker(config, {
+    ...overrides,
+    connector: guard.connect,
+    logger: createLogger(config.LOG_LEVEL),
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  return { worker, guard };
+}
+
+/** Reads one series of the worker's Prometheus text, e.g. `iw_labels_total`; sums over matching labels. */
+export async function scrape(
+  worker: WorkerHandle,
+  metric: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${worker.httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
 }
