@@ -71,6 +71,7 @@ export class PinMessageHandler implements MessageHandler {
       const encoded = await stages.run('encode', () =>
         this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
       );
+      this.options.observeOutcome?.({ kind: 'label', label, createdAt: pin.createdAt });
       return [{ topic: this.options.labelTopic, key: pin.pinId, value: encoded, headers }];
     } catch (error) {
       const cause = toIntegrityError(error);
