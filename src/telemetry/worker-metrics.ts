@@ -41,7 +41,7 @@ export class WorkerMetrics {
     this.cacheErrors = meter.createCounter('iw.cache.errors', {
       description: 'Cache calls that failed open, by operation.',
     });
-    this.unscored = meter.createCounter('iw.fetch.failures', {
+    this.unscored = meter.createCounter('iw.unscored', {
       description: 'Signals left UNSCORED, by signal and reason code.',
     });
     this.decisions = meter.createCounter('iw.decisions', {
