@@ -49,22 +49,7 @@ const kafka = new Kafka({
   brokers: [...config.KAFKA_BROKERS],
   logLevel: logLevel.NOTHING,
 });
-const admin = kafka.admin();
-await admin.connect();
-const existing = new Set(await admin.listTopics());
-const wanted = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC].filter(
-  (t) => !existing.has(t),
-);
-await admin.createTopics({
-  topics: wanted.map((topic) => ({
-    topic,
-    numPartitions: topic === config.INPUT_TOPIC ? 3 : 1,
-    replicationFactor: 1,
-  })),
-  waitForLeaders: true,
-});
-await admin.disconnect();
-run(process.execPath, ['bin/integrity-worker.js', 'schemas', 'register']);
+run(process.execPath, ['bin/integrity-worker.js', 'setup']);
 
 const images = await startImageServer();
 const worker = startWorkerProcess();

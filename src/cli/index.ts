@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: 'score one pin (image file or URL, optional text) with no services running',
     load: () => import('./classify-command.js'),
   },
+  setup: {
+    summary: 'create the configured topics and register their contracts (idempotent)',
+    load: () => import('./setup-command.js'),
+  },
   schemas: {
     summary: 'check or register the Avro contracts with the schema registry',
     load: () => import('./schemas-command.js'),
