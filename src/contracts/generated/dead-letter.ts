@@ -33,7 +33,7 @@ export interface DeadLetter {
   errorCode: string;
   /** Human-readable error message; never parsed. */
   errorMessage: string;
-  /** Pipeline stage that failed: decode, plan, fetch, preprocess, infer, policy or publish; consumers must accept other values. */
+  /** Pipeline stage that failed, as the worker names them (src/pipeline/stage-runner.ts): decode, validate or encode today; consumers must accept other values. */
   stage: string;
   /** How many times the worker tried the record before giving up (1 for a permanent error). */
   attempts: number;
@@ -110,7 +110,7 @@ export const deadLetterSchema = {
     {
       name: 'stage',
       type: 'string',
-      doc: 'Pipeline stage that failed: decode, plan, fetch, preprocess, infer, policy or publish; consumers must accept other values.',
+      doc: 'Pipeline stage that failed, as the worker names them (src/pipeline/stage-runner.ts): decode, validate or encode today; consumers must accept other values.',
     },
     {
       name: 'attempts',
