@@ -5,32 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import { SCORABLE_IMAGES } from '../../test/support/fixture-images.js';
 
 export type DemoRecord =
   { kind: 'pin'; key: string; pin: PinCreated } | { kind: 'raw'; key: string; value: Buffer };
 
-const PHOTOS = [
-  'photo-astronaut.jpg',
-  'photo-camera.png',
-  'photo-chelsea.jpg',
-  'photo-china.jpg',
-  'photo-coffee.jpg',
-  'photo-coins.png',
-  'photo-flower.jpg',
-  'photo-grace-hopper.jpg',
-  'photo-hubble.jpg',
-  'photo-retina.jpg',
-  'photo-rocket.jpg',
-  'drawing-chart.png',
-  'drawing-house.png',
-  'drawing-smiley.png',
-  'odd-alpha.png',
-  'odd-exif-rotated.jpg',
-  'odd-grayscale.jpg',
-  'odd-webp.webp',
-  'odd-animated.gif',
-  'odd-cmyk.jpg',
-];
+const PHOTOS = SCORABLE_IMAGES;
 /** Paths on the demo image server (or refused URLs) that cannot give a scored image. */
 const BROKEN_IMAGES = [
   '/images/bad-truncated.jpg', // IW_IMAGE_DECODE

@@ -12,29 +12,9 @@ import {
   scrape,
   startTestWorker,
 } from '../../support/worker-harness.js';
+import { SCORABLE_IMAGES } from '../../support/fixture-images.js';
 
-const IMAGES = [
-  'photo-astronaut.jpg',
-  'photo-camera.png',
-  'photo-chelsea.jpg',
-  'photo-china.jpg',
-  'photo-coffee.jpg',
-  'photo-coins.png',
-  'photo-flower.jpg',
-  'photo-grace-hopper.jpg',
-  'photo-hubble.jpg',
-  'photo-retina.jpg',
-  'photo-rocket.jpg',
-  'drawing-chart.png',
-  'drawing-house.png',
-  'drawing-smiley.png',
-  'odd-alpha.png',
-  'odd-exif-rotated.jpg',
-  'odd-grayscale.jpg',
-  'odd-webp.webp',
-  'odd-animated.gif',
-  'odd-cmyk.jpg',
-];
+const IMAGES = SCORABLE_IMAGES;
 const TEXTS = [
   ['Blue ceramic vase', 'Hand-thrown stoneware with a cobalt glaze.', null],
   [
