@@ -18,6 +18,7 @@ export class WorkerMetrics {
   readonly batchSize;
   readonly batchQueueWait;
   readonly batchCompute;
+  readonly fetchFailures;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -32,7 +33,7 @@ export class WorkerMetrics {
       unit: 'ms',
     });
     this.endToEndLatency = meter.createHistogram('iw.end_to_end.latency', {
-      description: "From the pin's createdAt to its label being built.",
+      description: "From the pin's createdAt to its label acknowledged by Kafka.",
       unit: 'ms',
     });
     this.cacheLookups = meter.createCounter('iw.cache.lookups', {
@@ -64,6 +65,9 @@ export class WorkerMetrics {
     this.batchCompute = meter.createHistogram('iw.inference.compute', {
       description: 'Session run time per batch.',
       unit: 'ms',
+    });
+    this.fetchFailures = meter.createCounter('iw.fetch.failures', {
+      description: 'Image fetches that failed after their retries, by reason (error code).',
     });
   }
 }
