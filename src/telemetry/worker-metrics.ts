@@ -35,6 +35,12 @@ export class WorkerMetrics {
     this.endToEndLatency = meter.createHistogram('iw.end_to_end.latency', {
       description: "From the pin's createdAt to its label acknowledged by Kafka.",
       unit: 'ms',
+      // Up to 10 min: a backlog after an outage is exactly what this histogram must show.
+      advice: {
+        explicitBucketBoundaries: [
+          10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+        ],
+      },
     });
     this.cacheLookups = meter.createCounter('iw.cache.lookups', {
       description: 'Score cache lookups, by signal and result (hit|miss).',
