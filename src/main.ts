@@ -2,6 +2,7 @@
  * The composition root: the one place that builds every client and stage of the worker and wires
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Kafka, logLevel } from 'kafkajs';
 import { createCacheRedis } from './cache/create-cache-redis.js';
 import { DisabledSignalCache } from './cache/disabled-signal-cache.js';
@@ -23,11 +24,16 @@ import { ScoreMemo } from './pipeline/score-memo.js';
 import { TextSignal } from './pipeline/text-signal.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { HealthServer } from './telemetry/health-server.js';
+import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
+import { KafkaMessageTracer } from './telemetry/kafka-message-tracer.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
-import { createMetricsProvider } from './telemetry/metrics-provider.js';
 import { observeOutcome } from './telemetry/outcome-metrics.js';
+import { observePublished } from './telemetry/publish-metrics.js';
+import { stageSpans } from './telemetry/stage-spans.js';
 import { observeStage } from './telemetry/stage-metrics.js';
-import { WorkerMetrics } from './telemetry/worker-metrics.js';
+import { activeTraceId } from './telemetry/trace-context.js';
+import { createWorkerTelemetry } from './telemetry/worker-telemetry.js';
+import type { WorkerMetrics } from './telemetry/worker-metrics.js';
 import { WORKER_VERSION } from './version.js';
 
 export interface WorkerOverrides {
@@ -38,6 +44,10 @@ export interface WorkerOverrides {
   connector?: Connector;
   /** Called when the Kafka consumer crashed for good; the default exits the process with code 1. */
   onFatal?: (error: unknown) => void;
+  /** Span processors added to those the `OTEL_*` variables configure (tests: an in-memory exporter). */
+  spanProcessors?: readonly SpanProcessor[];
+  /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
+  otelEnv?: NodeJS.ProcessEnv;
 }
 
 export interface WorkerHandle {
@@ -72,15 +82,19 @@ async function build(
   closers: (() => Promise<unknown>)[],
   closeAll: () => Promise<void>,
 ): Promise<WorkerHandle> {
-  const { provider, serveMetrics } = createMetricsProvider(WORKER_VERSION);
-  closers.push(() => provider.shutdown());
-  const metrics = new WorkerMetrics(provider.getMeter('integrity-worker'));
+  const telemetry = createWorkerTelemetry({
+    serviceVersion: WORKER_VERSION,
+    ...(overrides.otelEnv && { env: overrides.otelEnv }),
+    ...(overrides.spanProcessors && { spanProcessors: overrides.spanProcessors }),
+  });
+  closers.push(() => telemetry.close());
+  const { metrics, tracer } = telemetry;
   let ready = false;
   const http = new HealthServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
     isReady: () => ready,
-    serveMetrics,
+    serveMetrics: (request, response) => telemetry.serveMetrics(request, response),
   });
   const httpPort = await http.listen();
   closers.push(() => http.close());
@@ -92,7 +106,7 @@ async function build(
   });
   await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
 
-  const serving = await loadServing(config, metrics, logger);
+  const serving = await loadServing(config, { metrics, logger, tracer });
   closers.push(() => serving.close());
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
   const cache = await createCache(config, metrics, logger);
@@ -128,6 +142,7 @@ async function build(
     },
     observeStage: observeStage(metrics),
     observeOutcome: observeOutcome(metrics),
+    ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
@@ -150,11 +165,24 @@ async function build(
       heartbeatIntervalMs: 3000,
     },
     {
+      published: observePublished(metrics),
       chunkDone: ({ messages, outputs }) => logger.debug({ messages, outputs }, 'chunk committed'),
       stale: (info) => logger.info(info, 'batch ended early (rebalance or stop); the rest is read again'),
     },
+    new KafkaMessageTracer(tracer, { groupId: config.KAFKA_GROUP_ID, clientId: config.KAFKA_CLIENT_ID }),
   );
   closers.push(() => runner.stop());
+  const lag = new ConsumerLagGauge(kafka.admin(), telemetry.meter, {
+    topic: config.INPUT_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    intervalMs: config.CONSUMER_LAG_INTERVAL_MS,
+    onError: (error) => logger.debug({ err: error }, 'consumer lag not read'),
+  });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+    lag.assign(payload.memberAssignment[config.INPUT_TOPIC] ?? []),
+  );
+  await lag.start();
+  closers.push(() => lag.stop());
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     // kafkajs restarts itself after retriable errors; a crash without restart is the end of consuming.
     if (payload.restart) return logger.warn({ err: payload.error }, 'consumer crashed; kafkajs restarts it');

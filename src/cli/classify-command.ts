@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../config/load-config.js';
 import { IntegrityError } from '../errors.js';
 import { loadServing, type Serving } from '../infer/serving.js';
 import type { Decision } from '../policy/policy.js';
+import { scoreWith } from '../pipeline/scorers.js';
 import { pinText } from '../preprocess/pin-text.js';
 
 const USAGE =
@@ -87,8 +88,8 @@ export async function classifyPin(
     link: fields.link ?? '',
   });
   const [imageScores, textScores] = await Promise.all([
-    serving.image.score(bytes),
-    hasText ? serving.text.score(text) : Promise.resolve(null),
+    scoreWith(serving.image, bytes),
+    hasText ? scoreWith(serving.text, text) : Promise.resolve(null),
   ]);
   const decided = serving.policy.decideAll({
     'image.safety': imageScores,

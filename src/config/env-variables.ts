@@ -149,6 +149,11 @@ export const ENV_VARIABLES = {
     'Port of /healthz, /readyz and /metrics (0 = any free port).',
   ),
   HTTP_HOST: v(z.string().min(1).default('127.0.0.1'), '127.0.0.1', 'Address the HTTP server binds.'),
+  CONSUMER_LAG_INTERVAL_MS: v(
+    int(100, 600_000).default(10_000),
+    '10000',
+    'How often consumer lag per partition is read from Kafka (iw.consumer.lag), ms.',
+  ),
   SHUTDOWN_DEADLINE_MS: v(
     int(100, 600_000).default(25_000),
     '25000',

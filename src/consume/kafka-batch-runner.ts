@@ -1,8 +1,9 @@
 import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { OutputSink } from '../produce/output-message.js';
+import type { OutputMessage, OutputSink } from '../produce/output-message.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { InputMessage } from './input-message.js';
 import type { MessageHandler } from './message-handler.js';
+import { UNTRACED, type MessageTracer } from './message-tracer.js';
 
 export interface BatchRunnerOptions {
   /** Messages handled, published and committed together; smaller chunks commit more often. */
@@ -13,6 +14,8 @@ export interface BatchRunnerOptions {
 
 /** What the runner reports; the composition root turns these into logs and metrics. */
 export interface BatchRunnerObserver {
+  /** After a chunk's outputs were acknowledged, before its offsets are committed. */
+  published?(outputs: readonly OutputMessage[]): void;
   chunkDone?(info: { topic: string; partition: number; messages: number; outputs: number; ms: number }): void;
   stale?(info: { topic: string; partition: number; skipped: number }): void;
 }
@@ -24,7 +27,8 @@ export interface BatchRunnerObserver {
  * batch at a chunk boundary without committing what it did not publish; a commit for a partition that
  * was revoked is refused by the broker (generation check) and the records are read again by the new
  * owner. A throw from the handler or the sink ends the batch uncommitted; kafkajs then restarts the
- * consumer from the last commit.
+ * consumer from the last commit. Tracing wraps each record's handling and publishing (`tracer`);
+ * handlers and stages never open spans of their own.
  */
 export class KafkaBatchRunner {
   constructor(
@@ -34,6 +38,7 @@ export class KafkaBatchRunner {
     private readonly limiter: ConcurrencyLimiter,
     private readonly options: BatchRunnerOptions,
     private readonly observer: BatchRunnerObserver = {},
+    private readonly tracer: MessageTracer = UNTRACED,
   ) {}
 
   /** Subscribes and starts consuming; resolves once the consumer runs (not when it ends). */
@@ -67,13 +72,30 @@ export class KafkaBatchRunner {
       }
       const began = performance.now();
       const chunk = batch.messages.slice(start, start + chunkSize);
-      const outputs = await this.whileHeartbeating(heartbeat, () =>
-        Promise.all(
-          chunk.map((message) => this.limiter.run(() => this.handler.handle(toInput(batch, message)))),
+      // allSettled: a throwing handler ends the chunk only once its siblings are done, so that no
+      // work outlives the batch and every record's trace is closed.
+      const settled = await this.whileHeartbeating(heartbeat, () =>
+        Promise.allSettled(
+          chunk.map((message) =>
+            this.limiter.run(() => {
+              const input = toInput(batch, message);
+              return this.tracer.process(input, () => this.handler.handle(input));
+            }),
+          ),
         ),
       );
-      const flat = outputs.flat();
-      await this.sink.send(flat);
+      const traced = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const flat = traced.flatMap((t) => t.outputs);
+      try {
+        if (failure) throw failure.reason;
+        await this.sink.send(flat);
+      } catch (error) {
+        for (const t of traced) t.published(error);
+        throw error;
+      }
+      for (const t of traced) t.published();
+      this.observer.published?.(flat);
       if (isStale()) {
         this.observer.stale?.({
           topic: batch.topic,

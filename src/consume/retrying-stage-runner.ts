@@ -10,7 +10,7 @@ export interface RetryPolicy {
   budgetMs: number;
 }
 
-/** Told about every stage run: for metrics and spans. */
+/** Told about every stage run (after all its attempts): for metrics. */
 export type StageObserver = (event: {
   stage: StageName;
   ms: number;
@@ -18,10 +18,20 @@ export type StageObserver = (event: {
   error?: unknown;
 }) => void;
 
+/** One stage run seen from tracing: `run` makes the stage's span active around its work. */
+export interface StageScope {
+  run<T>(work: () => Promise<T>): Promise<T>;
+  end(outcome: { attempts: number; error?: unknown }): void;
+}
+
+/** Opens a {@link StageScope} per stage run (a span, in `src/telemetry/stage-spans.ts`). */
+export type StageScopes = (stage: StageName) => StageScope;
+
 /**
  * The runner's {@link StageRunner} for one message: retries retriable IntegrityErrors with backoff
  * while the message's budget lasts (the budget is shared by all its stages), and remembers which stage
- * failed last and after how many attempts, for the dead letter.
+ * failed last and after how many attempts, for the dead letter. Each stage run, all attempts
+ * included, is one scope (span) and one observation (metrics).
  */
 export class RetryingStageRunner implements StageRunner {
   private readonly started = performance.now();
@@ -31,6 +41,7 @@ export class RetryingStageRunner implements StageRunner {
   constructor(
     private readonly policy: RetryPolicy,
     private readonly observe: StageObserver = () => {},
+    private readonly scopes?: StageScopes,
   ) {}
 
   async run<T>(
@@ -40,20 +51,25 @@ export class RetryingStageRunner implements StageRunner {
     const began = performance.now();
     let attempts = 0;
     const budgetMs = Math.max(0, this.policy.budgetMs - (began - this.started));
-    try {
-      const value = await retry(
-        (attempt) => {
-          attempts = attempt.attempt;
-          return work(attempt);
+    const attempt = () =>
+      retry(
+        (a) => {
+          attempts = a.attempt;
+          return work(a);
         },
         { ...this.policy, budgetMs, isRetriable: (e) => isIntegrityError(e) && e.retriable },
       );
+    const scope = this.scopes?.(stage);
+    try {
+      const value = scope ? await scope.run(attempt) : await attempt();
+      scope?.end({ attempts });
       this.observe({ stage, ms: performance.now() - began, attempts });
       return value;
     } catch (error) {
       this.failedStage = stage;
       this.attempts = attempts;
       const wrapped = toIntegrityError(error);
+      scope?.end({ attempts, error: wrapped });
       this.observe({ stage, ms: performance.now() - began, attempts, error: wrapped });
       throw wrapped;
     }

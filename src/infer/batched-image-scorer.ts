@@ -12,15 +12,20 @@ import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ImageRow } from './image-tensor-packer.js';
 import type { LoadedModel } from './model-repository.js';
 
-export class BatchedImageScorer implements ImageScorer {
+/**
+ * `Ctx` is what each request hands the batcher for its observer (the caller's span context);
+ * `contextOf` captures it when a row is enqueued.
+ */
+export class BatchedImageScorer<Ctx = undefined> implements ImageScorer<ImageRow> {
   readonly model: { name: string; version: string };
   readonly #spec: ImagePreprocessSpec;
   readonly #classes: readonly string[];
 
   constructor(
     loaded: LoadedModel,
-    private readonly batcher: DynamicBatcher<ImageRow, undefined>,
+    private readonly batcher: DynamicBatcher<ImageRow, Ctx>,
     private readonly maxPixels: number,
+    private readonly contextOf: () => Ctx = () => undefined as Ctx,
   ) {
     const pre = loaded.manifest.preprocess;
     if (pre.kind !== 'image') {
@@ -33,12 +38,16 @@ export class BatchedImageScorer implements ImageScorer {
     this.#classes = loaded.manifest.outputs[0]!.classes;
   }
 
-  /** Errors: IW_IMAGE_* from decoding, IW_INFERENCE_FAILED from the batch. */
-  async score(bytes: Uint8Array): Promise<Record<string, number>> {
+  /** Decodes the bytes into a row writer for the batch buffer. Errors: IW_IMAGE_* from decoding. */
+  async prepare(bytes: Uint8Array): Promise<ImageRow> {
     const image = await decodeImage(bytes, { maxPixels: this.maxPixels });
-    const row: ImageRow = (target, offset) => {
+    return (target, offset) => {
       imageTensorFromPixels(image, this.#spec, target, offset);
     };
-    return toClassScores(this.#classes, await this.batcher.enqueue(row, undefined));
+  }
+
+  /** Errors: IW_INFERENCE_FAILED from the batch. */
+  async infer(row: ImageRow): Promise<Record<string, number>> {
+    return toClassScores(this.#classes, await this.batcher.enqueue(row, this.contextOf()));
   }
 }

@@ -7,7 +7,8 @@ import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { LoadedModel } from './model-repository.js';
 import type { SparseRow } from './sparse-text-tensor-packer.js';
 
-export class BatchedTextScorer implements TextScorer {
+/** `Ctx` and `contextOf` as in BatchedImageScorer. */
+export class BatchedTextScorer<Ctx = undefined> implements TextScorer<SparseRow> {
   readonly model: { name: string; version: string };
   readonly #featurizer: TextFeaturizer;
   readonly #classes: readonly string[];
@@ -15,7 +16,8 @@ export class BatchedTextScorer implements TextScorer {
   /** Throws IW_MODEL_MANIFEST when the manifest asks for a featurizer this build does not have. */
   constructor(
     loaded: LoadedModel,
-    private readonly batcher: DynamicBatcher<SparseRow, undefined>,
+    private readonly batcher: DynamicBatcher<SparseRow, Ctx>,
+    private readonly contextOf: () => Ctx = () => undefined as Ctx,
   ) {
     const pre = loaded.manifest.preprocess;
     if (pre.kind !== 'text') {
@@ -28,10 +30,11 @@ export class BatchedTextScorer implements TextScorer {
     this.#classes = loaded.manifest.outputs[0]!.classes;
   }
 
-  async score(text: string): Promise<Record<string, number>> {
-    return toClassScores(
-      this.#classes,
-      await this.batcher.enqueue(this.#featurizer.featurize(text), undefined),
-    );
+  async prepare(text: string): Promise<SparseRow> {
+    return this.#featurizer.featurize(text);
+  }
+
+  async infer(row: SparseRow): Promise<Record<string, number>> {
+    return toClassScores(this.#classes, await this.batcher.enqueue(row, this.contextOf()));
   }
 }

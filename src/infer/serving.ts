@@ -4,10 +4,12 @@
  * worker-thread session, and loads the policy, checked against the models' classes. Resolves only
  * when all of it is ready. Used by the composition root and by `integrity-worker classify`.
  */
+import type { SpanContext, Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/load-config.js';
 import type { ImageScorer, TextScorer } from '../pipeline/scorers.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
 import { checkRuleClasses, readPolicy } from '../policy/policy.js';
+import { activeSpanContext, recordBatchSpan } from '../telemetry/batch-spans.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
 import { BatchedImageScorer } from './batched-image-scorer.js';
@@ -46,12 +48,21 @@ function splitRef(ref: string): [string, string] {
   return [ref.slice(0, at), ref.slice(at + 1)];
 }
 
+/** What serving reports to: batch metrics, a span per batch linked to its records, failed-batch logs. */
+export interface ServingTelemetry {
+  metrics?: WorkerMetrics;
+  logger?: Logger;
+  tracer?: Tracer;
+}
+
+type Ctx = SpanContext | undefined;
+
 export async function loadServing(
   config: ServingConfig,
-  metrics?: WorkerMetrics,
-  logger?: Logger,
+  telemetry: ServingTelemetry = {},
   createSession?: SessionFactory,
 ): Promise<Serving> {
+  const { metrics, logger, tracer } = telemetry;
   const repository = new ModelRepository({
     root: config.MODELS_DIR,
     session: {
@@ -80,7 +91,8 @@ export async function loadServing(
     for (const m of [image, text])
       logger?.info({ model: m.id, warmupMs: Math.round(m.warmupMs) }, 'model ready');
 
-    const observer = (o: BatchObservation<undefined>): void => {
+    const observer = (o: BatchObservation<Ctx>): void => {
+      if (tracer) recordBatchSpan(tracer, o);
       if (metrics) {
         metrics.batchSize.record(o.size, { model: o.model });
         metrics.batchCompute.record(o.computeMs, { model: o.model });
@@ -91,9 +103,9 @@ export async function loadServing(
     };
     const batcher = <Row>(
       model: LoadedModel,
-      packer: ConstructorParameters<typeof DynamicBatcher<Row, undefined>>[0]['packer'],
+      packer: ConstructorParameters<typeof DynamicBatcher<Row, Ctx>>[0]['packer'],
     ) =>
-      new DynamicBatcher<Row, undefined>({
+      new DynamicBatcher<Row, Ctx>({
         model: model.id,
         packer,
         run: (feeds) => model.session.run(feeds),
@@ -105,8 +117,8 @@ export async function loadServing(
     const imageBatcher = batcher<ImageRow>(image, new ImageTensorPacker(image.manifest.inputs[0]!));
     const textBatcher = batcher<SparseRow>(text, new SparseTextTensorPacker(text.manifest));
     return {
-      image: new BatchedImageScorer(image, imageBatcher, config.IMAGE_MAX_PIXELS),
-      text: new BatchedTextScorer(text, textBatcher),
+      image: new BatchedImageScorer(image, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext),
+      text: new BatchedTextScorer(text, textBatcher, activeSpanContext),
       policy,
       models: { image, text },
       modelIds: [image.id, text.id],

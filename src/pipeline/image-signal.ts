@@ -78,9 +78,10 @@ export class ImageSignal {
       this.memo.remember(key, hit);
       return this.scored(bytesKey, hit, true, []);
     }
-    const { scores, shared } = await this.memo.run(key, () =>
-      stages.run('preprocess-infer', () => this.scorer.score(fetched.bytes)),
-    );
+    const { scores, shared } = await this.memo.run(key, async () => {
+      const prepared = await stages.run('preprocess', () => this.scorer.prepare(fetched.bytes));
+      return stages.run('infer', () => this.scorer.infer(prepared));
+    });
     return this.scored(bytesKey, scores, shared, shared ? [] : [{ key, scores }]);
   }
 

@@ -1,6 +1,6 @@
 import type { InputMessage } from '../consume/input-message.js';
 import type { MessageHandler } from '../consume/message-handler.js';
-import type { RetryPolicy, StageObserver } from '../consume/retrying-stage-runner.js';
+import type { RetryPolicy, StageObserver, StageScopes } from '../consume/retrying-stage-runner.js';
 import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
 import type { AvroCodec } from '../contracts/avro-codec.js';
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
@@ -21,6 +21,13 @@ export interface PinMessageHandlerOptions {
   now?: () => number;
   observeStage?: StageObserver;
   observeOutcome?: OutcomeObserver;
+  /** Opens a span per stage run (see `src/telemetry/stage-spans.ts`). */
+  stageScopes?: StageScopes;
+  /**
+   * The trace id of the record's span, for the label's and dead letter's `traceId`; without one (or
+   * when it answers undefined) the record's own `traceparent` is used.
+   */
+  currentTraceId?: () => string | undefined;
 }
 
 /** Told how every message ended: the runner's metrics hang off this, the pipeline stays plain. */
@@ -34,7 +41,8 @@ export type OutcomeObserver = (
  * One PinCreated record in, one IntegrityLabel or one DeadLetter out. Input that cannot be decoded or
  * lacks what the worker needs becomes a dead letter with its original bytes and a code. It throws when
  * the schema registry stays unreachable past the retry budget (no record is at fault, and no output
- * could be encoded anyway): the runner then leaves the batch uncommitted.
+ * could be encoded anyway): the runner then leaves the batch uncommitted. Outputs carry no trace
+ * headers: the runner's tracer adds them when it publishes.
  */
 export class PinMessageHandler implements MessageHandler {
   private readonly now: () => number;
@@ -50,29 +58,41 @@ export class PinMessageHandler implements MessageHandler {
 
   async handle(message: InputMessage): Promise<OutputMessage[]> {
     const firstSeenAt = this.now();
-    const stages = new RetryingStageRunner(this.options.retry, this.options.observeStage);
-    const traceId = traceIdOf(message.headers);
-    const traceparent = message.headers.traceparent;
-    const headers: Record<string, Buffer> = traceparent ? { traceparent } : {};
+    const stages = new RetryingStageRunner(
+      this.options.retry,
+      this.options.observeStage,
+      this.options.stageScopes,
+    );
+    const traceId = this.options.currentTraceId?.() ?? traceIdOf(message.headers);
     try {
       if (message.value === null)
         throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;
       const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
       const results = await this.processor.signals(pin, stages);
-      const label = buildLabel(results, this.policy, {
-        pinId: pin.pinId,
-        eventId: pin.eventId,
-        source: message,
-        traceId,
-        workerVersion: this.options.workerVersion,
-        labeledAt: this.now(),
-      });
+      const label = await stages.run('policy', async () =>
+        buildLabel(results, this.policy, {
+          pinId: pin.pinId,
+          eventId: pin.eventId,
+          source: message,
+          traceId,
+          workerVersion: this.options.workerVersion,
+          labeledAt: this.now(),
+        }),
+      );
       const encoded = await stages.run('encode', () =>
         this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
       );
       this.options.observeOutcome?.({ kind: 'label', label, createdAt: pin.createdAt });
-      return [{ topic: this.options.labelTopic, key: pin.pinId, value: encoded, headers }];
+      return [
+        {
+          topic: this.options.labelTopic,
+          key: pin.pinId,
+          value: encoded,
+          headers: {},
+          createdAt: pin.createdAt,
+        },
+      ];
     } catch (error) {
       const cause = toIntegrityError(error);
       // The registry being down is not the record's fault: dead-lettering would throw good pins away.
@@ -93,7 +113,7 @@ export class PinMessageHandler implements MessageHandler {
           topic: this.options.deadLetterTopic,
           key: message.key,
           value: encoded,
-          headers: { ...headers, 'iw-error-code': cause.code },
+          headers: { 'iw-error-code': cause.code },
         },
       ];
     }

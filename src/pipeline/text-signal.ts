@@ -39,9 +39,10 @@ export class TextSignal {
       };
     }
     try {
-      const { scores, shared } = await this.memo.run(key, () =>
-        stages.run('preprocess-infer', () => this.scorer.score(text)),
-      );
+      const { scores, shared } = await this.memo.run(key, async () => {
+        const prepared = await stages.run('preprocess', () => this.scorer.prepare(text));
+        return stages.run('infer', () => this.scorer.infer(prepared));
+      });
       return {
         result: { signal: 'text.spam', model, contentKey, scores, cached: shared, reasonCode: null },
         writes: shared ? [] : [{ key, scores }],

@@ -4,6 +4,8 @@ export interface OutputMessage {
   readonly key: Buffer | string | null;
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string | Buffer>>;
+  /** For a label: its pin's createdAt (ms since the epoch), for the end-to-end latency metric. */
+  readonly createdAt?: number;
 }
 
 /**

@@ -1,24 +1,35 @@
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OtelSettings } from './otel-settings.js';
 
 /**
- * An OpenTelemetry MeterProvider whose Prometheus exporter does not open a port of its own: the
- * worker's HTTP server serves its text on `/metrics`.
+ * An OpenTelemetry MeterProvider with two readers: a Prometheus exporter that does not open a port of
+ * its own (the worker's HTTP server serves its text on `/metrics`), and, when the settings ask for
+ * it, an OTLP exporter pushing every `OTEL_METRIC_EXPORT_INTERVAL` ms (endpoint and headers from the
+ * standard `OTEL_EXPORTER_OTLP_*` variables).
  */
-export function createMetricsProvider(serviceVersion: string): {
+export function createMetricsProvider(
+  settings: Pick<OtelSettings, 'metricsOtlp' | 'metricExportIntervalMs'>,
+  resource: Resource,
+): {
   provider: MeterProvider;
   serveMetrics: (request: IncomingMessage, response: ServerResponse) => void;
 } {
   const exporter = new PrometheusExporter({ preventServerStart: true, prefix: '' });
-  const provider = new MeterProvider({
-    resource: resourceFromAttributes({
-      'service.name': 'integrity-worker',
-      'service.version': serviceVersion,
-    }),
-    readers: [exporter],
-  });
+  const readers: IMetricReader[] = [exporter];
+  if (settings.metricsOtlp) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        exportIntervalMillis: settings.metricExportIntervalMs,
+        exportTimeoutMillis: Math.min(30_000, settings.metricExportIntervalMs),
+      }),
+    );
+  }
+  const provider = new MeterProvider({ resource, readers });
   return {
     provider,
     serveMetrics: (request, response) => exporter.getMetricsRequestHandler(request, response),

@@ -3,18 +3,18 @@ import type { WorkerMetrics } from './worker-metrics.js';
 
 /**
  * Turns message outcomes into metrics: labels, dead letters by code, decisions by signal, cache hits,
- * UNSCORED reasons, class-score histograms per model@version (the drift signal) and end-to-end latency.
+ * UNSCORED reasons and class-score histograms per model@version (the drift signal). End-to-end latency
+ * is recorded when the label is published (`publish-metrics.ts`).
  */
-export function observeOutcome(metrics: WorkerMetrics, now: () => number = Date.now): OutcomeObserver {
+export function observeOutcome(metrics: WorkerMetrics): OutcomeObserver {
   return (outcome) => {
     metrics.messagesIn.add(1);
     if (outcome.kind === 'dead-letter') {
       metrics.deadLetters.add(1, { code: outcome.code, stage: outcome.stage });
       return;
     }
-    const { label, createdAt } = outcome;
+    const { label } = outcome;
     metrics.labelsOut.add(1);
-    metrics.endToEndLatency.record(Math.max(0, now() - createdAt));
     metrics.decisions.add(1, { signal: 'overall', decision: label.decision });
     for (const signal of label.signals) {
       const model = `${signal.model.name}@${signal.model.version}`;

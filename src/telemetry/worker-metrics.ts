@@ -18,6 +18,7 @@ export class WorkerMetrics {
   readonly batchSize;
   readonly batchQueueWait;
   readonly batchCompute;
+  readonly fetchFailures;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -32,8 +33,14 @@ export class WorkerMetrics {
       unit: 'ms',
     });
     this.endToEndLatency = meter.createHistogram('iw.end_to_end.latency', {
-      description: "From the pin's createdAt to its label being built.",
+      description: "From the pin's createdAt to its label acknowledged by Kafka.",
       unit: 'ms',
+      // Up to 10 min: a backlog after an outage is exactly what this histogram must show.
+      advice: {
+        explicitBucketBoundaries: [
+          10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+        ],
+      },
     });
     this.cacheLookups = meter.createCounter('iw.cache.lookups', {
       description: 'Score cache lookups, by signal and result (hit|miss).',
@@ -64,6 +71,9 @@ export class WorkerMetrics {
     this.batchCompute = meter.createHistogram('iw.inference.compute', {
       description: 'Session run time per batch.',
       unit: 'ms',
+    });
+    this.fetchFailures = meter.createCounter('iw.fetch.failures', {
+      description: 'Image fetches that failed after their retries, by reason (error code).',
     });
   }
 }

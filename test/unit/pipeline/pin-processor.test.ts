@@ -26,17 +26,19 @@ function setup(images: Record<string, string | IntegrityError>) {
     },
     async close() {},
   };
-  const imageScorer: ImageScorer = {
+  const imageScorer: ImageScorer<Buffer> = {
     model: IMAGE_MODEL,
-    async score(bytes) {
+    prepare: async (bytes) => bytes,
+    async infer(bytes) {
       counts.imageRuns++;
       await new Promise((resolve) => setTimeout(resolve, 5));
       return { Neutral: bytes.length / 100, Porn: 1 - bytes.length / 100 };
     },
   };
-  const textScorer: TextScorer = {
+  const textScorer: TextScorer<string> = {
     model: TEXT_MODEL,
-    async score(text) {
+    prepare: async (text) => text,
+    async infer(text) {
       counts.textRuns++;
       return { ham: 0.5, spam: text.includes('$$$') ? 0.99 : 0.01 };
     },
