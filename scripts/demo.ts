@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { loadConfig } from '../src/config/load-config.js';
 import { AvroCodec } from '../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../src/contracts/generated/dead-letter.js';
@@ -72,7 +72,7 @@ await reader.run({
 // A fresh reader group starts at the end: wait until it is assigned before publishing.
 await new Promise((resolve) => setTimeout(resolve, 3000));
 
-const producer = kafka.producer({ idempotent: true });
+const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 const pins = samplePins(pinCount, (path: string) => images.url(path));
 const started = Date.now();

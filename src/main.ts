@@ -3,7 +3,7 @@
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createCacheRedis } from './cache/create-cache-redis.js';
 import { DisabledSignalCache } from './cache/disabled-signal-cache.js';
 import { RedisSignalCache } from './cache/redis-signal-cache.js';
@@ -15,7 +15,7 @@ import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { IntegrityError } from './errors.js';
-import { UndiciImageFetcher } from './fetch/undici-image-fetcher.js';
+import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { loadServing } from './infer/serving.js';
 import { ImageSignal } from './pipeline/image-signal.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
@@ -111,15 +111,9 @@ async function build(
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
   const cache = await createCache(config, metrics, logger);
   closers.push(() => cache.close());
-  const fetcher = new UndiciImageFetcher({
-    allowedHosts: config.FETCH_ALLOWED_HOSTS,
-    allowPrivateAddresses: config.FETCH_ALLOW_PRIVATE,
-    connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
-    totalTimeoutMs: config.FETCH_TOTAL_TIMEOUT_MS,
-    maxBytes: config.FETCH_MAX_BYTES,
-    maxRedirects: config.FETCH_MAX_REDIRECTS,
-    ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
-    ...(overrides.connector ? { connector: overrides.connector } : {}),
+  const fetcher = imageFetcherFromConfig(config, {
+    lookup: overrides.lookup,
+    connector: overrides.connector,
   });
   closers.push(() => fetcher.close());
   const memo = new ScoreMemo(config.MEMO_MAX_ENTRIES);
@@ -145,7 +139,12 @@ async function build(
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  // The default (murmur2, Java-compatible) partitioner, named so kafkajs stops warning about it.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const sink = new KafkaOutputSink(producer);
   closers.push(() => sink.close());

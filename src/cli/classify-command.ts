@@ -53,15 +53,8 @@ function parse(argv: string[]) {
 
 async function imageBytes(source: string, config: Config): Promise<Buffer> {
   if (/^https?:\/\//i.test(source)) {
-    const { UndiciImageFetcher } = await import('../fetch/undici-image-fetcher.js');
-    const fetcher = new UndiciImageFetcher({
-      allowedHosts: config.FETCH_ALLOWED_HOSTS,
-      allowPrivateAddresses: config.FETCH_ALLOW_PRIVATE,
-      connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
-      totalTimeoutMs: config.FETCH_TOTAL_TIMEOUT_MS,
-      maxBytes: config.FETCH_MAX_BYTES,
-      maxRedirects: config.FETCH_MAX_REDIRECTS,
-    });
+    const { imageFetcherFromConfig } = await import('../fetch/fetcher-from-config.js');
+    const fetcher = imageFetcherFromConfig(config);
     try {
       return (await fetcher.fetch(source)).bytes;
     } finally {

@@ -1,0 +1,20 @@
+import type { Config } from '../config/load-config.js';
+import type { Connector, HostResolver } from './guarded-connector.js';
+import { UndiciImageFetcher } from './undici-image-fetcher.js';
+
+/** The guarded image fetcher as the environment configures it (`FETCH_*`); seams for tests. */
+export function imageFetcherFromConfig(
+  config: Config,
+  seams: { lookup?: HostResolver; connector?: Connector } = {},
+): UndiciImageFetcher {
+  return new UndiciImageFetcher({
+    allowedHosts: config.FETCH_ALLOWED_HOSTS,
+    allowPrivateAddresses: config.FETCH_ALLOW_PRIVATE,
+    connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
+    totalTimeoutMs: config.FETCH_TOTAL_TIMEOUT_MS,
+    maxBytes: config.FETCH_MAX_BYTES,
+    maxRedirects: config.FETCH_MAX_REDIRECTS,
+    ...(seams.lookup ? { lookup: seams.lookup } : {}),
+    ...(seams.connector ? { connector: seams.connector } : {}),
+  });
+}
