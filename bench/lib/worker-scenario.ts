@@ -36,6 +36,8 @@ export interface ScenarioResult {
   cacheHits: number;
   cacheMisses: number;
   meanBatch: { image: number; text: number };
+  /** Mean ms per pipeline stage and per inference batch (compute, queue wait), from /metrics. */
+  meanMs: Record<string, number>;
   metricsText?: string;
 }
 
@@ -123,7 +125,22 @@ function summarize(
     cacheHits: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'hit' }),
     cacheMisses: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'miss' }),
     meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@1') },
+    meanMs: meanMs(metricsText),
   };
+}
+
+function meanMs(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const mean = (metric: string, labels: Record<string, string>) =>
+    metricSum(text, `${metric}_sum`, labels) / metricSum(text, `${metric}_count`, labels);
+  for (const stage of ['decode', 'cache-lookup', 'fetch', 'preprocess-infer', 'cache-write', 'encode'])
+    out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
+  for (const model of ['image-safety@1', 'text-spam@1']) {
+    out[`compute ${model}`] = mean('iw_inference_compute', { model });
+    out[`queue wait ${model}`] = mean('iw_inference_queue_wait', { model });
+  }
+  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
+  return out;
 }
 
 /** Pins produced first, then the worker started: throughput from the first to the last label. */
