@@ -15,6 +15,8 @@ export interface WorkerProcess {
   metrics(): Promise<string>;
   /** Peak resident set size so far, MiB (VmHWM). */
   peakRssMiB(): number;
+  /** Resident set size now, MiB (VmRSS). */
+  rssMiB(): number;
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -61,15 +63,18 @@ export async function startWorkerProcess(
     pid,
     httpPort,
     metrics: async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
-    peakRssMiB: () => {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return match ? Number(match[1]) / 1024 : Number.NaN;
-    },
+    peakRssMiB: () => status(pid, 'VmHWM'),
+    rssMiB: () => status(pid, 'VmRSS'),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+function status(pid: number, field: string): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
 /** Sum of every sample of `metric` (exact name, e.g. `iw_labels_total`) whose labels include `labels`. */

@@ -31,6 +31,8 @@ export interface ScenarioResult {
   offeredPerSecond?: number;
   durationSeconds: number;
   peakRssMiB: number;
+  /** RSS when the worker became ready (models loaded, nothing processed), MiB. */
+  readyRssMiB: number;
   unscored: number;
   deadLetters: number;
   cacheHits: number;
@@ -96,7 +98,7 @@ function summarize(
   name: string,
   pins: readonly PinCreated[],
   times: Map<string, number>,
-  worker: WorkerProcess,
+  worker: WorkerProcess & { readyRssMiB: number },
   metricsText: string,
   queued: boolean,
 ): ScenarioResult {
@@ -118,6 +120,7 @@ function summarize(
     latencyIncludesQueueing: queued,
     durationSeconds: (last - first) / 1000,
     peakRssMiB: worker.peakRssMiB(),
+    readyRssMiB: worker.readyRssMiB,
     unscored:
       metricSum(metricsText, 'iw_unscored_total') -
       metricSum(metricsText, 'iw_unscored_total', { reason: 'IW_CONTENT_ABSENT' }),
@@ -153,11 +156,12 @@ export async function runThroughput(
     await producePins(topics.pins, pins);
     const reader = await new LabelTimes().start(topics.labels);
     const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
+    const readyRssMiB = worker.rssMiB();
     try {
       options.log(`${options.name}: ${pins.length} pins queued; worker pid ${worker.pid} ready`);
       await reader.waitFor(pins.length, options.timeoutMs);
       const text = await worker.metrics();
-      const result = summarize(options.name, pins, reader.times, worker, text, true);
+      const result = summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, true);
       return { ...result, metricsText: text };
     } finally {
       await worker.stop();
@@ -176,6 +180,7 @@ export async function runPaced(
   return withTopics(options.partitions, async (topics) => {
     const reader = await new LabelTimes().start(topics.labels);
     const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
+    const readyRssMiB = worker.rssMiB();
     const producer = kafka.producer();
     await producer.connect();
     const pins: PinCreated[] = [];
@@ -198,7 +203,7 @@ export async function runPaced(
       await reader.waitFor(count, options.timeoutMs);
       const text = await worker.metrics();
       return {
-        ...summarize(options.name, pins, reader.times, worker, text, false),
+        ...summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, false),
         offeredPerSecond: rate,
         metricsText: text,
       };
