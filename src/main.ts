@@ -118,7 +118,14 @@ async function build(
   closers.push(() => fetcher.close());
   const memo = new ScoreMemo(config.MEMO_MAX_ENTRIES);
   const processor = new PinProcessor(
-    new ImageSignal(fetcher, serving.image, cache, memo, config.CACHE_NAMESPACE),
+    new ImageSignal(
+      fetcher,
+      serving.image,
+      cache,
+      memo,
+      config.CACHE_NAMESPACE,
+      new ConcurrencyLimiter(2 * config.INFER_MAX_BATCH),
+    ),
     new TextSignal(serving.text, memo, config.CACHE_NAMESPACE),
     cache,
     memo,

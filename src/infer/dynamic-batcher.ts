@@ -65,6 +65,11 @@ export class DynamicBatcher<Row, Ctx = undefined> {
     this.#o = o;
   }
 
+  /** The most requests one batch takes. */
+  get maxBatchSize(): number {
+    return this.#o.maxBatchSize;
+  }
+
   /** Requests admitted and not yet answered (queued or computing). */
   get pending(): number {
     return this.#queue.length + this.#computing;

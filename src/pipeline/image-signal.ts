@@ -1,4 +1,5 @@
 import { cacheKey } from '../cache/cache-key.js';
+import type { ConcurrencyLimiter } from '../consume/concurrency-limiter.js';
 import type { CacheEntry, ClassScores, SignalCache } from '../cache/signal-cache.js';
 import { toIntegrityError } from '../errors.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
@@ -29,6 +30,11 @@ export class ImageSignal {
     private readonly cache: SignalCache,
     private readonly memo: ScoreMemo,
     private readonly cacheNamespace: string,
+    /**
+     * Bounds how many images exist decoded at once, from the start of their decode to the end of
+     * their batch: a full-size decoded photo is megabytes, and hundreds of pins may be in flight.
+     */
+    private readonly decodedImages: ConcurrencyLimiter,
   ) {}
 
   /** The key to look up before any download, when the pin carries a signature. */
@@ -78,10 +84,12 @@ export class ImageSignal {
       this.memo.remember(key, hit);
       return this.scored(bytesKey, hit, true, []);
     }
-    const { scores, shared } = await this.memo.run(key, async () => {
-      const prepared = await stages.run('preprocess', () => this.scorer.prepare(fetched.bytes));
-      return stages.run('infer', () => this.scorer.infer(prepared));
-    });
+    const { scores, shared } = await this.memo.run(key, () =>
+      this.decodedImages.run(async () => {
+        const prepared = await stages.run('preprocess', () => this.scorer.prepare(fetched.bytes));
+        return stages.run('infer', () => this.scorer.infer(prepared));
+      }),
+    );
     return this.scored(bytesKey, scores, shared, shared ? [] : [{ key, scores }]);
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
 import { IntegrityError, isIntegrityError } from '../../../src/errors.js';
 import type { FetchedImage, ImageFetcher } from '../../../src/fetch/image-fetcher.js';
@@ -46,7 +47,7 @@ function setup(images: Record<string, string | IntegrityError>) {
   const cache = new InMemorySignalCache(60_000);
   const memo = new ScoreMemo(100);
   const processor = new PinProcessor(
-    new ImageSignal(fetcher, imageScorer, cache, memo, 'test'),
+    new ImageSignal(fetcher, imageScorer, cache, memo, 'test', new ConcurrencyLimiter(4)),
     new TextSignal(textScorer, memo, 'test'),
     cache,
     memo,

@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: on one machine, in one run, with the same images: the limit (decode + preprocess +
+ * ONNX in a tight in-process loop, and ONNX alone), the worker end to end through the real Kafka,
+ * registry, Redis and a local image server (cold cache, warm cache, text-only, paced at half the cold
+ * maximum), and the peer (nsfwjs on tfjs-backend-wasm; pure tfjs on a few images). Prints one table
+ * with the ratios, writes every figure as JSON under bench/results/. Starts the local stack when it
+ * is not running and stops it afterwards in that case only. See BENCHMARKS.md for the method.
+ *
+ *   npm run bench -- [--images 1000] [--warm-pins 20000] [--text-pins 20000] [--duration 30]
+ *                    [--limit-seconds 4] [--peer-seconds 20] [--peer-cpu-images 6] [--partitions 4]
+ *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced]
+ *                    [--env KEY=VALUE ...] [--node-arg=--cpu-prof ...] [--out file.json]
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { uniqueName } from '../test/support/stack-env.js';
+import { startImageServer } from '../test/support/image-server.js';
+import { makeImageVariants } from './lib/image-variants.js';
+import { measureLimit } from './lib/limit.js';
+import { describeMachine, machine } from './lib/machine.js';
+import { measurePeer } from './lib/peer.js';
+import { imagePin, textPin } from './lib/pins.js';
+import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
+import { ensureStack } from './lib/stack.js';
+import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: '1000' },
+    'warm-pins': { type: 'string', default: '20000' },
+    'text-pins': { type: 'string', default: '20000' },
+    duration: { type: 'string', default: '30' },
+    'limit-seconds': { type: 'string', default: '4' },
+    'limit-batches': { type: 'string', default: '1,4,8,16,32' },
+    'limit-threads': { type: 'string', default: '1,2' },
+    'peer-seconds': { type: 'string', default: '20' },
+    'peer-cpu-images': { type: 'string', default: '6' },
+    partitions: { type: 'string', default: '4' },
+    'skip-peer': { type: 'boolean', default: false },
+    'skip-limit': { type: 'boolean', default: false },
+    only: { type: 'string', default: 'cold,warm,text,paced' },
+    env: { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true, default: [] },
+    out: { type: 'string' },
+  },
+});
+const num = (name: keyof typeof values) => Number(values[name]);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const only = new Set(list(values.only!));
+const root = new URL('..', import.meta.url);
+const began = performance.now();
+const log = (line: string) =>
+  console.log(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+const extraEnv = Object.fromEntries(
+  values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+const results: BenchResults = {
+  startedAt: new Date().toISOString(),
+  machine: machine(),
+  options: { ...values },
+  workerEnv: extraEnv,
+  limit: null,
+  peer: null,
+  cold: null,
+  warm: null,
+  text: null,
+  paced: null,
+  loadAverageAtEnd: [0, 0, 0],
+  totalSeconds: 0,
+};
+log(`machine: ${describeMachine(results.machine)}`);
+
+const stack = await ensureStack(root);
+const imageCount = num('images');
+log(`making ${imageCount} distinct image variants of the fixture photos`);
+const variants = await makeImageVariants(imageCount);
+const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
+log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
+const server = await startImageServer({ files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])) });
+const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
+
+try {
+  if (!values['skip-limit']) {
+    results.limit = await measureLimit({
+      modelsDir: 'models',
+      model: extraEnv.IMAGE_MODEL ?? 'image-safety@1',
+      images: variants,
+      batches: list(values['limit-batches']!).map(Number),
+      threads: list(values['limit-threads']!).map(Number),
+      seconds: num('limit-seconds'),
+      log,
+    });
+  }
+  if (!values['skip-peer']) {
+    results.peer = await measurePeer({
+      images: variants,
+      wasmImages: imageCount,
+      cpuImages: num('peer-cpu-images'),
+      seconds: num('peer-seconds'),
+      log,
+    });
+  }
+  const scenario = (name: string, env: Record<string, string>): ScenarioOptions => ({
+    root,
+    name,
+    partitions: num('partitions'),
+    env: { ...env, ...extraEnv },
+    timeoutMs: 300_000,
+    nodeArgs: values['node-arg']!,
+    log,
+  });
+  // Cold and warm share a namespace (warm = content the cold run scored); the others get their own.
+  const coldNamespace = uniqueName('bench-cold');
+  if (only.has('cold') || only.has('warm')) {
+    results.cold = await runThroughput(scenario('cold', { CACHE_NAMESPACE: coldNamespace }), () =>
+      variants.map((v, i) => imagePin(v, url(i), i)),
+    );
+    log(
+      `cold: ${results.cold.pinsPerSecond.toFixed(1)} pins/s, peak RSS ${results.cold.peakRssMiB.toFixed(0)} MiB, unscored ${results.cold.unscored}, mean batch image ${results.cold.meanBatch.image.toFixed(1)}`,
+    );
+  }
+  if (only.has('warm')) {
+    results.warm = await runThroughput(scenario('warm', { CACHE_NAMESPACE: coldNamespace }), () =>
+      Array.from({ length: num('warm-pins') }, (_, i) =>
+        imagePin(variants[i % imageCount]!, url(i), i % imageCount),
+      ),
+    );
+    log(
+      `warm: ${results.warm.pinsPerSecond.toFixed(0)} pins/s, cache hits ${results.warm.cacheHits}, misses ${results.warm.cacheMisses}`,
+    );
+  }
+  if (only.has('text')) {
+    results.text = await runThroughput(scenario('text', { CACHE_NAMESPACE: uniqueName('bench-text') }), () =>
+      Array.from({ length: num('text-pins') }, (_, i) => textPin(1_000_000 + i)),
+    );
+    log(
+      `text: ${results.text.pinsPerSecond.toFixed(0)} pins/s, mean batch text ${results.text.meanBatch.text.toFixed(1)}`,
+    );
+  }
+  if (only.has('paced')) {
+    const max = results.cold?.pinsPerSecond;
+    if (max === undefined || !Number.isFinite(max))
+      throw new Error('the paced run needs the cold run (--only cold,paced)');
+    const rate = max / 2;
+    const count = Math.min(imageCount, Math.round(rate * num('duration')));
+    results.paced = await runPaced(
+      scenario('paced', { CACHE_NAMESPACE: uniqueName('bench-paced') }),
+      rate,
+      count,
+      (i, at) => imagePin(variants[i]!, url(i), 2_000_000 + i, at),
+    );
+    log(`paced: p99 ${results.paced.latencyMs.p99.toFixed(0)} ms over ${count} pins`);
+  }
+} finally {
+  await server.close();
+  stack.restore();
+}
+
+results.loadAverageAtEnd = machine().loadAverage;
+results.totalSeconds = (performance.now() - began) / 1000;
+const rows = tableRows(results);
+console.log(
+  `\n${describeMachine(results.machine)}; load average at the end ${results.loadAverageAtEnd.join(' ')}; ${results.totalSeconds.toFixed(0)} s\n`,
+);
+console.log(textTable(rows));
+console.log(`\n${markdownTable(rows)}\n`);
+const out = values.out ?? `bench/results/bench-${results.startedAt.replace(/[:.]/g, '-')}.json`;
+await mkdir('bench/results', { recursive: true });
+await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`figures written to ${out}`);
+process.exit(0);

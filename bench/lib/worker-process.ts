@@ -1,0 +1,89 @@
+/**
+ * The worker under test as its own process (`node bin/integrity-worker.js run`, the shipped entry), so
+ * its peak RSS (VmHWM) and CPU are its own and not the benchmark's.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './stats.js';
+
+export interface WorkerProcess {
+  readonly pid: number;
+  readonly httpPort: number;
+  /** Prometheus text of /metrics. */
+  metrics(): Promise<string>;
+  /** Peak resident set size so far, MiB (VmHWM). */
+  peakRssMiB(): number;
+  /** Resident set size now, MiB (VmRSS). */
+  rssMiB(): number;
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export async function startWorkerProcess(
+  root: URL,
+  env: Record<string, string>,
+  extraNodeArgs: readonly string[] = [],
+): Promise<WorkerProcess> {
+  const httpPort = await freePort();
+  const child = spawn(process.execPath, [...extraNodeArgs, 'bin/integrity-worker.js', 'run'], {
+    cwd: fileURLToPath(root),
+    env: { ...process.env, ...env, HTTP_PORT: String(httpPort) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => (live.delete(child), resolve())));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`worker exited with code ${child.exitCode} while starting`);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('worker not ready within 120 s');
+    await sleep(100);
+  }
+  const pid = child.pid!;
+  return {
+    pid,
+    httpPort,
+    metrics: async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
+    peakRssMiB: () => status(pid, 'VmHWM'),
+    rssMiB: () => status(pid, 'VmRSS'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function status(pid: number, field: string): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** Sum of every sample of `metric` (exact name, e.g. `iw_labels_total`) whose labels include `labels`. */
+export function metricSum(text: string, metric: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}

@@ -1,0 +1,216 @@
+/**
+ * One end-to-end scenario: fresh topics (contracts registered), pins produced through the real Kafka
+ * and registry, the worker as its own process with the real Redis and the local image server, and a
+ * reader of the label topic that keeps each label's key and Kafka timestamp (set by the worker's
+ * producer when it publishes).
+ */
+import type { Consumer } from 'kafkajs';
+import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import { PIN_CREATED } from '../../src/contracts/subjects.js';
+import { uniqueName } from '../../test/support/stack-env.js';
+import {
+  codec,
+  createWorkerTopics,
+  kafka,
+  producePins,
+  workerEnv,
+} from '../../test/support/worker-harness.js';
+import { latencySummary, sleep, type LatencySummary } from './stats.js';
+import { metricSum, startWorkerProcess, type WorkerProcess } from './worker-process.js';
+
+export interface ScenarioResult {
+  name: string;
+  pins: number;
+  labels: number;
+  /** Labels after the first published one, over the time from the first to the last label. */
+  pinsPerSecond: number;
+  /** createdAt to the label's Kafka timestamp. */
+  latencyMs: LatencySummary;
+  /** True when pins were produced before the worker started: latency then includes waiting in Kafka. */
+  latencyIncludesQueueing: boolean;
+  offeredPerSecond?: number;
+  durationSeconds: number;
+  peakRssMiB: number;
+  /** RSS when the worker became ready (models loaded, nothing processed), MiB. */
+  readyRssMiB: number;
+  unscored: number;
+  deadLetters: number;
+  cacheHits: number;
+  cacheMisses: number;
+  meanBatch: { image: number; text: number };
+  /** Mean ms per pipeline stage and per inference batch (compute, queue wait), from /metrics. */
+  meanMs: Record<string, number>;
+  metricsText?: string;
+}
+
+export interface ScenarioOptions {
+  root: URL;
+  name: string;
+  partitions: number;
+  env: Record<string, string>;
+  timeoutMs: number;
+  nodeArgs?: readonly string[];
+  log: (line: string) => void;
+}
+
+class LabelTimes {
+  readonly times = new Map<string, number>();
+  #consumer: Consumer | undefined;
+
+  async start(topic: string): Promise<this> {
+    this.#consumer = kafka.consumer({ groupId: uniqueName('bench-reader'), maxWaitTimeInMs: 100 });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topic, fromBeginning: true });
+    await this.#consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) this.times.set(m.key!.toString(), Number(m.timestamp));
+      },
+    });
+    return this;
+  }
+
+  async waitFor(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.times.size < count && Date.now() < deadline) await sleep(50);
+  }
+
+  stop = async () => this.#consumer?.disconnect();
+}
+
+async function withTopics<T>(
+  partitions: number,
+  body: (topics: Awaited<ReturnType<typeof createWorkerTopics>>) => Promise<T>,
+): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = await createWorkerTopics(admin, partitions);
+  try {
+    return await body(topics);
+  } finally {
+    await admin
+      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters] })
+      .catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+function summarize(
+  name: string,
+  pins: readonly PinCreated[],
+  times: Map<string, number>,
+  worker: WorkerProcess & { readyRssMiB: number },
+  metricsText: string,
+  queued: boolean,
+): ScenarioResult {
+  const stamps = pins.map((p) => times.get(p.pinId)).filter((t): t is number => t !== undefined);
+  const first = Math.min(...stamps);
+  const last = Math.max(...stamps);
+  const after = stamps.filter((t) => t > first).length;
+  const hist = (model: string) =>
+    metricSum(metricsText, 'iw_inference_batch_size_sum', { model }) /
+    metricSum(metricsText, 'iw_inference_batch_size_count', { model });
+  return {
+    name,
+    pins: pins.length,
+    labels: stamps.length,
+    pinsPerSecond: last > first ? after / ((last - first) / 1000) : Number.NaN,
+    latencyMs: latencySummary(
+      pins.filter((p) => times.has(p.pinId)).map((p) => times.get(p.pinId)! - p.createdAt),
+    ),
+    latencyIncludesQueueing: queued,
+    durationSeconds: (last - first) / 1000,
+    peakRssMiB: worker.peakRssMiB(),
+    readyRssMiB: worker.readyRssMiB,
+    unscored:
+      metricSum(metricsText, 'iw_unscored_total') -
+      metricSum(metricsText, 'iw_unscored_total', { reason: 'IW_CONTENT_ABSENT' }),
+    deadLetters: metricSum(metricsText, 'iw_dead_letters_total'),
+    cacheHits: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'hit' }),
+    cacheMisses: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'miss' }),
+    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@1') },
+    meanMs: meanMs(metricsText),
+  };
+}
+
+function meanMs(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const mean = (metric: string, labels: Record<string, string>) =>
+    metricSum(text, `${metric}_sum`, labels) / metricSum(text, `${metric}_count`, labels);
+  for (const stage of ['decode', 'cache-lookup', 'fetch', 'preprocess-infer', 'cache-write', 'encode'])
+    out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
+  for (const model of ['image-safety@1', 'text-spam@1']) {
+    out[`compute ${model}`] = mean('iw_inference_compute', { model });
+    out[`queue wait ${model}`] = mean('iw_inference_queue_wait', { model });
+  }
+  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
+  return out;
+}
+
+/** Pins produced first, then the worker started: throughput from the first to the last label. */
+export async function runThroughput(
+  options: ScenarioOptions,
+  makePins: () => PinCreated[],
+): Promise<ScenarioResult> {
+  return withTopics(options.partitions, async (topics) => {
+    const pins = makePins();
+    await producePins(topics.pins, pins);
+    const reader = await new LabelTimes().start(topics.labels);
+    const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
+    const readyRssMiB = worker.rssMiB();
+    try {
+      options.log(`${options.name}: ${pins.length} pins queued; worker pid ${worker.pid} ready`);
+      await reader.waitFor(pins.length, options.timeoutMs);
+      const text = await worker.metrics();
+      const result = summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, true);
+      return { ...result, metricsText: text };
+    } finally {
+      await worker.stop();
+      await reader.stop();
+    }
+  });
+}
+
+/** The worker started first, then pins produced at `rate` per second with createdAt = send time. */
+export async function runPaced(
+  options: ScenarioOptions,
+  rate: number,
+  count: number,
+  makePin: (i: number, createdAt: number) => PinCreated,
+): Promise<ScenarioResult> {
+  return withTopics(options.partitions, async (topics) => {
+    const reader = await new LabelTimes().start(topics.labels);
+    const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
+    const readyRssMiB = worker.rssMiB();
+    const producer = kafka.producer();
+    await producer.connect();
+    const pins: PinCreated[] = [];
+    try {
+      await sleep(3000); // the worker's consumer joins its group after /readyz; do not time the join
+      options.log(`${options.name}: ${count} pins at ${rate.toFixed(1)}/s; worker pid ${worker.pid}`);
+      const started = Date.now();
+      let i = 0;
+      while (i < count) {
+        const due = Math.min(count, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
+        const messages = [];
+        for (; i < due; i++) {
+          const pin = makePin(i, Date.now());
+          pins.push(pin);
+          messages.push({ key: pin.pinId, value: await codec.encode(topics.pins, PIN_CREATED, pin) });
+        }
+        if (messages.length > 0) await producer.send({ topic: topics.pins, messages });
+        await sleep(Math.max(1, started + (i / rate) * 1000 - Date.now()));
+      }
+      await reader.waitFor(count, options.timeoutMs);
+      const text = await worker.metrics();
+      return {
+        ...summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, false),
+        offeredPerSecond: rate,
+        metricsText: text,
+      };
+    } finally {
+      await producer.disconnect();
+      await worker.stop();
+      await reader.stop();
+    }
+  });
+}
