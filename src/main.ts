@@ -124,7 +124,7 @@ async function build(
       cache,
       memo,
       config.CACHE_NAMESPACE,
-      new ConcurrencyLimiter(2 * config.INFER_MAX_BATCH),
+      new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
     ),
     new TextSignal(serving.text, memo, config.CACHE_NAMESPACE),
     cache,

@@ -99,7 +99,12 @@ export const ENV_VARIABLES = {
     'policy/policy-v1.json',
     'Versioned decision thresholds.',
   ),
-  INFER_MAX_BATCH: v(int(1, 256).default(16), '16', 'Largest inference batch per model.'),
+  IMAGE_MAX_BATCH: v(
+    int(1, 256).default(8),
+    '8',
+    'Largest image inference batch (8: same throughput as 16 on 2 cores, ~130 MiB less peak RSS).',
+  ),
+  TEXT_MAX_BATCH: v(int(1, 1024).default(16), '16', 'Largest text inference batch.'),
   INFER_MAX_QUEUE_DELAY_MS: v(int(0, 1000).default(5), '5', 'Longest wait for a batch to fill, ms.'),
   ORT_INTRA_OP_THREADS: v(
     int(0, 64).default(2),

@@ -26,7 +26,8 @@ export type ServingConfig = Pick<
   | 'IMAGE_MODEL'
   | 'TEXT_MODEL'
   | 'POLICY_FILE'
-  | 'INFER_MAX_BATCH'
+  | 'IMAGE_MAX_BATCH'
+  | 'TEXT_MAX_BATCH'
   | 'INFER_MAX_QUEUE_DELAY_MS'
   | 'ORT_INTRA_OP_THREADS'
   | 'ORT_INTER_OP_THREADS'
@@ -104,18 +105,27 @@ export async function loadServing(
     const batcher = <Row>(
       model: LoadedModel,
       packer: ConstructorParameters<typeof DynamicBatcher<Row, Ctx>>[0]['packer'],
+      maxBatchSize: number,
     ) =>
       new DynamicBatcher<Row, Ctx>({
         model: model.id,
         packer,
         run: (feeds) => model.session.run(feeds),
         outputName: model.manifest.outputs[0]!.name,
-        maxBatchSize: config.INFER_MAX_BATCH,
+        maxBatchSize,
         maxQueueDelayMs: config.INFER_MAX_QUEUE_DELAY_MS,
         observer,
       });
-    const imageBatcher = batcher<ImageRow>(image, new ImageTensorPacker(image.manifest.inputs[0]!));
-    const textBatcher = batcher<SparseRow>(text, new SparseTextTensorPacker(text.manifest));
+    const imageBatcher = batcher<ImageRow>(
+      image,
+      new ImageTensorPacker(image.manifest.inputs[0]!),
+      config.IMAGE_MAX_BATCH,
+    );
+    const textBatcher = batcher<SparseRow>(
+      text,
+      new SparseTextTensorPacker(text.manifest),
+      config.TEXT_MAX_BATCH,
+    );
     return {
       image: new BatchedImageScorer(image, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext),
       text: new BatchedTextScorer(text, textBatcher, activeSpanContext),

@@ -16,12 +16,12 @@ describe('loadConfig', () => {
 
   it('coerces numbers, lists and booleans; empty means unset', () => {
     const config = loadConfig({
-      INFER_MAX_BATCH: '8',
+      IMAGE_MAX_BATCH: '8',
       KAFKA_BROKERS: 'a:1, b:2',
       CACHE_ENABLED: '0',
       LOG_LEVEL: '',
     });
-    expect(config.INFER_MAX_BATCH).toBe(8);
+    expect(config.IMAGE_MAX_BATCH).toBe(8);
     expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
     expect(config.CACHE_ENABLED).toBe(false);
     expect(config.LOG_LEVEL).toBe('info');
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
   it('reports every bad variable at once, by name', () => {
     let caught: unknown;
     try {
-      loadConfig({ INFER_MAX_BATCH: 'lots', IMAGE_MODEL: 'no-version', CACHE_ENABLED: 'yes' });
+      loadConfig({ IMAGE_MAX_BATCH: 'lots', IMAGE_MODEL: 'no-version', CACHE_ENABLED: 'yes' });
     } catch (error) {
       caught = error;
     }
@@ -38,10 +38,10 @@ describe('loadConfig', () => {
     if (!isIntegrityError(caught)) return;
     expect([...(caught.details?.variables as string[])].sort()).toEqual([
       'CACHE_ENABLED',
+      'IMAGE_MAX_BATCH',
       'IMAGE_MODEL',
-      'INFER_MAX_BATCH',
     ]);
-    expect(caught.message).toContain('INFER_MAX_BATCH="lots"');
+    expect(caught.message).toContain('IMAGE_MAX_BATCH="lots"');
   });
 
   it('is documented in the README, row for row', () => {
