@@ -16,7 +16,8 @@ import {
   workerEnv,
 } from '../../test/support/worker-harness.js';
 import { latencySummary, sleep, type LatencySummary } from './stats.js';
-import { metricSum, startWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { metricSum } from '../../test/support/prometheus-text.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export interface ScenarioResult {
   name: string;

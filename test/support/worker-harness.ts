@@ -3,6 +3,7 @@
  * registered, a producer of encoded pins, and a collector of decoded outputs.
  */
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import { AvroCodec } from '../../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
@@ -19,7 +20,9 @@ import {
 import { loadConfig } from '../../src/config/load-config.js';
 import { startWorker, type WorkerHandle, type WorkerOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { startImageServer, type ImageServer } from './image-server.js';
 import { loopbackOnlyConnector } from './loopback-only-connector.js';
+import { metricSum } from './prometheus-text.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 
 export interface WorkerTopics {
@@ -180,11 +183,26 @@ export async function scrape(
   labels: Record<string, string> = {},
 ): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${worker.httpPort}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
+  return metricSum(text, metric, labels);
+}
+
+/**
+ * For a test file of worker tests: registers hooks that connect a Kafka admin and start the loopback
+ * image server before its tests, and close both after them.
+ */
+export function useWorkerTestBed(): { readonly admin: Admin; readonly images: ImageServer } {
+  const admin = kafka.admin();
+  let images: ImageServer | undefined;
+  beforeAll(async () => {
+    await admin.connect();
+    images = await startImageServer();
+  });
+  afterAll(() => Promise.all([admin.disconnect(), images?.close()]));
+  return {
+    admin,
+    get images() {
+      if (!images) throw new Error('the image server starts in beforeAll');
+      return images;
+    },
+  };
 }

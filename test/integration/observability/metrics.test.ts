@@ -1,17 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PinCreated } from '../../../src/contracts/generated/pin-created.js';
 import type { WorkerHandle } from '../../../src/main.js';
-import { startImageServer, type ImageServer } from '../../support/image-server.js';
 import { minimalPinCreated } from '../../support/records.js';
 import {
   createWorkerTopics,
   deadLetterCollector,
-  kafka,
   labelCollector,
   producePins,
   scrape,
   sleep,
   startTestWorker,
+  useWorkerTestBed,
 } from '../../support/worker-harness.js';
 
 const IMAGES = [
@@ -23,13 +22,8 @@ const IMAGES = [
 ];
 const TITLES = ['Lentil soup', 'A cat on a sofa', 'Rocket launch', 'Little house', 'Transparent logo'];
 
-const admin = kafka.admin();
-let images: ImageServer;
-beforeAll(async () => {
-  await admin.connect();
-  images = await startImageServer();
-});
-afterAll(() => Promise.all([admin.disconnect(), images.close()]));
+const bed = useWorkerTestBed();
+const { admin } = bed;
 
 const pin = (pinId: string, title: string | null, path: string | null): PinCreated =>
   minimalPinCreated({
@@ -39,7 +33,7 @@ const pin = (pinId: string, title: string | null, path: string | null): PinCreat
     image:
       path === null
         ? null
-        : { url: images.url(path), signature: null, width: null, height: null, mime: null },
+        : { url: bed.images.url(path), signature: null, width: null, height: null, mime: null },
   });
 
 /** Scrapes until `metric` reaches `want` (counters are updated when outputs are acknowledged) or 20 s pass. */

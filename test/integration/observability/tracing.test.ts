@@ -1,8 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PIN_CREATED } from '../../../src/contracts/subjects.js';
-import { startImageServer, type ImageServer } from '../../support/image-server.js';
 import { minimalPinCreated } from '../../support/records.js';
 import {
   childrenOf,
@@ -16,25 +15,20 @@ import {
   codec,
   createWorkerTopics,
   deadLetterCollector,
-  kafka,
   labelCollector,
   producePins,
   startTestWorker,
   type RawRecord,
   type WorkerTopics,
+  useWorkerTestBed,
 } from '../../support/worker-harness.js';
 
 const UPSTREAM_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const UPSTREAM_SPAN = '00f067aa0ba902b7';
 const BAD_TRACE = '0af7651916cd43dd8448eb211c80319c';
 
-const admin = kafka.admin();
-let images: ImageServer;
-beforeAll(async () => {
-  await admin.connect();
-  images = await startImageServer();
-});
-afterAll(() => Promise.all([admin.disconnect(), images.close()]));
+const bed = useWorkerTestBed();
+const { admin } = bed;
 
 /** Pin A (image and text, produced with a traceparent), pin B (text only, none) and a broken record. */
 async function produceStream(topics: WorkerTopics): Promise<void> {
@@ -42,7 +36,7 @@ async function produceStream(topics: WorkerTopics): Promise<void> {
     pinId: 'pin-a',
     title: 'Weeknight lentil soup',
     image: {
-      url: images.url('/images/photo-coffee.jpg'),
+      url: bed.images.url('/images/photo-coffee.jpg'),
       signature: null,
       width: null,
       height: null,

@@ -1,28 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PinCreated } from '../../../src/contracts/generated/pin-created.js';
 import { PIN_CREATED } from '../../../src/contracts/subjects.js';
 import type { HostResolver } from '../../../src/fetch/guarded-connector.js';
-import { startImageServer, type ImageServer } from '../../support/image-server.js';
 import { minimalPinCreated } from '../../support/records.js';
 import {
   codec,
   createWorkerTopics,
   deadLetterCollector,
-  kafka,
   labelCollector,
   producePins,
   scrape,
   startTestWorker,
   type RawRecord,
+  useWorkerTestBed,
 } from '../../support/worker-harness.js';
 
-const admin = kafka.admin();
-let images: ImageServer;
-beforeAll(async () => {
-  await admin.connect();
-  images = await startImageServer();
-});
-afterAll(() => Promise.all([admin.disconnect(), images.close()]));
+const bed = useWorkerTestBed();
+const { admin } = bed;
 
 // Test DNS: names under .test resolve without the network; evil ones to addresses the worker must refuse.
 const lookup: HostResolver = async (host) => {
@@ -47,7 +41,7 @@ const pin = (pinId: string, url: string | null, title: string | null = 'A normal
 describe('worker: bad input never stops the stream', () => {
   it('dead-letters broken records and leaves broken images UNSCORED with their codes, labeling everything around them', async () => {
     const topics = await createWorkerTopics(admin, 2);
-    const good = (i: number) => pin(`good-${i}`, images.url('/images/photo-coffee.jpg'));
+    const good = (i: number) => pin(`good-${i}`, bed.images.url('/images/photo-coffee.jpg'));
     // A real header (magic byte and the registered schema id) in front of a body that is not a PinCreated.
     const header = (await codec.encode(topics.pins, PIN_CREATED, good(0))).subarray(0, 5);
     const validHeaderBadBody = Buffer.concat([header, Buffer.from([0xff, 0xff, 0xff])]);
@@ -60,30 +54,30 @@ describe('worker: bad input never stops the stream', () => {
       'bad-empty-pin': 'IW_INPUT_INVALID',
     };
     const unscored: Record<string, [string | null, string]> = {
-      'img-404': [images.url('/status/404'), 'IW_FETCH_HTTP_STATUS'],
-      'img-truncated': [images.url('/images/bad-truncated.jpg'), 'IW_IMAGE_DECODE'],
-      'img-not-an-image': [images.url('/images/bad-text.jpg'), 'IW_IMAGE_UNSUPPORTED'],
-      'img-huge': [images.url('/images/odd-huge-20000x20000.png'), 'IW_IMAGE_TOO_LARGE'],
+      'img-404': [bed.images.url('/status/404'), 'IW_FETCH_HTTP_STATUS'],
+      'img-truncated': [bed.images.url('/images/bad-truncated.jpg'), 'IW_IMAGE_DECODE'],
+      'img-not-an-image': [bed.images.url('/images/bad-text.jpg'), 'IW_IMAGE_UNSUPPORTED'],
+      'img-huge': [bed.images.url('/images/odd-huge-20000x20000.png'), 'IW_IMAGE_TOO_LARGE'],
       'img-private-literal': ['http://10.0.0.1/a.jpg', 'IW_FETCH_ADDRESS_REFUSED'],
       'img-metadata-literal': ['http://169.254.169.254/latest/meta-data/', 'IW_FETCH_ADDRESS_REFUSED'],
       'img-private-dns': [
-        `http://evil-private.test:${images.port}/images/photo-coffee.jpg`,
+        `http://evil-private.test:${bed.images.port}/images/photo-coffee.jpg`,
         'IW_FETCH_ADDRESS_REFUSED',
       ],
       'img-metadata-dns': [
-        `http://evil-metadata.test:${images.port}/images/photo-coffee.jpg`,
+        `http://evil-metadata.test:${bed.images.port}/images/photo-coffee.jpg`,
         'IW_FETCH_ADDRESS_REFUSED',
       ],
       'img-home-dns': [
-        `http://evil-home.test:${images.port}/images/photo-coffee.jpg`,
+        `http://evil-home.test:${bed.images.port}/images/photo-coffee.jpg`,
         'IW_FETCH_ADDRESS_REFUSED',
       ],
       'img-bad-url': ['ftp://img.test/a.jpg', 'IW_FETCH_BAD_URL'],
       'img-redirect-to-private': [
-        images.url('/redirect-to?location=http://10.0.0.2/x.jpg'),
+        bed.images.url('/redirect-to?location=http://10.0.0.2/x.jpg'),
         'IW_FETCH_ADDRESS_REFUSED',
       ],
-      'img-5xx-forever': [images.url('/status/503'), 'IW_FETCH_HTTP_5XX'],
+      'img-5xx-forever': [bed.images.url('/status/503'), 'IW_FETCH_HTTP_5XX'],
     };
     const records: (PinCreated | RawRecord)[] = [];
     let goods = 0;

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startImageServer, type ImageServer } from '../../support/image-server.js';
+import { describe, expect, it } from 'vitest';
 import { minimalPinCreated } from '../../support/records.js';
 import {
   createWorkerTopics,
-  kafka,
   labelCollector,
   producePins,
   sleep,
   startTestWorker,
+  useWorkerTestBed,
 } from '../../support/worker-harness.js';
 
-const admin = kafka.admin();
-let images: ImageServer;
-beforeAll(async () => {
-  await admin.connect();
-  images = await startImageServer();
-});
-afterAll(() => Promise.all([admin.disconnect(), images.close()]));
+const bed = useWorkerTestBed();
+const { admin } = bed;
 
 describe('worker: rebalance', () => {
   it('keeps labeling while a second worker joins the group and the first leaves', async () => {
@@ -27,7 +21,7 @@ describe('worker: rebalance', () => {
         title: `Rebalance pin ${i}`,
         description: `text ${i * 31}`,
         image: {
-          url: images.url('/images/photo-rocket.jpg'),
+          url: bed.images.url('/images/photo-rocket.jpg'),
           signature: null,
           width: null,
           height: null,

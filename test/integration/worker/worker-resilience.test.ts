@@ -1,19 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PinCreated } from '../../../src/contracts/generated/pin-created.js';
-import { startImageServer, type ImageServer } from '../../support/image-server.js';
 import { minimalPinCreated } from '../../support/records.js';
 import { uniqueName } from '../../support/stack-env.js';
 import {
   createWorkerTopics,
-  kafka,
   labelCollector,
   producePins,
   scrape,
   sleep,
   startTestWorker,
   workerEnv,
+  useWorkerTestBed,
 } from '../../support/worker-harness.js';
 
 const PHOTOS = [
@@ -23,13 +22,8 @@ const PHOTOS = [
   'drawing-house.png',
   'photo-flower.jpg',
 ];
-const admin = kafka.admin();
-let images: ImageServer;
-beforeAll(async () => {
-  await admin.connect();
-  images = await startImageServer();
-});
-afterAll(() => Promise.all([admin.disconnect(), images.close()]));
+const bed = useWorkerTestBed();
+const { admin } = bed;
 
 /** Pins with unique texts (a cache miss each) and a handful of images. */
 const pins = (prefix: string, count: number): PinCreated[] =>
@@ -39,7 +33,7 @@ const pins = (prefix: string, count: number): PinCreated[] =>
       title: `Pin number ${i} of ${prefix}`,
       description: `A short description that differs for every pin: ${i * 7919}.`,
       image: {
-        url: images.url(`/images/${PHOTOS[i % PHOTOS.length]}`),
+        url: bed.images.url(`/images/${PHOTOS[i % PHOTOS.length]}`),
         signature: null,
         width: null,
         height: null,
