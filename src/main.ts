@@ -4,17 +4,14 @@
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createCacheRedis } from './cache/create-cache-redis.js';
-import { DisabledSignalCache } from './cache/disabled-signal-cache.js';
-import { RedisSignalCache } from './cache/redis-signal-cache.js';
-import type { SignalCache } from './cache/signal-cache.js';
+import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
+import { checkTopics } from './consume/check-topics.js';
 import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
-import { IntegrityError } from './errors.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { loadServing } from './infer/serving.js';
 import { ImageSignal } from './pipeline/image-signal.js';
@@ -64,7 +61,8 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
   // (worker-thread sessions and sockets would otherwise keep a failed process alive).
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
-    for (const close of closers.reverse())
+    // splice: a second call (a stop after a fatal crash) finds nothing left to close.
+    for (const close of closers.splice(0).reverse())
       await close().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
   };
   try {
@@ -109,7 +107,7 @@ async function build(
   const serving = await loadServing(config, { metrics, logger, tracer });
   closers.push(() => serving.close());
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
-  const cache = await createCache(config, metrics, logger);
+  const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {
     lookup: overrides.lookup,
@@ -210,37 +208,4 @@ async function build(
       logger.info('worker stopped');
     },
   };
-}
-
-/** Refuses to start against topics that do not exist (the worker never creates them). */
-async function checkTopics(kafka: Kafka, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic));
-    if (missing.length > 0) {
-      throw new IntegrityError('IW_TOPIC_MISSING', `topics do not exist: ${missing.join(', ')}`, {
-        details: { missing },
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function createCache(config: Config, metrics: WorkerMetrics, logger: Logger): Promise<SignalCache> {
-  if (!config.CACHE_ENABLED) return new DisabledSignalCache();
-  let lastLogged = 0;
-  const redis = await createCacheRedis(config.REDIS_URL, (error) => {
-    // Reconnect errors repeat every backoff step: log them at most every 10 s.
-    if (Date.now() - lastLogged > 10_000)
-      logger.warn({ err: error.message }, 'redis unavailable; cache fails open');
-    lastLogged = Date.now();
-  });
-  return new RedisSignalCache(redis, {
-    ttlMs: config.CACHE_TTL_S * 1000,
-    timeoutMs: config.CACHE_TIMEOUT_MS,
-    onError: (operation) => metrics.cacheErrors.add(1, { operation }),
-  });
 }
