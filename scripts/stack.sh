@@ -27,9 +27,13 @@ die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 pidfile() { echo "$RUN_DIR/$1.pid"; }
 logfile() { echo "$RUN_DIR/$1.log"; }
 
-running() { # running <service>: its saved pid is alive
-  local f; f=$(pidfile "$1")
-  [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
+running() { # running <service>: its saved pid is alive and still that service (pids get reused)
+  local f pid marker
+  f=$(pidfile "$1")
+  [[ -f $f ]] || return 1
+  pid=$(cat "$f")
+  case $1 in kafka) marker=kafka.Kafka ;; registry) marker=quarkus-run.jar ;; *) marker=redis-server ;; esac
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$marker"
 }
 
 fail_start() { # fail_start <service> <why>: names the service and shows its log tail
@@ -156,7 +160,7 @@ stop_one() {
   f=$(pidfile "$svc")
   [[ -f $f ]] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$svc"; then
     kill -TERM "$pid"
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && { log "$svc ignored SIGTERM for 30s; killing"; kill -KILL "$pid"; }
