@@ -9,13 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../config/load-config.js';
 import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
 import { registerSchema } from '../contracts/schema-check.js';
-import {
-  DEAD_LETTER,
-  INTEGRITY_LABEL,
-  PIN_CREATED,
-  SUBJECT_COMPATIBILITY,
-  subjectForTopic,
-} from '../contracts/subjects.js';
+import { SUBJECT_COMPATIBILITY, topicContracts } from '../contracts/subjects.js';
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -58,12 +52,12 @@ export async function run(argv: string[]): Promise<number> {
     await admin.disconnect();
   }
   const registry = new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL });
-  for (const [topic, contract] of [
-    [config.INPUT_TOPIC, PIN_CREATED],
-    [config.LABEL_TOPIC, INTEGRITY_LABEL],
-    [config.DEADLETTER_TOPIC, DEAD_LETTER],
-  ] as const) {
-    const subject = subjectForTopic(topic);
+  const topics = {
+    pins: config.INPUT_TOPIC,
+    labels: config.LABEL_TOPIC,
+    deadLetters: config.DEADLETTER_TOPIC,
+  };
+  for (const { subject, contract } of topicContracts(topics)) {
     const { check, id } = await registerSchema(registry, subject, contract.schemaText, SUBJECT_COMPATIBILITY);
     console.log(`schema   ${subject}: id ${id} (${check.status}, ${SUBJECT_COMPATIBILITY})`);
   }

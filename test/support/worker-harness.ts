@@ -9,14 +9,7 @@ import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
 import { HttpSchemaRegistry } from '../../src/contracts/http-schema-registry.js';
-import { registerSchema } from '../../src/contracts/schema-check.js';
-import {
-  DEAD_LETTER,
-  INTEGRITY_LABEL,
-  PIN_CREATED,
-  SUBJECT_COMPATIBILITY,
-  subjectForTopic,
-} from '../../src/contracts/subjects.js';
+import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../../src/contracts/subjects.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startWorker, type WorkerHandle, type WorkerOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -24,6 +17,7 @@ import { startImageServer, type ImageServer } from './image-server.js';
 import { loopbackOnlyConnector } from './loopback-only-connector.js';
 import { metricSum } from './prometheus-text.js';
 import { stackEnv, uniqueName } from './stack-env.js';
+import { registerContracts } from './contract-cases.js';
 
 export interface WorkerTopics {
   pins: string;
@@ -57,13 +51,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     ],
     waitForLeaders: true,
   });
-  for (const [topic, contract] of [
-    [topics.pins, PIN_CREATED],
-    [topics.labels, INTEGRITY_LABEL],
-    [topics.deadLetters, DEAD_LETTER],
-  ] as const) {
-    await registerSchema(registry, subjectForTopic(topic), contract.schemaText, SUBJECT_COMPATIBILITY);
-  }
+  await registerContracts(registry, topics);
   return topics;
 }
 

@@ -1,19 +1,13 @@
 import { createServer, type Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Contract } from '../../../src/contracts/contract.js';
 import { AvroCodec } from '../../../src/contracts/avro-codec.js';
 import { HttpSchemaRegistry } from '../../../src/contracts/http-schema-registry.js';
-import { registerSchema } from '../../../src/contracts/schema-check.js';
-import {
-  DEAD_LETTER,
-  INTEGRITY_LABEL,
-  PIN_CREATED,
-  topicContracts,
-} from '../../../src/contracts/subjects.js';
+import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../../../src/contracts/subjects.js';
 import { frame } from '../../../src/contracts/wire-format.js';
 import { IntegrityError } from '../../../src/errors.js';
 import * as records from '../../support/records.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { recordCases, registerContracts } from '../../support/contract-cases.js';
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const suffix = `.${uniqueName('roundtrip')}`;
@@ -37,28 +31,17 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  for (const entry of topicContracts(topics)) {
-    await registerSchema(registry, entry.subject, entry.contract.schemaText, 'FULL');
-  }
-});
+beforeAll(() => registerContracts(registry, topics));
 
 describe('AvroCodec against the real registry', () => {
-  const cases = [
-    ['PinCreated minimal', topics.pins, PIN_CREATED, records.minimalPinCreated()],
-    ['PinCreated full', topics.pins, PIN_CREATED, records.fullPinCreated()],
-    ['IntegrityLabel minimal', topics.labels, INTEGRITY_LABEL, records.minimalIntegrityLabel()],
-    ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
-    ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
-    ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
-  ] as const;
+  const cases = recordCases(topics);
 
   it.each(cases)('round-trips %s', async (_name, topic, contract, record) => {
     const writer = new AvroCodec(registry);
-    const buffer = await writer.encode(topic, contract as Contract<unknown>, record);
+    const buffer = await writer.encode(topic, contract, record);
     // A fresh codec: the reader knows nothing but the bytes and the registry.
     const reader = new AvroCodec(registry);
-    expect((await reader.decodeAs(contract as Contract<unknown>, buffer)).record).toEqual(record);
+    expect((await reader.decodeAs(contract, buffer)).record).toEqual(record);
     expect((await reader.decode(buffer)).record).toEqual(record);
   });
 

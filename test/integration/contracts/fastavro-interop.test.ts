@@ -6,31 +6,16 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AvroCodec } from '../../../src/contracts/avro-codec.js';
-import type { Contract } from '../../../src/contracts/contract.js';
 import { HttpSchemaRegistry } from '../../../src/contracts/http-schema-registry.js';
-import { registerSchema } from '../../../src/contracts/schema-check.js';
-import {
-  DEAD_LETTER,
-  INTEGRITY_LABEL,
-  PIN_CREATED,
-  subjectForTopic,
-  topicContracts,
-} from '../../../src/contracts/subjects.js';
-import * as records from '../../support/records.js';
+import { subjectForTopic } from '../../../src/contracts/subjects.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { recordCases, registerContracts } from '../../support/contract-cases.js';
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const suffix = `.${uniqueName('interop')}`;
 const topics = { pins: `pins${suffix}`, labels: `labels${suffix}`, deadLetters: `dlq${suffix}` };
 
-const cases: [string, string, Contract<unknown>, unknown][] = [
-  ['PinCreated minimal', topics.pins, PIN_CREATED, records.minimalPinCreated()],
-  ['PinCreated full', topics.pins, PIN_CREATED, records.fullPinCreated()],
-  ['IntegrityLabel minimal', topics.labels, INTEGRITY_LABEL, records.minimalIntegrityLabel()],
-  ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
-  ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
-  ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
-];
+const cases = recordCases(topics);
 
 /** JSON for the Python side: Buffers travel as {"$bytes": base64}. */
 const toJson = (value: unknown) =>
@@ -57,9 +42,7 @@ function fastavro(command: 'encode' | 'decode', input: unknown): unknown[] {
 
 beforeAll(async () => {
   python = execFileSync('bash', ['scripts/python-env.sh', 'test/interop/requirements.txt']).toString().trim();
-  for (const entry of topicContracts(topics)) {
-    await registerSchema(registry, entry.subject, entry.contract.schemaText, 'FULL');
-  }
+  await registerContracts(registry, topics);
 });
 
 describe('fastavro <-> avsc in the Confluent wire format', () => {

@@ -1,0 +1,40 @@
+/**
+ * Contract test helpers: register every contract under its topic's subject, and one minimal and one
+ * full record of each contract, addressed to its topic.
+ */
+import type { Contract } from '../../src/contracts/contract.js';
+import { registerSchema } from '../../src/contracts/schema-check.js';
+import type { SchemaRegistryAdmin } from '../../src/contracts/schema-registry.js';
+import {
+  DEAD_LETTER,
+  INTEGRITY_LABEL,
+  PIN_CREATED,
+  SUBJECT_COMPATIBILITY,
+  topicContracts,
+  type ContractRole,
+} from '../../src/contracts/subjects.js';
+import * as records from './records.js';
+
+export type ContractTopics = Record<ContractRole, string>;
+
+/** Registers each contract under `<topic>-value` with the project's compatibility rule. */
+export async function registerContracts(
+  registry: SchemaRegistryAdmin,
+  topics: ContractTopics,
+): Promise<void> {
+  for (const entry of topicContracts(topics)) {
+    await registerSchema(registry, entry.subject, entry.contract.schemaText, SUBJECT_COMPATIBILITY);
+  }
+}
+
+/** `[name, topic, contract, record]` for a minimal and a full record of each contract. */
+export function recordCases(topics: ContractTopics): [string, string, Contract<unknown>, unknown][] {
+  return [
+    ['PinCreated minimal', topics.pins, PIN_CREATED, records.minimalPinCreated()],
+    ['PinCreated full', topics.pins, PIN_CREATED, records.fullPinCreated()],
+    ['IntegrityLabel minimal', topics.labels, INTEGRITY_LABEL, records.minimalIntegrityLabel()],
+    ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
+    ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
+    ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
+  ] as [string, string, Contract<unknown>, unknown][];
+}
