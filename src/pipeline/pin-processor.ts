@@ -39,7 +39,8 @@ export class PinProcessor {
         details: { pinId: pin.pinId },
       });
     }
-    const textKey = text === null ? undefined : this.text.cacheKey(text);
+    const textKeys = text === null ? undefined : this.text.keys(text);
+    const textKey = textKeys?.cacheKey;
     const sigKey = pin.image ? this.image.signatureCacheKey(pin.image) : undefined;
     // Keys answered from memory never reach the shared cache.
     const remembered = new Map<string, ClassScores>();
@@ -57,7 +58,7 @@ export class PinProcessor {
         ? this.image.compute(pin.image, hit(sigKey), stages)
         : { result: unscored('image.safety', this.models.image, 'IW_CONTENT_ABSENT'), writes: [] },
       text !== null
-        ? this.text.compute(text, hit(textKey), stages)
+        ? this.text.compute(text, textKeys!, hit(textKey), stages)
         : { result: unscored('text.spam', this.models.text, 'IW_CONTENT_ABSENT'), writes: [] },
     ]);
     const writes = [...image.writes, ...textResult.writes];

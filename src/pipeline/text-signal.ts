@@ -12,6 +12,11 @@ import type { StageRunner } from './stage-runner.js';
  * one score (`cached` is true whenever no model ran for this pin). A model failure after retries is
  * UNSCORED with its code, never a lost pin.
  */
+export interface TextKeys {
+  readonly contentKey: string;
+  readonly cacheKey: string;
+}
+
 export class TextSignal {
   constructor(
     private readonly scorer: TextScorer,
@@ -19,18 +24,22 @@ export class TextSignal {
     private readonly cacheNamespace: string,
   ) {}
 
-  cacheKey(text: string): string {
-    return cacheKey(this.cacheNamespace, 'text.spam', sha256Key(text), modelId(this.scorer.model));
+  /** The text's content key and cache key, hashed once per pin and handed back to `compute`. */
+  keys(text: string): TextKeys {
+    const contentKey = sha256Key(text);
+    return {
+      contentKey,
+      cacheKey: cacheKey(this.cacheNamespace, 'text.spam', contentKey, modelId(this.scorer.model)),
+    };
   }
 
   async compute(
     text: string,
+    { contentKey, cacheKey: key }: TextKeys,
     hit: ClassScores | undefined,
     stages: StageRunner,
   ): Promise<{ result: SignalResult; writes: CacheEntry[] }> {
     const model = this.scorer.model;
-    const contentKey = sha256Key(text);
-    const key = this.cacheKey(text);
     if (hit) {
       this.memo.remember(key, hit);
       return {
