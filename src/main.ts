@@ -167,6 +167,7 @@ async function build(
     {
       chunkSize: Math.max(1, Math.floor(config.MAX_IN_FLIGHT / config.PARTITIONS_CONCURRENTLY)),
       heartbeatIntervalMs: 3000,
+      startPosition: config.CONSUMER_START_POSITION,
     },
     {
       published: observePublished(metrics),

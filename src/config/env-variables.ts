@@ -148,6 +148,11 @@ export const ENV_VARIABLES = {
   ),
   MAX_IN_FLIGHT: v(int(1, 100_000).default(256), '256', 'Messages processed at once across partitions.'),
   PARTITIONS_CONCURRENTLY: v(int(1, 256).default(4), '4', 'Partitions whose batches run at the same time.'),
+  CONSUMER_START_POSITION: v(
+    z.enum(['earliest', 'latest']).default('latest'),
+    'latest',
+    'Where a group without committed offsets starts: `latest` (only new pins) or `earliest` (the whole retention window).',
+  ),
   HTTP_PORT: v(
     int(0, 65535).default(9464),
     '9464',

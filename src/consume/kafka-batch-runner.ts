@@ -10,6 +10,8 @@ export interface BatchRunnerOptions {
   chunkSize: number;
   /** How often to heartbeat while a chunk is being worked on, ms (kafkajs has no background heartbeat). */
   heartbeatIntervalMs: number;
+  /** Where a group without committed offsets starts reading. */
+  startPosition: 'earliest' | 'latest';
 }
 
 /** What the runner reports; the composition root turns these into logs and metrics. */
@@ -43,7 +45,7 @@ export class KafkaBatchRunner {
 
   /** Subscribes and starts consuming; resolves once the consumer runs (not when it ends). */
   async start(topic: string, partitionsConsumedConcurrently: number): Promise<void> {
-    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.subscribe({ topic, fromBeginning: this.options.startPosition === 'earliest' });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
