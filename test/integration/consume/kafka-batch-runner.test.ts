@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AtLeastOnceDelivery } from '../../../src/consume/chunk-delivery.js';
 import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
 import type { InputMessage } from '../../../src/consume/input-message.js';
 import { KafkaBatchRunner } from '../../../src/consume/kafka-batch-runner.js';
@@ -40,12 +41,19 @@ async function startRunner(
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const producer = kafka.producer({ idempotent: true });
   await Promise.all([consumer.connect(), producer.connect()]);
-  const sink = new KafkaOutputSink(producer);
-  const runner = new KafkaBatchRunner(consumer, handler, sink, new ConcurrencyLimiter(16), {
-    chunkSize: 10,
-    heartbeatIntervalMs: 1000,
-    startPosition,
-  });
+  const sink = new KafkaOutputSink(producer, () => 1_048_588);
+  const runner = new KafkaBatchRunner(
+    consumer,
+    handler,
+    new AtLeastOnceDelivery(sink),
+    new ConcurrencyLimiter(16),
+    {
+      chunkSize: 10,
+      heartbeatIntervalMs: 1000,
+      startPosition,
+      backoff: { initialMs: 100, maxMs: 1000 },
+    },
+  );
   await runner.start(input, 2);
   return {
     stopAll: async () => {
