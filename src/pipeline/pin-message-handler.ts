@@ -117,7 +117,8 @@ export class PinMessageHandler implements MessageHandler {
         deadLetter,
         (record) => this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, record),
         (value) => recordBytes({ key: message.key, value, headers }),
-        (this.options.deadLetterMaxBytes?.() ?? Infinity) - RECORD_BATCH_OVERHEAD_BYTES,
+        // 512: room for the trace headers the runner's tracer adds when it publishes.
+        (this.options.deadLetterMaxBytes?.() ?? Infinity) - RECORD_BATCH_OVERHEAD_BYTES - 512,
       );
       this.options.observeOutcome?.({ kind: 'dead-letter', code: cause.code, stage: deadLetter.stage });
       return [
