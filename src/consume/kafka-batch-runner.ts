@@ -1,7 +1,7 @@
 import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { OutputMessage, OutputSink } from '../produce/output-message.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
-import type { InputMessage } from './input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { MessageHandler } from './message-handler.js';
 import { UNTRACED, type MessageTracer } from './message-tracer.js';
 

@@ -19,6 +19,7 @@ export class WorkerMetrics {
   readonly batchQueueWait;
   readonly batchCompute;
   readonly fetchFailures;
+  readonly signatureChecks;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -74,6 +75,10 @@ export class WorkerMetrics {
     });
     this.fetchFailures = meter.createCounter('iw.fetch.failures', {
       description: 'Image fetches that failed after their retries, by reason (error code).',
+    });
+    this.signatureChecks = meter.createCounter('iw.image.signature.checks', {
+      description:
+        'Upstream `sha256:` image signatures checked against downloaded bytes, by result (match, mismatch).',
     });
   }
 }

@@ -1,21 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
+import { PinContentExtractor, type PinFields } from '../../../src/content/content.js';
+import { ImageContentSource, type ImageContentOptions } from '../../../src/content/image-content.js';
 import { IntegrityError, isIntegrityError } from '../../../src/errors.js';
 import type { FetchedImage, ImageFetcher } from '../../../src/fetch/image-fetcher.js';
-import { ImageSignal } from '../../../src/pipeline/image-signal.js';
-import { PinProcessor, type PinContent } from '../../../src/pipeline/pin-processor.js';
-import { ScoreMemo } from '../../../src/pipeline/score-memo.js';
-import type { ImageScorer, TextScorer } from '../../../src/pipeline/scorers.js';
-import type { StageRunner } from '../../../src/pipeline/stage-runner.js';
-import { TextSignal } from '../../../src/pipeline/text-signal.js';
+import type { Scorer } from '../../../src/infer/scorer.js';
+import { ScoreMemo } from '../../../src/signals/score-memo.js';
+import { modelSignal, type Signal, type SignalResult } from '../../../src/signals/signal.js';
+import { SignalRunner } from '../../../src/signals/signal-runner.js';
+import type { StageRunner } from '../../../src/stage-runner.js';
 
 const IMAGE_MODEL = { name: 'image-safety', version: '1' };
 const TEXT_MODEL = { name: 'text-spam', version: '1' };
 const stages: StageRunner = { run: (_stage, work) => work({ attempt: 1, remainingMs: 1000 }) };
 
 /** Real in-memory parts with counting scorers and a fetcher that serves named byte strings. */
-function setup(images: Record<string, string | IntegrityError>) {
+function setup(
+  images: Record<string, string | IntegrityError>,
+  options: { content?: ImageContentOptions; extra?: (counts: Record<string, number>) => Signal[] } = {},
+) {
   const counts = { fetches: 0, imageRuns: 0, textRuns: 0 };
   const fetcher: ImageFetcher = {
     async fetch(url): Promise<FetchedImage> {
@@ -27,8 +31,9 @@ function setup(images: Record<string, string | IntegrityError>) {
     },
     async close() {},
   };
-  const imageScorer: ImageScorer<Buffer> = {
+  const imageScorer: Scorer<Buffer, Buffer> = {
     model: IMAGE_MODEL,
+    classes: ['Neutral', 'Porn'],
     prepare: async (bytes) => bytes,
     async infer(bytes) {
       counts.imageRuns++;
@@ -36,8 +41,9 @@ function setup(images: Record<string, string | IntegrityError>) {
       return { Neutral: bytes.length / 100, Porn: 1 - bytes.length / 100 };
     },
   };
-  const textScorer: TextScorer<string> = {
+  const textScorer: Scorer<string, string> = {
     model: TEXT_MODEL,
+    classes: ['ham', 'spam'],
     prepare: async (text) => text,
     async infer(text) {
       counts.textRuns++;
@@ -45,18 +51,32 @@ function setup(images: Record<string, string | IntegrityError>) {
     },
   };
   const cache = new InMemorySignalCache(60_000);
-  const memo = new ScoreMemo(100);
-  const processor = new PinProcessor(
-    new ImageSignal(fetcher, imageScorer, cache, memo, 'test', new ConcurrencyLimiter(4)),
-    new TextSignal(textScorer, memo, 'test'),
+  const runner = new SignalRunner(
+    [
+      modelSignal(
+        { name: 'image.safety', model: IMAGE_MODEL, role: 'primary' },
+        'image',
+        imageScorer as Scorer,
+        new ConcurrencyLimiter(4),
+      ),
+      modelSignal({ name: 'text.spam', model: TEXT_MODEL, role: 'primary' }, 'text', textScorer as Scorer),
+      ...(options.extra?.(counts) ?? []),
+    ],
     cache,
-    memo,
-    { image: IMAGE_MODEL, text: TEXT_MODEL },
+    new ScoreMemo(100),
+    'test',
   );
+  const extractor = new PinContentExtractor(new ImageContentSource(fetcher, options.content));
+  const processor = {
+    signals: (p: PinFields): Promise<SignalResult[]> =>
+      Promise.resolve()
+        .then(() => extractor.extract(p))
+        .then((contents) => runner.run(contents, stages)),
+  };
   return { processor, counts, cache };
 }
 
-const pin = (overrides: Partial<PinContent>): PinContent => ({
+const pin = (overrides: Partial<PinFields>): PinFields => ({
   pinId: 'p',
   title: 'Vase',
   description: 'Blue',
@@ -65,10 +85,10 @@ const pin = (overrides: Partial<PinContent>): PinContent => ({
   ...overrides,
 });
 
-describe('PinProcessor', () => {
+describe('SignalRunner', () => {
   it('scores both signals and caches them by content', async () => {
     const { processor, counts } = setup({ u1: 'twelve bytes' });
-    const [image, text] = await processor.signals(pin({}), stages);
+    const [image, text] = await processor.signals(pin({}));
     expect(image).toMatchObject({
       signal: 'image.safety',
       cached: false,
@@ -88,12 +108,12 @@ describe('PinProcessor', () => {
       pin({ image: { url: 'c', signature: 's1' } }),
       pin({ image: { url: 'c', signature: null }, title: '$$$' }),
     ];
-    const results = await Promise.all(pins.map((p) => processor.signals(p, stages)));
+    const results = await Promise.all(pins.map((p) => processor.signals(p)));
     expect(counts.imageRuns).toBe(2);
     expect(counts.textRuns).toBe(2);
     // A signature seen before needs no download at all.
     const before = counts.fetches;
-    const [again] = await processor.signals(pin({ image: { url: 'a', signature: 's1' } }), stages);
+    const [again] = await processor.signals(pin({ image: { url: 'a', signature: 's1' } }));
     expect(again).toMatchObject({ cached: true, contentKey: 'sig:s1' });
     expect(counts.fetches).toBe(before);
     expect(results.flat().filter((r) => r.cached).length).toBeGreaterThan(0);
@@ -101,25 +121,21 @@ describe('PinProcessor', () => {
 
   it('leaves the image UNSCORED with its code and still scores the text', async () => {
     const { processor } = setup({ refused: new IntegrityError('IW_FETCH_ADDRESS_REFUSED', 'no') });
-    const [image, text] = await processor.signals(
-      pin({ image: { url: 'refused', signature: null } }),
-      stages,
-    );
+    const [image, text] = await processor.signals(pin({ image: { url: 'refused', signature: null } }));
     expect(image).toMatchObject({ scores: null, reasonCode: 'IW_FETCH_ADDRESS_REFUSED' });
     expect(text!.scores).not.toBeNull();
   });
 
   it('marks a missing part as IW_CONTENT_ABSENT and refuses a pin with nothing to score', async () => {
     const { processor } = setup({});
-    const [image] = await processor.signals(pin({ image: null }), stages);
+    const [image] = await processor.signals(pin({ image: null }));
     expect(image).toMatchObject({ reasonCode: 'IW_CONTENT_ABSENT' });
     const [, text] = await processor.signals(
       pin({ title: null, description: '  ', image: { url: 'x', signature: null } }),
-      stages,
     );
     expect(text).toMatchObject({ reasonCode: 'IW_CONTENT_ABSENT' });
     const error = await processor
-      .signals(pin({ title: null, description: null, image: null }), stages)
+      .signals(pin({ title: null, description: null, image: null }))
       .catch((e: unknown) => e);
     expect(isIntegrityError(error, 'IW_INPUT_INVALID')).toBe(true);
   });
