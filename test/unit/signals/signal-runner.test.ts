@@ -139,4 +139,74 @@ describe('SignalRunner', () => {
       .catch((e: unknown) => e);
     expect(isIntegrityError(error, 'IW_INPUT_INVALID')).toBe(true);
   });
+
+  it('reads each content once per pin, whatever number of signals read it', async () => {
+    const sizes: number[] = [];
+    const { processor, counts } = setup(
+      { u1: 'twelve bytes' },
+      {
+        extra: () => [
+          {
+            name: 'image.size',
+            content: 'image',
+            model: { name: 'image-size', version: '1' },
+            role: 'primary',
+            classes: ['bytes'],
+            prepare: async (bytes) => bytes,
+            infer: async (bytes) => (
+              sizes.push((bytes as Buffer).length),
+              { bytes: (bytes as Buffer).length }
+            ),
+          },
+        ],
+      },
+    );
+    const results = await processor.signals(pin({ image: { url: 'u1', signature: 's9' } }));
+    expect(results.map((r) => [r.signal, r.contentKey])).toEqual([
+      ['image.safety', 'sig:s9'],
+      ['text.spam', expect.stringMatching(/^sha256:/)],
+      ['image.size', 'sig:s9'],
+    ]);
+    expect(results[2]!.scores).toEqual({ bytes: 12 });
+    expect(counts.fetches).toBe(1);
+    expect(sizes).toEqual([12]);
+  });
+
+  it('checks a sha256 signature against the bytes and never keys a mismatching one', async () => {
+    const checks: string[] = [];
+    const bytes = 'twelve bytes';
+    const { createHash } = await import('node:crypto');
+    const good = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const bad = `sha256:${'0'.repeat(64)}`;
+    const { processor, counts, cache } = setup(
+      { u1: bytes },
+      { content: { signatures: 'trust', onSignatureCheck: (r) => checks.push(r) } },
+    );
+    const [lying] = await processor.signals(pin({ image: { url: 'u1', signature: bad } }));
+    expect(lying).toMatchObject({ contentKey: good, cached: false, reasonCode: null });
+    const aliasOfBad = `test:v1:image.safety:sig:${bad}:image-safety@1`;
+    expect(await cache.getMany([aliasOfBad])).toEqual([undefined]);
+    // The lying signature was not remembered either: the next pin carrying it downloads again.
+    await processor.signals(pin({ image: { url: 'u1', signature: bad } }));
+    expect(counts.fetches).toBe(2);
+    const [honest] = await processor.signals(pin({ image: { url: 'u1', signature: good } }));
+    expect(honest).toMatchObject({ contentKey: `sig:${good}`, cached: true });
+    expect(checks).toEqual(['mismatch', 'mismatch', 'match']);
+    expect(counts.imageRuns).toBe(1);
+  });
+
+  it('always downloads and hashes in hash mode, checking sha256 signatures all the same', async () => {
+    const checks: string[] = [];
+    const { processor, counts } = setup(
+      { u1: 'twelve bytes' },
+      { content: { signatures: 'hash', onSignatureCheck: (r) => checks.push(r) } },
+    );
+    const first = await processor.signals(pin({ image: { url: 'u1', signature: 's1' } }));
+    const again = await processor.signals(pin({ image: { url: 'u1', signature: 's1' } }));
+    expect(first[0]).toMatchObject({ contentKey: expect.stringMatching(/^sha256:/), cached: false });
+    expect(again[0]).toMatchObject({ contentKey: first[0]!.contentKey, cached: true });
+    expect(counts.fetches).toBe(2);
+    await processor.signals(pin({ image: { url: 'u1', signature: `sha256:${'1'.repeat(64)}` } }));
+    expect(checks).toEqual(['mismatch']);
+  });
 });
