@@ -15,17 +15,20 @@ import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
+import { PinContentExtractor } from './content/content.js';
+import { ImageContentSource } from './content/image-content.js';
 import { loadServing } from './infer/serving.js';
-import { ImageSignal } from './pipeline/image-signal.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
-import { PinProcessor } from './pipeline/pin-processor.js';
-import { ScoreMemo } from './pipeline/score-memo.js';
-import { TextSignal } from './pipeline/text-signal.js';
+import { PolicyEngine } from './policy/policy-engine.js';
+import { checkPolicyCovers, readPolicy } from './policy/policy.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { TopicLimits } from './produce/topic-limits.js';
+import { createSignals, declaredSignals, servedModels } from './signals/catalog.js';
+import { ScoreMemo } from './signals/score-memo.js';
+import { SignalRunner } from './signals/signal-runner.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
-import { KafkaMessageTracer } from './telemetry/kafka-message-tracer.js';
+import { KafkaMessageTracer } from './consume/kafka-message-tracer.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { observeOutcome } from './telemetry/outcome-metrics.js';
 import { observePublished } from './telemetry/publish-metrics.js';
@@ -112,8 +115,15 @@ async function build(
   const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
   await limits.refresh();
 
-  const serving = await loadServing(config, { metrics, logger, tracer });
+  const declared = declaredSignals(config);
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  const serving = await loadServing(config, servedModels(declared), { metrics, logger, tracer });
   closers.push(() => serving.close());
+  const signals = createSignals(declared, {
+    scorer: (model) => serving.scorer(model),
+    decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+  });
+  checkPolicyCovers(policy.policy, signals);
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
@@ -122,22 +132,19 @@ async function build(
     connector: overrides.connector,
   });
   closers.push(() => fetcher.close());
-  const memo = new ScoreMemo(config.MEMO_MAX_ENTRIES);
-  const processor = new PinProcessor(
-    new ImageSignal(
-      fetcher,
-      serving.image,
-      cache,
-      memo,
-      config.CACHE_NAMESPACE,
-      new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
-    ),
-    new TextSignal(serving.text, memo, config.CACHE_NAMESPACE),
-    cache,
-    memo,
-    { image: serving.image.model, text: serving.text.model },
+  const contents = new PinContentExtractor(
+    new ImageContentSource(fetcher, {
+      signatures: config.IMAGE_SIGNATURES,
+      onSignatureCheck: (result) => metrics.signatureChecks.add(1, { result }),
+    }),
   );
-  const handler = new PinMessageHandler(codec, processor, serving.policy, {
+  const signalRunner = new SignalRunner(
+    signals,
+    cache,
+    new ScoreMemo(config.MEMO_MAX_ENTRIES),
+    config.CACHE_NAMESPACE,
+  );
+  const handler = new PinMessageHandler(codec, contents, signalRunner, policy, {
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
     workerVersion: WORKER_VERSION,
@@ -259,7 +266,10 @@ async function build(
   });
   await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
   ready = true;
-  logger.info({ topic: config.INPUT_TOPIC, models: serving.modelIds, httpPort }, 'worker ready');
+  logger.info(
+    { topic: config.INPUT_TOPIC, signals: declared.map((d) => d.name), models: serving.modelIds, httpPort },
+    'worker ready',
+  );
 
   return {
     httpPort,

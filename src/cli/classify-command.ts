@@ -10,12 +10,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { DisabledSignalCache } from '../cache/disabled-signal-cache.js';
 import { loadConfig, type Config } from '../config/load-config.js';
+import { contentOf } from '../content/content.js';
+import { modelText } from '../content/text-content.js';
 import { IntegrityError } from '../errors.js';
-import { loadServing, type Serving } from '../infer/serving.js';
-import type { Decision } from '../policy/policy.js';
-import { scoreWith } from '../pipeline/scorers.js';
-import { pinText } from '../preprocess/pin-text.js';
+import { loadServing } from '../infer/serving.js';
+import { PolicyEngine } from '../policy/policy-engine.js';
+import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
+import { ConcurrencyLimiter } from '../consume/concurrency-limiter.js';
+import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
+import { ScoreMemo } from '../signals/score-memo.js';
+import type { Signal } from '../signals/signal.js';
+import { SignalRunner } from '../signals/signal-runner.js';
+import { DIRECT_STAGES } from '../stage-runner.js';
 
 const USAGE =
   'usage: integrity-worker classify <image file or URL> [--text "description"] [--title ..] [--link ..] [--json]';
@@ -28,7 +36,8 @@ export interface SignalReport {
 }
 
 export interface ClassifyReport {
-  signals: Record<'image.safety' | 'text.spam', SignalReport>;
+  /** One entry per declared signal (by default `image.safety` and `text.spam`). */
+  signals: Record<string, SignalReport>;
   decision: Decision;
   policyVersion: string;
 }
@@ -68,44 +77,34 @@ async function imageBytes(source: string, config: Config): Promise<Buffer> {
   }
 }
 
-/** Scores one pin; `serving` is closed by the caller. */
+/**
+ * Scores one pin with the worker's own signal runner (no cache, no retries) and its one decision path
+ * (`PolicyEngine.decideSignals`). Throws the failure of any signal that had content to read.
+ */
 export async function classifyPin(
-  serving: Serving,
+  signals: readonly Signal[],
+  policy: PolicyEngine,
   bytes: Buffer,
   fields: { title?: string | undefined; text?: string | undefined; link?: string | undefined },
 ): Promise<ClassifyReport> {
-  const hasText = [fields.title, fields.text, fields.link].some((f) => f !== undefined && f.trim() !== '');
-  const text = pinText({
-    title: fields.title ?? '',
-    description: fields.text ?? '',
-    link: fields.link ?? '',
+  const text = modelText({ title: fields.title, description: fields.text, link: fields.link });
+  const runner = new SignalRunner(signals, new DisabledSignalCache(), new ScoreMemo(0), 'classify');
+  const results = await runner.run(
+    { image: contentOf('image', bytes), ...(text !== null && { text: contentOf('text', text) }) },
+    DIRECT_STAGES,
+  );
+  for (const result of results) if (result.scores === null && result.error) throw result.error;
+  const decided = policy.decideSignals(results);
+  const reports: Record<string, SignalReport> = {};
+  results.forEach((result, i) => {
+    reports[result.signal] = {
+      model: { name: result.model.name, version: result.model.version },
+      scores: result.scores ? { ...result.scores } : null,
+      decision: decided.signals[i]!.decision,
+      ...(result.reasonCode !== null && { reasonCode: result.reasonCode }),
+    };
   });
-  const [imageScores, textScores] = await Promise.all([
-    scoreWith(serving.image, bytes),
-    hasText ? scoreWith(serving.text, text) : Promise.resolve(null),
-  ]);
-  const decided = serving.policy.decideAll({
-    'image.safety': imageScores,
-    'text.spam': textScores ?? undefined,
-  });
-  const report = (
-    model: { name: string; version: string },
-    scores: Record<string, number> | null,
-    signal: string,
-  ): SignalReport => ({
-    model: { name: model.name, version: model.version },
-    scores,
-    decision: decided.signals[signal]?.decision ?? 'UNSCORED',
-    ...(scores === null && { reasonCode: 'IW_CONTENT_ABSENT' }),
-  });
-  return {
-    signals: {
-      'image.safety': report(serving.image.model, imageScores, 'image.safety'),
-      'text.spam': report(serving.text.model, textScores, 'text.spam'),
-    },
-    decision: decided.decision,
-    policyVersion: decided.policyVersion,
-  };
+  return { signals: reports, decision: decided.decision, policyVersion: decided.policyVersion };
 }
 
 function format(report: ClassifyReport): string {
@@ -132,9 +131,16 @@ export async function run(argv: string[]): Promise<number> {
     throw new IntegrityError('IW_INPUT_INVALID', `want one image file or URL\n${USAGE}`);
   const config = loadConfig();
   const bytes = await imageBytes(positionals[0]!, config);
-  const serving = await loadServing(config);
+  const declared = declaredSignals(config);
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  const serving = await loadServing(config, servedModels(declared));
   try {
-    const report = await classifyPin(serving, bytes, values);
+    const signals = createSignals(declared, {
+      scorer: (model) => serving.scorer(model),
+      decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+    });
+    checkPolicyCovers(policy.policy, signals);
+    const report = await classifyPin(signals, policy, bytes, values);
     console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
     return 0;
   } finally {

@@ -3,6 +3,8 @@
  * error messages come from the same place. Units are in the names (`_MS`, `_BYTES`, `_S`).
  */
 import { z } from 'zod';
+import { isIntegrityError } from '../errors.js';
+import { parseModelRef, parseSignalDeclaration } from '../scores.js';
 
 export interface EnvVariable {
   /** What it sets, in one sentence. */
@@ -20,7 +22,28 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const modelRef = z.string().regex(/^[a-z0-9-]+@[A-Za-z0-9._-]+$/, 'expected <name>@<version>');
+/** Parses with one of the shared parsers in `src/scores.ts`; their IW_CONFIG_INVALID becomes an issue. */
+const parsedBy = <T>(parse: (text: string) => T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  });
+const modelRef = parsedBy(parseModelRef);
+const signalList = parsedBy((text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map(parseSignalDeclaration),
+);
+
+/** The image fetch deadlines, ms: the one set of defaults (the fetcher's options default to them). */
+export const FETCH_TIMEOUT_DEFAULTS_MS = Object.freeze({ connect: 2000, total: 5000 });
 
 function v<T extends z.ZodType>(
   schema: T,
@@ -92,8 +115,26 @@ export const ENV_VARIABLES = {
     'models',
     'Model repository root (`<name>/<version>/`).',
   ),
-  IMAGE_MODEL: v(modelRef.default('image-safety@1'), 'image-safety@1', 'Image model to serve.'),
-  TEXT_MODEL: v(modelRef.default('text-spam@1'), 'text-spam@1', 'Text model to serve.'),
+  IMAGE_MODEL: v(
+    modelRef.default(parseModelRef('image-safety@1')),
+    'image-safety@1',
+    'Model of the `image.safety` signal when `SIGNALS` is unset.',
+  ),
+  TEXT_MODEL: v(
+    modelRef.default(parseModelRef('text-spam@1')),
+    'text-spam@1',
+    'Model of the `text.spam` signal when `SIGNALS` is unset.',
+  ),
+  SIGNALS: v(
+    signalList.optional(),
+    '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>`',
+    'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary]`, comma-separated (known signals: `src/signals/catalog.ts`).',
+  ),
+  IMAGE_SIGNATURES: v(
+    z.enum(['trust', 'hash']).default('trust'),
+    'trust',
+    "Whose word a pin's `image.signature` is: `trust` uses it as a cache alias (a cached signature skips the download); `hash` always downloads and hashes the bytes. A `sha256:<hex>` signature is checked whenever bytes are downloaded.",
+  ),
   POLICY_FILE: v(
     z.string().min(1).default('policy/policy-v1.json'),
     'policy/policy-v1.json',
@@ -118,10 +159,14 @@ export const ENV_VARIABLES = {
     '(none)',
     'Addresses/CIDRs allowed although private or loopback (tests: 127.0.0.1).',
   ),
-  FETCH_CONNECT_TIMEOUT_MS: v(int(1, 60_000).default(2000), '2000', 'Image fetch connect timeout, ms.'),
+  FETCH_CONNECT_TIMEOUT_MS: v(
+    int(1, 60_000).default(FETCH_TIMEOUT_DEFAULTS_MS.connect),
+    String(FETCH_TIMEOUT_DEFAULTS_MS.connect),
+    'Image fetch connect timeout, ms.',
+  ),
   FETCH_TOTAL_TIMEOUT_MS: v(
-    int(1, 120_000).default(5000),
-    '5000',
+    int(1, 120_000).default(FETCH_TIMEOUT_DEFAULTS_MS.total),
+    String(FETCH_TIMEOUT_DEFAULTS_MS.total),
     'Image fetch total timeout per attempt, ms.',
   ),
   FETCH_MAX_BYTES: v(

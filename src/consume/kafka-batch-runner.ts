@@ -3,7 +3,7 @@ import { toIntegrityError, type IntegrityError } from '../errors.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import type { ChunkDelivery } from './chunk-delivery.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
-import type { InputMessage } from './input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { MessageHandler } from './message-handler.js';
 import { UNTRACED, type MessageTracer } from './message-tracer.js';
 import { PartitionBackoff, type BackoffOptions } from './partition-backoff.js';

@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { FETCH_TIMEOUT_DEFAULTS_MS } from '../config/env-variables.js';
 import type { Connector, HostResolver } from './guarded-connector.js';
 import { SNIFFABLE_IMAGE_TYPES } from './sniff-image-type.js';
 import type { ImageMimeType } from './sniff-image-type.js';
@@ -19,12 +20,12 @@ export interface UndiciImageFetcherOptions {
   readonly allowPrivateAddresses?: readonly string[];
   /**
    * Deadline for DNS resolution plus TCP (and TLS) connect of one connection, in ms.
-   * @defaultValue `1000`
+   * @defaultValue `2000` (`FETCH_TIMEOUT_DEFAULTS_MS`, the same as `FETCH_CONNECT_TIMEOUT_MS`)
    */
   readonly connectTimeoutMs?: number;
   /**
    * Deadline for the whole fetch, every redirect hop and the full body included, in ms.
-   * @defaultValue `3000`
+   * @defaultValue `5000` (`FETCH_TIMEOUT_DEFAULTS_MS`, the same as `FETCH_TOTAL_TIMEOUT_MS`)
    */
   readonly totalTimeoutMs?: number;
   /**
@@ -63,8 +64,8 @@ export interface UndiciImageFetcherOptions {
 
 export const FETCHER_DEFAULTS = Object.freeze({
   allowPrivateAddresses: [] as readonly string[],
-  connectTimeoutMs: 1000,
-  totalTimeoutMs: 3000,
+  connectTimeoutMs: FETCH_TIMEOUT_DEFAULTS_MS.connect,
+  totalTimeoutMs: FETCH_TIMEOUT_DEFAULTS_MS.total,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 3,
   userAgent: 'integrity-worker-image-fetcher/1',

@@ -1,17 +1,17 @@
 /** Model text -> class scores with one text model: featurize (cheap, synchronous), then batch. */
 import { IntegrityError } from '../errors.js';
 import { TextFeaturizer, type TextFeaturizerSpec } from '../preprocess/text-features.js';
-import type { TextScorer } from '../pipeline/scorers.js';
+import type { Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { LoadedModel } from './model-repository.js';
 import type { SparseRow } from './sparse-text-tensor-packer.js';
 
 /** `Ctx` and `contextOf` as in BatchedImageScorer. */
-export class BatchedTextScorer<Ctx = undefined> implements TextScorer<SparseRow> {
+export class BatchedTextScorer<Ctx = undefined> implements Scorer<string, SparseRow> {
   readonly model: { name: string; version: string };
   readonly #featurizer: TextFeaturizer;
-  readonly #classes: readonly string[];
+  readonly classes: readonly string[];
 
   /** Throws IW_MODEL_MANIFEST when the manifest asks for a featurizer this build does not have. */
   constructor(
@@ -27,7 +27,7 @@ export class BatchedTextScorer<Ctx = undefined> implements TextScorer<SparseRow>
     }
     this.model = { name: loaded.name, version: loaded.version };
     this.#featurizer = new TextFeaturizer(pre as unknown as TextFeaturizerSpec);
-    this.#classes = loaded.manifest.outputs[0]!.classes;
+    this.classes = loaded.manifest.outputs[0]!.classes;
   }
 
   async prepare(text: string): Promise<SparseRow> {
@@ -35,6 +35,6 @@ export class BatchedTextScorer<Ctx = undefined> implements TextScorer<SparseRow>
   }
 
   async infer(row: SparseRow): Promise<Record<string, number>> {
-    return toClassScores(this.#classes, await this.batcher.enqueue(row, this.contextOf()));
+    return toClassScores(this.classes, await this.batcher.enqueue(row, this.contextOf()));
   }
 }

@@ -1,7 +1,7 @@
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
-import type { InputMessage } from '../consume/input-message.js';
-import type { DecisionPolicy } from './decision-policy.js';
-import type { SignalResult } from './signal-result.js';
+import type { InputMessage } from '../contracts/input-message.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalResult } from '../signals/signal.js';
 
 export interface LabelContext {
   readonly pinId: string;
@@ -12,19 +12,20 @@ export interface LabelContext {
   readonly labeledAt: number;
 }
 
-/** Applies the policy to the signal results and shapes the IntegrityLabel record. */
+/** Applies the policy to the signal results (by name, in their order) and shapes the IntegrityLabel. */
 export function buildLabel(
   results: readonly SignalResult[],
-  policy: DecisionPolicy,
+  policy: PolicyEngine,
   context: LabelContext,
 ): IntegrityLabel {
-  const signals = results.map((result) => ({
+  const decided = policy.decideSignals(results);
+  const signals = results.map((result, i) => ({
     signal: result.signal,
     model: { name: result.model.name, version: result.model.version },
     scores: result.scores ? { ...result.scores } : {},
-    decision: result.scores ? policy.decide(result.signal, result.scores) : ('UNSCORED' as const),
+    decision: decided.signals[i]!.decision,
     reasonCode: result.reasonCode,
-    policyVersion: policy.version,
+    policyVersion: decided.policyVersion,
     contentKey: result.contentKey,
     cached: result.cached,
   }));
@@ -32,7 +33,7 @@ export function buildLabel(
     pinId: context.pinId,
     sourceEventId: context.eventId,
     labeledAt: context.labeledAt,
-    decision: policy.overall(signals.map((s) => s.decision)),
+    decision: decided.decision,
     signals,
     source: {
       topic: context.source.topic,

@@ -1,4 +1,4 @@
-import type { InputMessage } from '../consume/input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { MessageHandler } from '../consume/message-handler.js';
 import type { RetryPolicy, StageObserver, StageScopes } from '../consume/retrying-stage-runner.js';
 import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
@@ -9,9 +9,10 @@ import { IntegrityError, toIntegrityError, type ErrorCode } from '../errors.js';
 import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-builder.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requests.js';
-import type { DecisionPolicy } from './decision-policy.js';
+import type { PinContentExtractor } from '../content/content.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalRunner } from '../signals/signal-runner.js';
 import { buildLabel } from './label-builder.js';
-import type { PinProcessor } from './pin-processor.js';
 import { traceIdOf } from './trace-id.js';
 
 export interface PinMessageHandlerOptions {
@@ -55,8 +56,9 @@ export class PinMessageHandler implements MessageHandler {
 
   constructor(
     private readonly codec: AvroCodec,
-    private readonly processor: PinProcessor,
-    private readonly policy: DecisionPolicy,
+    private readonly contents: PinContentExtractor,
+    private readonly signals: SignalRunner,
+    private readonly policy: PolicyEngine,
     private readonly options: PinMessageHandlerOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -75,7 +77,7 @@ export class PinMessageHandler implements MessageHandler {
         throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;
       const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
-      const results = await this.processor.signals(pin, stages);
+      const results = await this.signals.run(this.contents.extract(pin), stages);
       const label = await stages.run('policy', async () =>
         buildLabel(results, this.policy, {
           pinId: pin.pinId,

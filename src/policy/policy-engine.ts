@@ -7,10 +7,8 @@
  * A class the rule names but the scores lack (or a non-finite score) cannot trigger; it is listed in
  * `missing` so the caller can count it. `checkRuleClasses` at start makes this a rare event.
  */
-import type { DecisionPolicy } from '../pipeline/decision-policy.js';
+import type { ClassScores } from '../scores.js';
 import type { Decision, Policy, SignalRule } from './policy.js';
-
-export type Scores = Readonly<Record<string, number>>;
 
 export interface SignalDecision {
   readonly decision: Decision;
@@ -19,10 +17,17 @@ export interface SignalDecision {
   readonly missing: readonly string[];
 }
 
+/** The decision of one pin: per signal (in the order given), and overall. */
 export interface PolicyDecision {
   readonly policyVersion: string;
   readonly decision: Decision;
-  readonly signals: Readonly<Record<string, SignalDecision>>;
+  readonly signals: readonly (SignalDecision & { readonly signal: string })[];
+}
+
+/** What the policy reads of a signal result: its name and its scores (null when UNSCORED). */
+export interface ScoredSignal {
+  readonly signal: string;
+  readonly scores: ClassScores | null;
 }
 
 const SEVERITY: Record<Decision, number> = { UNSCORED: 0, ALLOW: 1, REVIEW: 2, BLOCK: 3 };
@@ -32,7 +37,7 @@ export function moreSevere(a: Decision, b: Decision): Decision {
 }
 
 function strongestTrigger(
-  scores: Scores,
+  scores: ClassScores,
   thresholds: SignalRule['block'],
   missing: Set<string>,
 ): SignalDecision['trigger'] {
@@ -49,7 +54,7 @@ function strongestTrigger(
 }
 
 /** Decides one signal; `scores` undefined means the signal was not scored (fetch failed, no text...). */
-export function decideSignal(rule: SignalRule, scores: Scores | undefined): SignalDecision {
+export function decideSignal(rule: SignalRule, scores: ClassScores | undefined): SignalDecision {
   if (!scores) return { decision: 'UNSCORED', missing: [] };
   const missing = new Set<string>();
   const block = strongestTrigger(scores, rule.block, missing);
@@ -60,8 +65,11 @@ export function decideSignal(rule: SignalRule, scores: Scores | undefined): Sign
   return { decision: 'ALLOW', ...base };
 }
 
-/** The policy as the pipeline uses it ({@link DecisionPolicy}), plus a whole-pin `decideAll`. */
-export class PolicyEngine implements DecisionPolicy {
+/**
+ * The one decision path, shared by the worker's labels and `classify`: {@link decideSignals} turns the
+ * signal results of a pin into per-signal decisions and the pin's decision.
+ */
+export class PolicyEngine {
   readonly policy: Policy;
   readonly version: string;
 
@@ -70,8 +78,24 @@ export class PolicyEngine implements DecisionPolicy {
     this.version = policy.version;
   }
 
+  /**
+   * Decides every signal result, in order, and the pin. A signal without scores, or one the policy
+   * has no rule for, is UNSCORED; the pin's decision is the most severe of its signals'.
+   */
+  decideSignals(results: readonly ScoredSignal[]): PolicyDecision {
+    const signals = results.map(({ signal, scores }) => {
+      const rule = this.policy.signals[signal];
+      const decided = rule
+        ? decideSignal(rule, scores ?? undefined)
+        : { decision: 'UNSCORED' as const, missing: [] };
+      return { signal, ...decided };
+    });
+    const decision = this.overall(signals.map((s) => s.decision));
+    return { policyVersion: this.version, decision, signals };
+  }
+
   /** One scored signal's decision; a signal the policy has no rule for is UNSCORED. */
-  decide(signal: string, scores: Scores): Decision {
+  decide(signal: string, scores: ClassScores): Decision {
     const rule = this.policy.signals[signal];
     return rule ? decideSignal(rule, scores).decision : 'UNSCORED';
   }
@@ -79,18 +103,5 @@ export class PolicyEngine implements DecisionPolicy {
   /** The most severe decision; UNSCORED only when no signal was scored. */
   overall(decisions: readonly Decision[]): Decision {
     return decisions.reduce<Decision>(moreSevere, 'UNSCORED');
-  }
-
-  /**
-   * Decides every signal of the policy from `scores` (signal name -> class scores, or undefined
-   * when unscored). Signals in `scores` that the policy does not know are ignored; signals of the
-   * policy absent from `scores` are UNSCORED.
-   */
-  decideAll(scores: Readonly<Record<string, Scores | undefined>>): PolicyDecision {
-    const signals: Record<string, SignalDecision> = {};
-    for (const [signal, rule] of Object.entries(this.policy.signals))
-      signals[signal] = decideSignal(rule, scores[signal]);
-    const decision = this.overall(Object.values(signals).map((s) => s.decision));
-    return { policyVersion: this.policy.version, decision, signals };
   }
 }

@@ -82,3 +82,14 @@ export function checkRuleClasses(
     }
   }
 }
+
+/**
+ * Checks at start that the policy has a rule for every declared signal, naming its model and only
+ * classes the model outputs. Throws IW_POLICY_INVALID.
+ */
+export function checkPolicyCovers(
+  policy: Policy,
+  signals: readonly { name: string; model: { name: string }; classes: readonly string[] }[],
+): void {
+  for (const s of signals) checkRuleClasses(policy, s.name, s.model.name, s.classes);
+}

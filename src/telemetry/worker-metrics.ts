@@ -21,6 +21,7 @@ export class WorkerMetrics {
   readonly fetchFailures;
   readonly partitionPauses;
   readonly outputsRejected;
+  readonly signatureChecks;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -84,6 +85,10 @@ export class WorkerMetrics {
     this.outputsRejected = meter.createCounter('iw.outputs.rejected', {
       description:
         'Outputs that can never be published (too large for their topic), by topic and code; their inputs are committed.',
+    });
+    this.signatureChecks = meter.createCounter('iw.image.signature.checks', {
+      description:
+        'Upstream `sha256:` image signatures checked against downloaded bytes, by result (match, mismatch).',
     });
   }
 }

@@ -30,8 +30,8 @@ describe('integrity-worker classify', () => {
     expect(code).toBe(0);
     const report = JSON.parse(out) as ClassifyReport;
     expect(report.policyVersion).toBe('policy-v1');
-    const image = report.signals['image.safety'];
-    const text = report.signals['text.spam'];
+    const image = report.signals['image.safety']!;
+    const text = report.signals['text.spam']!;
     expect(image.model).toEqual({ name: 'image-safety', version: '1' });
     expect(text.model).toEqual({ name: 'text-spam', version: '1' });
     expect(Object.keys(image.scores!)).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
@@ -54,7 +54,7 @@ describe('integrity-worker classify', () => {
       decision: 'UNSCORED',
       reasonCode: 'IW_CONTENT_ABSENT',
     });
-    expect(report.decision).toBe(report.signals['image.safety'].decision);
+    expect(report.decision).toBe(report.signals['image.safety']!.decision);
   }, 30_000);
 
   it('fails with a code on bad input', async () => {

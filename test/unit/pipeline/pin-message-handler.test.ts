@@ -2,18 +2,19 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
 import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
-import type { InputMessage } from '../../../src/consume/input-message.js';
+import type { InputMessage } from '../../../src/contracts/input-message.js';
 import { AvroCodec } from '../../../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel } from '../../../src/contracts/generated/integrity-label.js';
 import { InMemorySchemaRegistry } from '../../../src/contracts/in-memory-schema-registry.js';
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../../../src/contracts/subjects.js';
 import { IntegrityError, isIntegrityError } from '../../../src/errors.js';
-import { ImageSignal } from '../../../src/pipeline/image-signal.js';
+import { PinContentExtractor } from '../../../src/content/content.js';
 import { PinMessageHandler } from '../../../src/pipeline/pin-message-handler.js';
-import { PinProcessor } from '../../../src/pipeline/pin-processor.js';
-import { ScoreMemo } from '../../../src/pipeline/score-memo.js';
-import { TextSignal } from '../../../src/pipeline/text-signal.js';
+import { ImageContentSource } from '../../../src/content/image-content.js';
+import { ScoreMemo } from '../../../src/signals/score-memo.js';
+import { modelSignal } from '../../../src/signals/signal.js';
+import { SignalRunner } from '../../../src/signals/signal-runner.js';
 import { PolicyEngine } from '../../../src/policy/policy-engine.js';
 import { parsePolicy } from '../../../src/policy/policy.js';
 import { minimalPinCreated } from '../../support/records.js';
@@ -25,37 +26,41 @@ const TEXT_MODEL = { name: 'text-spam', version: '1' };
 /** A handler over real in-memory parts; the text model calls anything with "$$$" spam. */
 function setup(registry = new InMemorySchemaRegistry()) {
   const cache = new InMemorySignalCache(60_000);
-  const memo = new ScoreMemo(10);
-  const processor = new PinProcessor(
-    new ImageSignal(
-      {
-        fetch: () => Promise.reject(new IntegrityError('IW_FETCH_HTTP_STATUS', '404')),
-        close: async () => {},
-      },
-      { model: IMAGE_MODEL, prepare: async (b: Buffer) => b, infer: async () => ({ Neutral: 1 }) },
-      cache,
-      memo,
-      'test',
-      new ConcurrencyLimiter(2),
-    ),
-    new TextSignal(
-      {
+  const contents = new PinContentExtractor(
+    new ImageContentSource({
+      fetch: () => Promise.reject(new IntegrityError('IW_FETCH_HTTP_STATUS', '404')),
+      close: async () => {},
+    }),
+  );
+  const signals = new SignalRunner(
+    [
+      modelSignal(
+        { name: 'image.safety', model: IMAGE_MODEL, role: 'primary' },
+        'image',
+        {
+          model: IMAGE_MODEL,
+          classes: ['Neutral'],
+          prepare: async (b: unknown) => b,
+          infer: async () => ({ Neutral: 1 }),
+        },
+        new ConcurrencyLimiter(2),
+      ),
+      modelSignal({ name: 'text.spam', model: TEXT_MODEL, role: 'primary' }, 'text', {
         model: TEXT_MODEL,
-        prepare: async (t: string) => t,
-        infer: async (t: string) => ({ ham: 0, spam: t.includes('$$$') ? 1 : 0 }),
-      },
-      memo,
-      'test',
-    ),
+        classes: ['ham', 'spam'],
+        prepare: async (t: unknown) => t,
+        infer: async (t: unknown) => ({ ham: 0, spam: String(t).includes('$$$') ? 1 : 0 }),
+      }),
+    ],
     cache,
-    memo,
-    { image: IMAGE_MODEL, text: TEXT_MODEL },
+    new ScoreMemo(10),
+    'test',
   );
   const policy = new PolicyEngine(
     parsePolicy(JSON.parse(readFileSync('policy/policy-v1.json', 'utf8')), 'policy-v1.json'),
   );
   const codec = new AvroCodec(registry, { autoRegister: true });
-  const handler = new PinMessageHandler(codec, processor, policy, {
+  const handler = new PinMessageHandler(codec, contents, signals, policy, {
     labelTopic: TOPICS.labels,
     deadLetterTopic: TOPICS.deadLetters,
     workerVersion: 'test',

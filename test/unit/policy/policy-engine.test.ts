@@ -61,20 +61,24 @@ describe('decideSignal', () => {
 describe('PolicyEngine', () => {
   const engine = new PolicyEngine(policy);
 
+  /** Signal results as the runner gives them: name and scores, null when UNSCORED. */
+  const decideAll = (scores: Record<string, Record<string, number> | null>) =>
+    engine.decideSignals(Object.entries(scores).map(([signal, s]) => ({ signal, scores: s })));
+  const decisionOf = (d: ReturnType<typeof decideAll>, signal: string) =>
+    d.signals.find((s) => s.signal === signal)?.decision;
+
   it('takes the most severe decision of the scored signals', () => {
-    const d = engine.decideAll({ 'image.safety': { Porn: 0.95, Sexy: 0 }, 'text.spam': { spam: 0.3 } });
+    const d = decideAll({ 'image.safety': { Porn: 0.95, Sexy: 0 }, 'text.spam': { spam: 0.3 } });
     expect(d).toMatchObject({ policyVersion: 'policy-v9', decision: 'BLOCK' });
-    expect(d.signals['text.spam']?.decision).toBe('REVIEW');
-    expect(
-      engine.decideAll({ 'image.safety': { Porn: 0, Sexy: 0 }, 'text.spam': { spam: 0.3 } }).decision,
-    ).toBe('REVIEW');
+    expect(decisionOf(d, 'text.spam')).toBe('REVIEW');
+    expect(decideAll({ 'image.safety': { Porn: 0, Sexy: 0 }, 'text.spam': { spam: 0.3 } }).decision).toBe(
+      'REVIEW',
+    );
   });
 
   it('never lets an unscored signal lower the decision', () => {
-    expect(engine.decideAll({ 'image.safety': undefined, 'text.spam': { spam: 0.7 } }).decision).toBe(
-      'BLOCK',
-    );
-    expect(engine.decideAll({ 'image.safety': undefined, 'text.spam': { spam: 0 } }).decision).toBe('ALLOW');
+    expect(decideAll({ 'image.safety': null, 'text.spam': { spam: 0.7 } }).decision).toBe('BLOCK');
+    expect(decideAll({ 'image.safety': null, 'text.spam': { spam: 0 } }).decision).toBe('ALLOW');
   });
 
   it('serves the pipeline per signal and overall', () => {
@@ -87,10 +91,19 @@ describe('PolicyEngine', () => {
     expect(engine.overall([])).toBe('UNSCORED');
   });
 
-  it('is UNSCORED when no signal is scored, and ignores unknown signals', () => {
-    const d = engine.decideAll({ 'other.signal': { spam: 1 } });
+  it('is UNSCORED when no signal is scored, and decides a signal it has no rule for UNSCORED', () => {
+    const d = decideAll({ 'other.signal': { spam: 1 } });
     expect(d.decision).toBe('UNSCORED');
-    expect(Object.keys(d.signals).sort()).toEqual(['image.safety', 'text.spam']);
+    expect(d.signals).toEqual([{ signal: 'other.signal', decision: 'UNSCORED', missing: [] }]);
+    expect(decideAll({ 'image.safety': null, 'text.spam': null }).decision).toBe('UNSCORED');
+  });
+
+  it('decides the results in their order, by name, never by position', () => {
+    const d = decideAll({ 'text.spam': { spam: 0.7 }, 'image.safety': { Porn: 0, Sexy: 0 } });
+    expect(d.signals.map((s) => [s.signal, s.decision])).toEqual([
+      ['text.spam', 'BLOCK'],
+      ['image.safety', 'ALLOW'],
+    ]);
   });
 });
 

@@ -22,3 +22,8 @@ export interface StageRunner {
     work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
   ): Promise<T>;
 }
+
+/** Runs each stage once, with no retries, timing or tracing: for callers outside the worker (`classify`). */
+export const DIRECT_STAGES: StageRunner = {
+  run: (_stage, work) => work({ attempt: 1, remainingMs: Number.POSITIVE_INFINITY }),
+};

@@ -1,10 +1,10 @@
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InputMessage } from '../../../src/consume/input-message.js';
+import type { InputMessage } from '../../../src/contracts/input-message.js';
 import { IntegrityError } from '../../../src/errors.js';
 import { recordBatchSpan } from '../../../src/telemetry/batch-spans.js';
-import { KafkaMessageTracer } from '../../../src/telemetry/kafka-message-tracer.js';
+import { KafkaMessageTracer } from '../../../src/consume/kafka-message-tracer.js';
 import { otelSettings } from '../../../src/telemetry/otel-settings.js';
 import { workerResource } from '../../../src/telemetry/resource.js';
 import { stageSpans } from '../../../src/telemetry/stage-spans.js';

@@ -1,4 +1,4 @@
-import type { ClassScores } from '../cache/signal-cache.js';
+import type { ClassScores } from '../scores.js';
 
 /**
  * In-process memory of scores by cache key, in front of the shared cache: concurrent requests for the

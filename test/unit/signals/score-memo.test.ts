@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScoreMemo } from '../../../src/pipeline/score-memo.js';
+import { ScoreMemo } from '../../../src/signals/score-memo.js';
 
 describe('ScoreMemo', () => {
   it('computes concurrent requests for one key once and shares the result', async () => {

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Content keys name what a score was computed on. An upstream image signature is trusted as the
- * uploader's content hash (`sig:<signature>`) and lets a re-pin skip the download; otherwise the
- * sha256 of the bytes or of the model text is the key.
+ * Content keys name what a score was computed on: the sha256 of the bytes or of the model text, or an
+ * upstream image signature (`sig:<signature>`) trusted as an alias of the bytes (`IMAGE_SIGNATURES`).
  */
 export function signatureKey(signature: string): string {
   return `sig:${signature}`;

@@ -13,8 +13,8 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type { InputMessage } from '../consume/input-message.js';
-import type { MessageTracer, TracedOutputs } from '../consume/message-tracer.js';
+import type { InputMessage } from '../contracts/input-message.js';
+import type { MessageTracer, TracedOutputs } from './message-tracer.js';
 import { toIntegrityError } from '../errors.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import {
@@ -22,8 +22,8 @@ import {
   MESSAGING_SYSTEM_KAFKA,
   OPERATION_PROCESS,
   OPERATION_SEND,
-} from './messaging-attributes.js';
-import { extractTraceContext, injectTraceContext } from './trace-context.js';
+} from '../telemetry/messaging-attributes.js';
+import { extractTraceContext, injectTraceContext } from '../telemetry/trace-context.js';
 
 /** The header the handler puts on dead letters; copied onto spans as `iw.error.code`. */
 const ERROR_CODE_HEADER = 'iw-error-code';
