@@ -17,21 +17,26 @@ import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { PinContentExtractor } from './content/content.js';
 import { ImageContentSource } from './content/image-content.js';
-import { loadServing } from './infer/serving.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
-import { PolicyEngine } from './policy/policy-engine.js';
-import { checkPolicyCovers, readPolicy } from './policy/policy.js';
+import { ServedSetHolder } from './pipeline/served-set.js';
+import { ServedSetReloader, type ReloadResult } from './pipeline/served-set-reloader.js';
+import { currentSpec, loadServedSet } from './pipeline/served-set-loader.js';
+import { ShadowLabeler } from './pipeline/shadow-labeler.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { TopicLimits } from './produce/topic-limits.js';
-import { createSignals, declaredSignals, servedModels } from './signals/catalog.js';
 import { ScoreMemo } from './signals/score-memo.js';
-import { SignalRunner } from './signals/signal-runner.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
 import { KafkaMessageTracer } from './consume/kafka-message-tracer.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
-import { observeOutcome } from './telemetry/outcome-metrics.js';
 import { observePublished } from './telemetry/publish-metrics.js';
+import {
+  observeDeciding,
+  observeDrift,
+  observeOutcomeAndDrift,
+  observeShadow,
+} from './telemetry/rollout-metrics.js';
+import { DriftMonitor } from './telemetry/drift-monitor.js';
 import { stageSpans } from './telemetry/stage-spans.js';
 import { observeStage } from './telemetry/stage-metrics.js';
 import { activeTraceId } from './telemetry/trace-context.js';
@@ -57,6 +62,9 @@ export interface WorkerHandle {
   readonly httpPort: number;
   readonly metrics: WorkerMetrics;
   isReady(): boolean;
+  /** Builds the served set again (SERVED_SET_FILE or the env) and swaps it in, or refuses it. */
+  reload(reason?: string): Promise<ReloadResult>;
+  servedSetId(): string;
   /** Graceful: stop fetching, finish and commit in-flight chunks, close everything. */
   stop(): Promise<void>;
 }
@@ -94,11 +102,26 @@ async function build(
   closers.push(() => telemetry.close());
   const { metrics, tracer } = telemetry;
   let ready = false;
+  // Bound once the served set exists; the admin endpoint answers "still starting" before that.
+  const reloadSet: { current?: (reason: string) => Promise<ReloadResult> } = {};
   const http = new HealthServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
     isReady: () => ready,
     serveMetrics: (request, response) => telemetry.serveMetrics(request, response),
+    ...(config.ADMIN_TOKEN !== undefined && {
+      admin: {
+        token: config.ADMIN_TOKEN,
+        reload: () =>
+          reloadSet.current
+            ? reloadSet.current('admin endpoint')
+            : Promise.resolve({
+                applied: false,
+                code: 'IW_INTERNAL',
+                message: 'the worker is still starting',
+              }),
+      },
+    }),
   });
   const httpPort = await http.listen();
   closers.push(() => http.close());
@@ -108,22 +131,18 @@ async function build(
     brokers: [...config.KAFKA_BROKERS],
     logLevel: logLevel.WARN,
   });
-  await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  await checkTopics(kafka, [
+    config.INPUT_TOPIC,
+    config.LABEL_TOPIC,
+    config.DEADLETTER_TOPIC,
+    config.SHADOW_LABEL_TOPIC,
+  ]);
   const admin = kafka.admin();
   await admin.connect();
   closers.push(() => admin.disconnect());
   const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
   await limits.refresh();
 
-  const declared = declaredSignals(config);
-  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
-  const serving = await loadServing(config, servedModels(declared), { metrics, logger, tracer });
-  closers.push(() => serving.close());
-  const signals = createSignals(declared, {
-    scorer: (model) => serving.scorer(model),
-    decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
-  });
-  checkPolicyCovers(policy.policy, signals);
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
@@ -138,13 +157,73 @@ async function build(
       onSignatureCheck: (result) => metrics.signatureChecks.add(1, { result }),
     }),
   );
-  const signalRunner = new SignalRunner(
-    signals,
+  const servedSetDeps = {
+    metrics,
+    logger,
+    tracer,
     cache,
-    new ScoreMemo(config.MEMO_MAX_ENTRIES),
-    config.CACHE_NAMESPACE,
+    memo: new ScoreMemo(config.MEMO_MAX_ENTRIES),
+    decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+  };
+  const drift = new DriftMonitor(config.DRIFT_WINDOW_SCORES);
+  observeDrift(telemetry.meter, drift);
+  const loadSet = async () => {
+    const set = await loadServedSet(config, await currentSpec(config), servedSetDeps);
+    for (const m of set.models) if (m.reference) drift.reference(m.id, m.reference);
+    return set;
+  };
+  const served = new ServedSetHolder(await loadSet());
+  closers.push(() => served.close());
+  const reloader = new ServedSetReloader(served, loadSet, {
+    applied: (info) => {
+      metrics.reloads.add(1, { result: 'applied' });
+      logger.info(info, 'served set reloaded');
+    },
+    refused: ({ error, ...info }) => {
+      metrics.reloads.add(1, { result: 'refused', code: error.code });
+      logger.error(
+        { ...info, err: error, code: error.code },
+        'served set refused; the current one keeps serving',
+      );
+    },
+  });
+  reloadSet.current = (reason) => reloader.reload(reason);
+  const shadowProducer = kafka.producer({
+    idempotent: true,
+    retry: { retries: config.PUBLISH_MAX_RETRIES, maxRetryTime: 5000 },
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await shadowProducer.connect();
+  closers.push(() => shadowProducer.disconnect());
+  const shadowObserver = observeShadow(metrics, drift);
+  const shadow = new ShadowLabeler(
+    codec,
+    {
+      publish: async (output) => {
+        await shadowProducer.send({
+          topic: output.topic,
+          messages: [{ key: output.key, value: output.value, headers: { ...output.headers } }],
+        });
+      },
+    },
+    {
+      topic: config.SHADOW_LABEL_TOPIC,
+      workerVersion: WORKER_VERSION,
+      maxPending: config.SHADOW_MAX_PENDING,
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, budgetMs: config.RETRY_BUDGET_MS },
+      observer: {
+        ...shadowObserver,
+        failed: (error) => {
+          shadowObserver.failed(error);
+          logger.warn({ err: error, code: error.code }, 'shadow label failed (primary labels unaffected)');
+        },
+      },
+    },
   );
-  const handler = new PinMessageHandler(codec, contents, signalRunner, policy, {
+  closers.push(() => shadow.drain());
+  const handler = new PinMessageHandler(codec, contents, served, {
+    shadow,
+    observeDeciding: observeDeciding(metrics),
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
     workerVersion: WORKER_VERSION,
@@ -156,7 +235,7 @@ async function build(
       budgetMs: config.RETRY_BUDGET_MS,
     },
     observeStage: observeStage(metrics),
-    observeOutcome: observeOutcome(metrics),
+    observeOutcome: observeOutcomeAndDrift(metrics, drift),
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
@@ -266,15 +345,14 @@ async function build(
   });
   await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
   ready = true;
-  logger.info(
-    { topic: config.INPUT_TOPIC, signals: declared.map((d) => d.name), models: serving.modelIds, httpPort },
-    'worker ready',
-  );
+  logger.info({ topic: config.INPUT_TOPIC, servedSet: served.set.id, httpPort }, 'worker ready');
 
   return {
     httpPort,
     metrics,
     isReady: () => ready,
+    reload: (reason = 'api') => reloader.reload(reason),
+    servedSetId: () => served.set.id,
     stop: async () => {
       ready = false;
       await closeAll();

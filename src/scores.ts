@@ -27,8 +27,12 @@ export function modelId(model: ModelRef): string {
   return `${model.name}@${model.version}`;
 }
 
-/** How a signal takes part: `primary` decides today; `shadow` and `canary` come with rollouts. */
-export const SIGNAL_ROLES = ['primary'] as const;
+/**
+ * How a signal takes part: `primary` decides; `shadow` scores the same content and never decides (its
+ * labels go to the shadow label topic); `canary` decides instead of the primary for a stable slice of
+ * pins (`CANARY_FRACTION`).
+ */
+export const SIGNAL_ROLES = ['primary', 'shadow', 'canary'] as const;
 export type SignalRole = (typeof SIGNAL_ROLES)[number];
 
 /** A signal as the configuration declares it: its name, the model version computing it, its role. */

@@ -20,6 +20,10 @@ const commands: Record<string, Command> = {
     summary: 'create the configured topics and register their contracts (idempotent)',
     load: () => import('./setup-command.js'),
   },
+  models: {
+    summary: 'promote the canary, roll back, or set the served set (SERVED_SET_FILE)',
+    load: () => import('./models-command.js'),
+  },
   schemas: {
     summary: 'check or register the Avro contracts with the schema registry',
     load: () => import('./schemas-command.js'),

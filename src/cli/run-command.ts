@@ -14,6 +14,9 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const worker = await startWorker(config, { logger });
+  // SIGHUP: reload the served set (models and policy) without a restart; the outcome is logged.
+  const onHangUp = () => void worker.reload('SIGHUP');
+  process.on('SIGHUP', onHangUp);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -24,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     process.exit(1);
   }, config.SHUTDOWN_DEADLINE_MS);
   deadline.unref();
+  process.off('SIGHUP', onHangUp);
   await worker.stop();
   clearTimeout(deadline);
   return 0;

@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../config/load-config.js';
 import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
 import { registerSchema } from '../contracts/schema-check.js';
-import { SUBJECT_COMPATIBILITY, topicContracts } from '../contracts/subjects.js';
+import { SUBJECT_COMPATIBILITY, subjectForTopic, topicContracts } from '../contracts/subjects.js';
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -36,7 +36,12 @@ export async function run(argv: string[]): Promise<number> {
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC];
+    const topics = [
+      config.INPUT_TOPIC,
+      config.LABEL_TOPIC,
+      config.DEADLETTER_TOPIC,
+      config.SHADOW_LABEL_TOPIC,
+    ];
     const missing = topics.filter((topic) => !existing.has(topic));
     await admin.createTopics({
       topics: missing.map((topic) => ({
@@ -57,7 +62,14 @@ export async function run(argv: string[]): Promise<number> {
     labels: config.LABEL_TOPIC,
     deadLetters: config.DEADLETTER_TOPIC,
   };
-  for (const { subject, contract } of topicContracts(topics)) {
+  // The shadow label topic carries the same IntegrityLabel contract as the label topic.
+  const labels = topicContracts(topics).find((c) => c.role === 'labels')!;
+  const shadowLabels = {
+    ...labels,
+    topic: config.SHADOW_LABEL_TOPIC,
+    subject: subjectForTopic(config.SHADOW_LABEL_TOPIC),
+  };
+  for (const { subject, contract } of [...topicContracts(topics), shadowLabels]) {
     const { check, id } = await registerSchema(registry, subject, contract.schemaText, SUBJECT_COMPATIBILITY);
     console.log(`schema   ${subject}: id ${id} (${check.status}, ${SUBJECT_COMPATIBILITY})`);
   }

@@ -128,7 +128,37 @@ export const ENV_VARIABLES = {
   SIGNALS: v(
     signalList.optional(),
     '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>`',
-    'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary]`, comma-separated (known signals: `src/signals/catalog.ts`).',
+    'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary|shadow|canary]`, comma-separated (known signals: `src/signals/catalog.ts`); a shadow or canary needs a primary of the same signal.',
+  ),
+  CANARY_FRACTION: v(
+    z.coerce.number().min(0).max(1).default(0),
+    '0',
+    "Share of pins whose label a signal's canary model decides instead of its primary: pins whose id hashes (sha256) below it, stable per pin id.",
+  ),
+  SHADOW_LABEL_TOPIC: v(
+    z.string().min(1).default('integrity.labels.shadow.v1'),
+    'integrity.labels.shadow.v1',
+    "Topic of the shadow models' IntegrityLabels (header `iw-rollout-role: shadow`), created by `setup`.",
+  ),
+  SHADOW_MAX_PENDING: v(
+    int(0, 100_000).default(256),
+    '256',
+    'Pins waiting for or in shadow scoring at most; past it shadow work is shed (iw.shadow.shed).',
+  ),
+  DRIFT_WINDOW_SCORES: v(
+    int(10, 1_000_000).default(2000),
+    '2000',
+    'Sliding window of the drift metrics: the last N scores per model@version and class (PSI against the manifest reference), the last N signal outcomes (UNSCORED rate).',
+  ),
+  SERVED_SET_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'JSON file naming the served set (`{"signals": "<SIGNALS>", "canaryFraction": n, "policyFile": "..."}`): read at start and on every reload (SIGHUP, POST /admin/reload); written by `models promote|rollback`.',
+  ),
+  ADMIN_TOKEN: v(
+    z.string().min(16).optional(),
+    '(none: no admin endpoint)',
+    'Bearer token of POST /admin/reload on the HTTP server (at least 16 characters).',
   ),
   IMAGE_SIGNATURES: v(
     z.enum(['trust', 'hash']).default('trust'),

@@ -49,6 +49,20 @@ const textPreprocess = z.looseObject({ kind: z.literal('text') });
 
 const classThresholds = z.record(z.string(), z.number().min(0).max(1));
 
+/**
+ * The distribution of the model's scores on offline evaluation data, per class over fixed bins: the
+ * reference the worker's drift metric (PSI) compares live scores with. Written by
+ * `npm run models:reference`.
+ */
+const scoreReference = z.looseObject({
+  /** Bin edges, increasing, from 0 to 1 (n + 1 edges for n bins). */
+  bins: z.array(z.number().min(0).max(1)).min(3),
+  /** Count of evaluation scores per bin, per class. */
+  classes: z.record(z.string(), z.array(z.number().int().min(0))),
+  samples: z.number().int().positive(),
+  source: z.string().min(1),
+});
+
 export const modelManifestSchema = z
   .looseObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -65,6 +79,7 @@ export const modelManifestSchema = z
     metrics: z.looseObject({}),
     thresholds: z.looseObject({ review: classThresholds, block: classThresholds }),
     build: z.looseObject({}),
+    reference: scoreReference.optional(),
   })
   .superRefine((m, ctx) => {
     // Every output row must be as wide as its class list, or scores would be misattributed.
@@ -75,6 +90,21 @@ export const modelManifestSchema = z
       }
     });
     const classes = new Set(m.outputs.flatMap((o) => o.classes));
+    if (m.reference) {
+      const { bins } = m.reference;
+      if (bins.some((b, i) => i > 0 && b <= bins[i - 1]!))
+        ctx.addIssue({ code: 'custom', path: ['reference', 'bins'], message: 'bins must increase' });
+      for (const [name, counts] of Object.entries(m.reference.classes)) {
+        if (!classes.has(name))
+          ctx.addIssue({ code: 'custom', path: ['reference', 'classes', name], message: 'unknown class' });
+        if (counts.length !== bins.length - 1)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['reference', 'classes', name],
+            message: 'one count per bin',
+          });
+      }
+    }
     for (const level of ['review', 'block'] as const) {
       for (const name of Object.keys(m.thresholds[level])) {
         if (!classes.has(name)) {
@@ -85,6 +115,7 @@ export const modelManifestSchema = z
   });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
+export type ScoreReference = z.infer<typeof scoreReference>;
 export type ManifestInput = ModelManifest['inputs'][number];
 export type ManifestOutput = ModelManifest['outputs'][number];
 export type ImagePreprocess = z.infer<typeof imagePreprocess>;

@@ -10,9 +10,9 @@ import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-b
 import type { OutputMessage } from '../produce/output-message.js';
 import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requests.js';
 import type { PinContentExtractor } from '../content/content.js';
-import type { PolicyEngine } from '../policy/policy-engine.js';
-import type { SignalRunner } from '../signals/signal-runner.js';
 import { buildLabel } from './label-builder.js';
+import type { ServedSets } from './served-set.js';
+import type { ShadowLabeler } from './shadow-labeler.js';
 import { traceIdOf } from './trace-id.js';
 
 export interface PinMessageHandlerOptions {
@@ -35,6 +35,10 @@ export interface PinMessageHandlerOptions {
    * when it answers undefined) the record's own `traceparent` is used.
    */
   currentTraceId?: () => string | undefined;
+  /** Scores the pin with the shadow signals after its label is built, off the primary path. */
+  shadow?: ShadowLabeler;
+  /** Time the deciding signals took for one pin, by the set's role for it (primary or canary). */
+  observeDeciding?: (info: { role: 'primary' | 'canary'; models: string; ms: number }) => void;
 }
 
 /** Told how every message ended: the runner's metrics hang off this, the pipeline stays plain. */
@@ -57,8 +61,7 @@ export class PinMessageHandler implements MessageHandler {
   constructor(
     private readonly codec: AvroCodec,
     private readonly contents: PinContentExtractor,
-    private readonly signals: SignalRunner,
-    private readonly policy: PolicyEngine,
+    private readonly served: ServedSets,
     private readonly options: PinMessageHandlerOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -77,30 +80,60 @@ export class PinMessageHandler implements MessageHandler {
         throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;
       const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
-      const results = await this.signals.run(this.contents.extract(pin), stages);
-      const label = await stages.run('policy', async () =>
-        buildLabel(results, this.policy, {
-          pinId: pin.pinId,
-          eventId: pin.eventId,
-          source: message,
-          traceId,
-          workerVersion: this.options.workerVersion,
-          labeledAt: this.now(),
-        }),
-      );
-      const encoded = await stages.run('encode', () =>
-        this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
-      );
-      this.options.observeOutcome?.({ kind: 'label', label, createdAt: pin.createdAt });
-      return [
-        {
-          topic: this.options.labelTopic,
-          key: pin.pinId,
-          value: encoded,
-          headers: {},
-          createdAt: pin.createdAt,
-        },
-      ];
+      // The set this pin started with decides it, whatever reload happens meanwhile.
+      const lease = this.served.acquire();
+      let leased = true;
+      try {
+        const { set } = lease;
+        const deciding = set.rollout.deciding(pin.pinId);
+        const contents = this.contents.extract(pin);
+        const started = performance.now();
+        const results = await set.runner.run(contents, stages, deciding.signals);
+        this.options.observeDeciding?.({
+          role: deciding.role,
+          models: results.map((r) => `${r.model.name}@${r.model.version}`).join(','),
+          ms: performance.now() - started,
+        });
+        const label = await stages.run('policy', async () =>
+          buildLabel(results, set.policy, {
+            pinId: pin.pinId,
+            eventId: pin.eventId,
+            source: message,
+            traceId,
+            workerVersion: this.options.workerVersion,
+            labeledAt: this.now(),
+          }),
+        );
+        const encoded = await stages.run('encode', () =>
+          this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
+        );
+        if (this.options.shadow) {
+          leased = false;
+          this.options.shadow.offer({
+            lease,
+            pinId: pin.pinId,
+            eventId: pin.eventId,
+            createdAt: pin.createdAt,
+            contents,
+            primaryResults: results,
+            primaryLabel: label,
+            source: message,
+            traceId,
+          });
+        }
+        this.options.observeOutcome?.({ kind: 'label', label, createdAt: pin.createdAt });
+        return [
+          {
+            topic: this.options.labelTopic,
+            key: pin.pinId,
+            value: encoded,
+            headers: { 'iw-rollout-role': deciding.role },
+            createdAt: pin.createdAt,
+          },
+        ];
+      } finally {
+        if (leased) lease.release();
+      }
     } catch (error) {
       const cause = toIntegrityError(error);
       // The registry being down is not the record's fault: dead-lettering would throw good pins away.

@@ -19,11 +19,15 @@ export function declaredSignals(
     { name: 'image.safety', model: config.IMAGE_MODEL, role: 'primary' },
     { name: 'text.spam', model: config.TEXT_MODEL, role: 'primary' },
   ];
-  const names = declared.map((d) => d.name);
-  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  const slots = declared.map((d) => `${d.name}:${d.role}`);
+  const repeated = slots.find((slot, i) => slots.indexOf(slot) !== i);
   if (repeated !== undefined)
     throw new IntegrityError('IW_CONFIG_INVALID', `SIGNALS: ${repeated} is declared twice`);
-  for (const d of declared) pluginFor(d.name);
+  for (const d of declared) {
+    pluginFor(d.name);
+    if (d.role !== 'primary' && !declared.some((p) => p.name === d.name && p.role === 'primary'))
+      throw new IntegrityError('IW_CONFIG_INVALID', `SIGNALS: ${d.name}:${d.role} has no primary`);
+  }
   return declared;
 }
 

@@ -34,8 +34,13 @@ export class SignalRunner {
     private readonly cacheNamespace: string,
   ) {}
 
-  async run(contents: Contents, stages: StageRunner): Promise<SignalResult[]> {
-    const plans: Plan[] = this.signals.map((signal) => {
+  /** Runs `signals` (by default the runner's own list: a rollout passes the deciding or shadow set). */
+  async run(
+    contents: Contents,
+    stages: StageRunner,
+    signals: readonly Signal[] = this.signals,
+  ): Promise<SignalResult[]> {
+    const plans: Plan[] = signals.map((signal) => {
       const content = contents[signal.content] as Content | undefined;
       const key = content?.upfrontKey;
       return { signal, content, upfront: key ? this.key(signal, key) : undefined };

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 export interface HealthServerOptions {
@@ -7,6 +8,11 @@ export interface HealthServerOptions {
   /** Ready means: models loaded and warmed, Kafka consumer running. */
   isReady: () => boolean;
   serveMetrics: (request: IncomingMessage, response: ServerResponse) => void;
+  /**
+   * `POST /admin/reload` with `Authorization: Bearer <token>`: reloads the served set and answers its
+   * outcome (200 applied, 409 refused). Absent: no admin endpoint (404).
+   */
+  admin?: { token: string; reload: () => Promise<{ applied: boolean }> };
 }
 
 /** `/healthz` (the process answers), `/readyz` (it can do its job) and `/metrics` (Prometheus text). */
@@ -36,6 +42,7 @@ export class HealthServer {
   private route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/metrics') return this.options.serveMetrics(request, response);
+    if (path === '/admin/reload') return this.adminReload(request, response);
     if (path === '/healthz') return reply(response, 200, { status: 'ok' });
     if (path === '/readyz') {
       const ready = this.options.isReady();
@@ -43,6 +50,26 @@ export class HealthServer {
     }
     reply(response, 404, { error: 'not found' });
   }
+
+  private adminReload(request: IncomingMessage, response: ServerResponse): void {
+    const admin = this.options.admin;
+    if (!admin) return reply(response, 404, { error: 'not found' });
+    if (request.method !== 'POST') return reply(response, 405, { error: 'POST only' });
+    if (!bearerMatches(request.headers.authorization, admin.token))
+      return reply(response, 401, { error: 'unauthorized' });
+    request.resume();
+    admin.reload().then(
+      (result) => reply(response, result.applied ? 200 : 409, result),
+      (error: unknown) => reply(response, 500, { error: String(error) }),
+    );
+  }
+}
+
+/** Constant-time comparison of `Bearer <token>` (no early exit on the first differing byte). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 function reply(response: ServerResponse, status: number, body: object): void {

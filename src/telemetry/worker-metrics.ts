@@ -22,6 +22,12 @@ export class WorkerMetrics {
   readonly partitionPauses;
   readonly outputsRejected;
   readonly signatureChecks;
+  readonly shadowComparisons;
+  readonly shadowScoreDelta;
+  readonly shadowShed;
+  readonly shadowFailures;
+  readonly signalSetDuration;
+  readonly reloads;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -89,6 +95,29 @@ export class WorkerMetrics {
     this.signatureChecks = meter.createCounter('iw.image.signature.checks', {
       description:
         'Upstream `sha256:` image signatures checked against downloaded bytes, by result (match, mismatch).',
+    });
+    this.shadowComparisons = meter.createCounter('iw.shadow.comparisons', {
+      description:
+        'Shadow vs deciding signal, by signal, primary and shadow model@version and both decisions: agreement and flips per decision pair.',
+    });
+    this.shadowScoreDelta = meter.createHistogram('iw.shadow.score_delta', {
+      description: 'Shadow score minus deciding score, by signal, model pair and class.',
+      advice: {
+        explicitBucketBoundaries: [-0.5, -0.2, -0.1, -0.05, -0.01, 0.01, 0.05, 0.1, 0.2, 0.5],
+      },
+    });
+    this.shadowShed = meter.createCounter('iw.shadow.shed', {
+      description: 'Pins whose shadow scoring was shed because the shadow queue was full, by signal.',
+    });
+    this.shadowFailures = meter.createCounter('iw.shadow.failures', {
+      description: 'Shadow runs that failed to label or publish, by code (primary labels are unaffected).',
+    });
+    this.signalSetDuration = meter.createHistogram('iw.signal_set.duration', {
+      description: 'Time the signals of one pin took, by role (primary, canary, shadow) and models.',
+      unit: 'ms',
+    });
+    this.reloads = meter.createCounter('iw.served_set.reloads', {
+      description: 'Served-set reloads, by result (applied, refused).',
     });
   }
 }

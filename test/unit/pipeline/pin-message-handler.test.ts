@@ -11,6 +11,8 @@ import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../../../src/contract
 import { IntegrityError, isIntegrityError } from '../../../src/errors.js';
 import { PinContentExtractor } from '../../../src/content/content.js';
 import { PinMessageHandler } from '../../../src/pipeline/pin-message-handler.js';
+import { fixedServedSet } from '../../../src/pipeline/served-set.js';
+import { RolloutSignals } from '../../../src/signals/rollout-signals.js';
 import { ImageContentSource } from '../../../src/content/image-content.js';
 import { ScoreMemo } from '../../../src/signals/score-memo.js';
 import { modelSignal } from '../../../src/signals/signal.js';
@@ -60,7 +62,8 @@ function setup(registry = new InMemorySchemaRegistry()) {
     parsePolicy(JSON.parse(readFileSync('policy/policy-v1.json', 'utf8')), 'policy-v1.json'),
   );
   const codec = new AvroCodec(registry, { autoRegister: true });
-  const handler = new PinMessageHandler(codec, contents, signals, policy, {
+  const served = fixedServedSet(signals, new RolloutSignals(signals.signals, 0), policy);
+  const handler = new PinMessageHandler(codec, contents, served, {
     labelTopic: TOPICS.labels,
     deadLetterTopic: TOPICS.deadLetters,
     workerVersion: 'test',

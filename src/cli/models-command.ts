@@ -1,0 +1,109 @@
+/**
+ * `integrity-worker models promote|rollback|set`: changes the served-set file (SERVED_SET_FILE or
+ * `--file`) that the worker reads on every reload. `promote` makes each signal's canary its primary
+ * (the old primary leaves the set, the canary fraction returns to 0); `rollback` restores the set
+ * before the last change; `set` writes a set given on the command line. Every change records who and
+ * when in the file and appends a line to `<file>.log`; `--reload` then asks the worker to reload
+ * (POST /admin/reload with ADMIN_TOKEN), else send it SIGHUP.
+ */
+import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import { IntegrityError } from '../errors.js';
+import { parseSignalList, readServedSetFile, type ServedSetFile } from '../pipeline/served-set-loader.js';
+import { modelId, type SignalDeclaration } from '../scores.js';
+
+const USAGE = `usage: integrity-worker models promote|rollback [--file F] [--by WHO] [--reload]
+       integrity-worker models set --signals S [--canary-fraction N] [--file F] [--by WHO] [--reload]`;
+
+function format(declarations: readonly SignalDeclaration[]): string {
+  return declarations.map((d) => `${d.name}=${modelId(d.model)}:${d.role}`).join(',');
+}
+
+/** Canary -> primary for every signal that has one; the replaced primaries leave the set. */
+export function promoted(file: ServedSetFile): ServedSetFile {
+  const declared = parseSignalList(file.signals);
+  const canaries = new Set(declared.filter((d) => d.role === 'canary').map((d) => d.name));
+  if (canaries.size === 0)
+    throw new IntegrityError('IW_CONFIG_INVALID', 'models promote: the served set has no canary');
+  const next = declared
+    .filter((d) => !(d.role === 'primary' && canaries.has(d.name)))
+    .map((d) => (d.role === 'canary' ? { ...d, role: 'primary' as const } : d));
+  return {
+    signals: format(next),
+    canaryFraction: 0,
+    ...(file.policyFile && { policyFile: file.policyFile }),
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string' },
+      by: { type: 'string' },
+      signals: { type: 'string' },
+      'canary-fraction': { type: 'string' },
+      reload: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const action = positionals[0];
+  if (values.help || !action || !['promote', 'rollback', 'set'].includes(action)) {
+    console.log(USAGE);
+    return values.help ? 0 : 1;
+  }
+  const config = loadConfig();
+  const path = values.file ?? config.SERVED_SET_FILE;
+  if (path === undefined)
+    throw new IntegrityError('IW_CONFIG_INVALID', 'models: set SERVED_SET_FILE or pass --file');
+  const current =
+    action === 'set' ? await readServedSetFile(path).catch(() => undefined) : await readServedSetFile(path);
+  let next: ServedSetFile;
+  if (action === 'promote') next = promoted(current!);
+  else if (action === 'rollback') {
+    if (!current!.previous)
+      throw new IntegrityError(
+        'IW_CONFIG_INVALID',
+        'models rollback: the served set records no previous set',
+      );
+    next = { ...current!.previous };
+  } else {
+    if (values.signals === undefined)
+      throw new IntegrityError('IW_CONFIG_INVALID', 'models set: --signals is required');
+    parseSignalList(values.signals);
+    next = {
+      signals: values.signals,
+      canaryFraction: values['canary-fraction'] === undefined ? 0 : Number(values['canary-fraction']),
+    };
+  }
+  const changedBy = values.by ?? process.env.USER ?? userInfo().username;
+  const changedAt = new Date().toISOString();
+  const { previous: _dropped, ...before } = current ?? { signals: '' };
+  const written: ServedSetFile = {
+    ...next,
+    changedBy,
+    changedAt,
+    ...(current && { previous: before }),
+  };
+  // Write then rename: a reload never reads a half-written file.
+  await writeFile(`${path}.tmp`, `${JSON.stringify(written, null, 2)}\n`);
+  await readServedSetFile(`${path}.tmp`);
+  await rename(`${path}.tmp`, path);
+  const entry = { at: changedAt, by: changedBy, action, from: current?.signals ?? null, to: written.signals };
+  await appendFile(`${path}.log`, `${JSON.stringify(entry)}\n`);
+  console.log(
+    `${action}: ${written.signals} (canary ${written.canaryFraction ?? 0}) by ${changedBy} at ${changedAt}`,
+  );
+  if (!values.reload) return 0;
+  if (config.ADMIN_TOKEN === undefined)
+    throw new IntegrityError('IW_CONFIG_INVALID', 'models --reload: ADMIN_TOKEN is not set');
+  const response = await fetch(`http://${config.HTTP_HOST}:${config.HTTP_PORT}/admin/reload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${config.ADMIN_TOKEN}` },
+  });
+  console.log(`reload: ${response.status} ${await response.text()}`);
+  return response.ok ? 0 : 3;
+}
