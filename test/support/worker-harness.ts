@@ -9,7 +9,14 @@ import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
 import { HttpSchemaRegistry } from '../../src/contracts/http-schema-registry.js';
-import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../../src/contracts/subjects.js';
+import { registerSchema } from '../../src/contracts/schema-check.js';
+import {
+  DEAD_LETTER,
+  INTEGRITY_LABEL,
+  PIN_CREATED,
+  SUBJECT_COMPATIBILITY,
+  subjectForTopic,
+} from '../../src/contracts/subjects.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startWorker, type WorkerHandle, type WorkerOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -23,6 +30,8 @@ export interface WorkerTopics {
   pins: string;
   labels: string;
   deadLetters: string;
+  /** The shadow label topic (the IntegrityLabel contract, like `labels`). */
+  shadowLabels: string;
   groupId: string;
 }
 
@@ -41,6 +50,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     pins: `${prefix}.pins`,
     labels: `${prefix}.labels`,
     deadLetters: `${prefix}.dlq`,
+    shadowLabels: `${prefix}.shadow`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -48,10 +58,17 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
       { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
       { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+      { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });
   await registerContracts(registry, topics);
+  await registerSchema(
+    registry,
+    subjectForTopic(topics.shadowLabels),
+    INTEGRITY_LABEL.schemaText,
+    SUBJECT_COMPATIBILITY,
+  );
   return topics;
 }
 
@@ -64,6 +81,7 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     INPUT_TOPIC: topics.pins,
     LABEL_TOPIC: topics.labels,
     DEADLETTER_TOPIC: topics.deadLetters,
+    SHADOW_LABEL_TOPIC: topics.shadowLabels,
     KAFKA_GROUP_ID: topics.groupId,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
