@@ -30,11 +30,23 @@ describe('declared signals', () => {
     ]);
   });
 
-  it('refuse malformed declarations, roles not built yet, unknown and repeated signals', () => {
+  it('refuse malformed declarations, unknown roles, a shadow without a primary, unknown and repeated signals', () => {
     expect(codeOf(() => loadConfig({ SIGNALS: 'image.safety' }))).toBe('IW_CONFIG_INVALID');
-    expect(codeOf(() => loadConfig({ SIGNALS: 'image.safety=image-safety@1:shadow' }))).toBe(
+    expect(codeOf(() => loadConfig({ SIGNALS: 'image.safety=image-safety@1:judge' }))).toBe(
       'IW_CONFIG_INVALID',
     );
+    expect(codeOf(() => declaredSignals(loadConfig({ SIGNALS: 'image.safety=image-safety@1:shadow' })))).toBe(
+      'IW_CONFIG_INVALID',
+    );
+    expect(
+      codeOf(() =>
+        declaredSignals(
+          loadConfig({
+            SIGNALS: 'text.spam=text-spam@1,text.spam=text-spam@2:shadow,text.spam=text-spam@3:shadow',
+          }),
+        ),
+      ),
+    ).toBe('IW_CONFIG_INVALID');
     expect(codeOf(() => parseSignalDeclaration('text.spam=text-spam'))).toBe('IW_CONFIG_INVALID');
     expect(codeOf(() => parseModelRef('Text_Spam@1'))).toBe('IW_CONFIG_INVALID');
     expect(codeOf(() => declaredSignals(loadConfig({ SIGNALS: 'text.nope=x@1' })))).toBe('IW_CONFIG_INVALID');
