@@ -12,6 +12,13 @@ export interface EnvVariable {
   readonly schema: z.ZodType;
 }
 
+/**
+ * A current desktop Chrome on Linux: the image fetcher's neutral default User-Agent (a fetcher that
+ * announces itself can be served a clean image while users get another).
+ */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z.string().transform((s) =>
   s
@@ -128,6 +135,14 @@ export const ENV_VARIABLES = {
     int(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
     '10485760 (10 MiB)',
     'Largest image body, bytes.',
+  ),
+  FETCH_USER_AGENT: v(
+    z
+      .string()
+      .regex(/^[\x20-\x7e]+$/, 'printable ASCII, one line')
+      .default(BROWSER_USER_AGENT),
+    'a desktop Chrome',
+    'User-Agent of image fetches; the default reads like a browser so that hosts cannot serve the scanner a different image.',
   ),
   FETCH_MAX_REDIRECTS: v(int(0, 20).default(3), '3', 'Most redirects followed per image.'),
   IMAGE_MAX_PIXELS: v(

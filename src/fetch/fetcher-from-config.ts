@@ -14,6 +14,7 @@ export function imageFetcherFromConfig(
     totalTimeoutMs: config.FETCH_TOTAL_TIMEOUT_MS,
     maxBytes: config.FETCH_MAX_BYTES,
     maxRedirects: config.FETCH_MAX_REDIRECTS,
+    userAgent: config.FETCH_USER_AGENT,
     ...(seams.lookup ? { lookup: seams.lookup } : {}),
     ...(seams.connector ? { connector: seams.connector } : {}),
   });

@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { BROWSER_USER_AGENT } from '../config/env-variables.js';
 import type { Connector, HostResolver } from './guarded-connector.js';
 import { SNIFFABLE_IMAGE_TYPES } from './sniff-image-type.js';
 import type { ImageMimeType } from './sniff-image-type.js';
@@ -39,8 +40,10 @@ export interface UndiciImageFetcherOptions {
    */
   readonly maxRedirects?: number;
   /**
-   * The User-Agent header sent.
-   * @defaultValue `'integrity-worker-image-fetcher/1'`
+   * The User-Agent header sent on every request and redirect hop. The default reads like a desktop
+   * browser: a fetcher that announces itself lets a host serve it a clean image and users another
+   * (scanner cloaking).
+   * @defaultValue `BROWSER_USER_AGENT` (src/config/env-variables.ts)
    */
   readonly userAgent?: string;
   /**
@@ -67,7 +70,7 @@ export const FETCHER_DEFAULTS = Object.freeze({
   totalTimeoutMs: 3000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 3,
-  userAgent: 'integrity-worker-image-fetcher/1',
+  userAgent: BROWSER_USER_AGENT,
   lookup: ((host: string) => lookup(host, { all: true })) as HostResolver,
   allowedTypes: SNIFFABLE_IMAGE_TYPES as readonly ImageMimeType[],
 });
@@ -78,6 +81,9 @@ export function resolveFetcherOptions(options: UndiciImageFetcherOptions) {
   const positive = ['connectTimeoutMs', 'totalTimeoutMs', 'maxBytes'] as const;
   for (const key of positive) {
     if (!Number.isFinite(resolved[key]) || resolved[key] <= 0) throw new RangeError(`${key} must be > 0`);
+  }
+  if (!/^[\x20-\x7e]+$/.test(resolved.userAgent)) {
+    throw new RangeError('userAgent must be printable ASCII without line breaks');
   }
   if (!Number.isInteger(resolved.maxRedirects) || resolved.maxRedirects < 0) {
     throw new RangeError('maxRedirects must be an integer >= 0');
