@@ -14,6 +14,7 @@ import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { loadServing } from './infer/serving.js';
+import type { SessionFactory } from './infer/session-runner.js';
 import { ImageSignal } from './pipeline/image-signal.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { PinProcessor } from './pipeline/pin-processor.js';
@@ -41,6 +42,8 @@ export interface WorkerOverrides {
   connector?: Connector;
   /** Called when the Kafka consumer crashed for good; the default exits the process with code 1. */
   onFatal?: (error: unknown) => void;
+  /** Where model sessions run (supervision tests wrap the worker-thread factory to reach its threads). */
+  createSession?: SessionFactory;
   /** Span processors added to those the `OTEL_*` variables configure (tests: an in-memory exporter). */
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
@@ -88,10 +91,12 @@ async function build(
   closers.push(() => telemetry.close());
   const { metrics, tracer } = telemetry;
   let ready = false;
+  let modelsReady = (): boolean => false;
+  const isReady = (): boolean => ready && modelsReady();
   const http = new HealthServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
-    isReady: () => ready,
+    isReady,
     serveMetrics: (request, response) => telemetry.serveMetrics(request, response),
   });
   const httpPort = await http.listen();
@@ -104,8 +109,9 @@ async function build(
   });
   await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
 
-  const serving = await loadServing(config, { metrics, logger, tracer });
+  const serving = await loadServing(config, { metrics, logger, tracer }, overrides.createSession);
   closers.push(() => serving.close());
+  modelsReady = () => serving.ready();
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
@@ -201,7 +207,7 @@ async function build(
   return {
     httpPort,
     metrics,
-    isReady: () => ready,
+    isReady,
     stop: async () => {
       ready = false;
       await closeAll();

@@ -18,6 +18,7 @@ import { DynamicBatcher, type BatchObservation } from './dynamic-batcher.js';
 import { ImageTensorPacker, type ImageRow } from './image-tensor-packer.js';
 import { ModelRepository, type LoadedModel } from './model-repository.js';
 import type { SessionFactory } from './session-runner.js';
+import type { SupervisorEvent } from './supervised-session.js';
 import { SparseTextTensorPacker, type SparseRow } from './sparse-text-tensor-packer.js';
 
 export type ServingConfig = Pick<
@@ -40,6 +41,8 @@ export interface Serving {
   readonly policy: PolicyEngine;
   readonly models: { readonly image: LoadedModel; readonly text: LoadedModel };
   readonly modelIds: readonly string[];
+  /** True while every model has a live session (false from a crash until its replacement is warm). */
+  ready(): boolean;
   /** Drains both batchers, then ends the sessions. */
   close(): Promise<void>;
 }
@@ -64,12 +67,25 @@ export async function loadServing(
   createSession?: SessionFactory,
 ): Promise<Serving> {
   const { metrics, logger, tracer } = telemetry;
+  const supervisor = (event: SupervisorEvent): void => {
+    if (event.kind === 'down') logger?.error({ model: event.model, err: event.error }, 'model session died');
+    else if (event.kind === 'restart-failed')
+      logger?.error(
+        { model: event.model, attempt: event.attempt, nextDelayMs: event.nextDelayMs, err: event.error },
+        'model session restart failed',
+      );
+    else {
+      metrics?.modelRestarts.add(1, { model: event.model });
+      logger?.warn({ model: event.model, downMs: Math.round(event.downMs) }, 'model session restarted');
+    }
+  };
   const repository = new ModelRepository({
     root: config.MODELS_DIR,
     session: {
       intraOpNumThreads: config.ORT_INTRA_OP_THREADS,
       interOpNumThreads: config.ORT_INTER_OP_THREADS,
     },
+    supervision: { observer: supervisor },
     ...(createSession && { createSession }),
   });
   const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
@@ -132,6 +148,7 @@ export async function loadServing(
       policy,
       models: { image, text },
       modelIds: [image.id, text.id],
+      ready: () => image.session.up && text.session.up,
       async close() {
         await Promise.all([imageBatcher.close(), textBatcher.close()]);
         await Promise.all([image.session.close(), text.session.close()]);

@@ -19,6 +19,7 @@ export class WorkerMetrics {
   readonly batchQueueWait;
   readonly batchCompute;
   readonly fetchFailures;
+  readonly modelRestarts;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -74,6 +75,9 @@ export class WorkerMetrics {
     });
     this.fetchFailures = meter.createCounter('iw.fetch.failures', {
       description: 'Image fetches that failed after their retries, by reason (error code).',
+    });
+    this.modelRestarts = meter.createCounter('iw.model.restarts', {
+      description: 'Model sessions started to replace one that died, by model (name@version).',
     });
   }
 }
