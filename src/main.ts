@@ -16,6 +16,7 @@ import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { loadServing } from './infer/serving.js';
 import type { SessionFactory } from './infer/session-runner.js';
 import { ImageSignal } from './pipeline/image-signal.js';
+import { DecodedImageGate } from './preprocess/decoded-image-gate.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { PinProcessor } from './pipeline/pin-processor.js';
 import { ScoreMemo } from './pipeline/score-memo.js';
@@ -128,7 +129,11 @@ async function build(
       cache,
       memo,
       config.CACHE_NAMESPACE,
-      new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+      new DecodedImageGate({
+        maxImages: 2 * config.IMAGE_MAX_BATCH,
+        budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
+        maxPixels: config.IMAGE_MAX_PIXELS,
+      }),
     ),
     new TextSignal(serving.text, memo, config.CACHE_NAMESPACE),
     cache,

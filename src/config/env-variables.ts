@@ -136,6 +136,16 @@ export const ENV_VARIABLES = {
     '10485760 (10 MiB)',
     'Largest image body, bytes.',
   ),
+  FETCH_BODY_BUDGET_BYTES: v(
+    int(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    '67108864 (64 MiB)',
+    'Image bodies held in memory at once, all fetches together, bytes (acquired as a body streams in, released once it is decoded or found in the cache).',
+  ),
+  FETCH_MAX_CONNECTIONS_PER_HOST: v(
+    int(1, 1024).default(16),
+    '16',
+    'Image requests at once to one origin; more wait (within their deadline) for a free connection.',
+  ),
   FETCH_USER_AGENT: v(
     z
       .string()
@@ -149,6 +159,11 @@ export const ENV_VARIABLES = {
     int(1, 1_000_000_000).default(50_000_000),
     '50000000',
     'Largest decoded image, pixels (width x height).',
+  ),
+  IMAGE_DECODE_BUDGET_PIXELS: v(
+    int(1, 10_000_000_000).default(100_000_000),
+    '100000000',
+    'Decoded image pixels held at once, all images together (3 bytes each), from the header before decoding until the batch ran; a larger image runs alone.',
   ),
   RETRY_MAX_ATTEMPTS: v(int(1, 20).default(3), '3', 'Attempts for a transient failure of one message.'),
   RETRY_BASE_DELAY_MS: v(

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BROWSER_USER_AGENT } from '../config/env-variables.js';
+import type { WeightedBudget } from '../weighted-budget.js';
 import type { Connector, HostResolver } from './guarded-connector.js';
 import { SNIFFABLE_IMAGE_TYPES } from './sniff-image-type.js';
 import type { ImageMimeType } from './sniff-image-type.js';
@@ -34,6 +35,17 @@ export interface UndiciImageFetcherOptions {
    * @defaultValue `10485760` (10 MiB)
    */
   readonly maxBytes?: number;
+  /**
+   * Bytes of bodies held at once across all fetches, shared with whoever holds fetched images until
+   * they `release()` them. Without one, only the per-image cap bounds memory.
+   * @defaultValue none
+   */
+  readonly bodyBudget?: WeightedBudget;
+  /**
+   * Connections (so requests at once) per origin; more requests to the same origin wait for one.
+   * @defaultValue `16`
+   */
+  readonly maxConnectionsPerHost?: number;
   /**
    * Redirects followed per fetch; one more is `IW_FETCH_TOO_MANY_REDIRECTS`.
    * @defaultValue `3`
@@ -70,6 +82,7 @@ export const FETCHER_DEFAULTS = Object.freeze({
   totalTimeoutMs: 3000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 3,
+  maxConnectionsPerHost: 16,
   userAgent: BROWSER_USER_AGENT,
   lookup: ((host: string) => lookup(host, { all: true })) as HostResolver,
   allowedTypes: SNIFFABLE_IMAGE_TYPES as readonly ImageMimeType[],
@@ -84,6 +97,9 @@ export function resolveFetcherOptions(options: UndiciImageFetcherOptions) {
   }
   if (!/^[\x20-\x7e]+$/.test(resolved.userAgent)) {
     throw new RangeError('userAgent must be printable ASCII without line breaks');
+  }
+  if (!Number.isInteger(resolved.maxConnectionsPerHost) || resolved.maxConnectionsPerHost < 1) {
+    throw new RangeError('maxConnectionsPerHost must be an integer >= 1');
   }
   if (!Number.isInteger(resolved.maxRedirects) || resolved.maxRedirects < 0) {
     throw new RangeError('maxRedirects must be an integer >= 0');

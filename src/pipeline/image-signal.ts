@@ -1,8 +1,8 @@
 import { cacheKey } from '../cache/cache-key.js';
-import type { ConcurrencyLimiter } from '../consume/concurrency-limiter.js';
 import type { CacheEntry, ClassScores, SignalCache } from '../cache/signal-cache.js';
 import { toIntegrityError } from '../errors.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
+import type { DecodedImageGate } from '../preprocess/decoded-image-gate.js';
 import { sha256Key, signatureKey } from './content-key.js';
 import type { ScoreMemo } from './score-memo.js';
 import type { ImageScorer } from './scorers.js';
@@ -31,10 +31,11 @@ export class ImageSignal {
     private readonly memo: ScoreMemo,
     private readonly cacheNamespace: string,
     /**
-     * Bounds how many images exist decoded at once, from the start of their decode to the end of
-     * their batch: a full-size decoded photo is megabytes, and hundreds of pins may be in flight.
+     * Bounds images decoded at once, by count and by pixels (from the header), from the start of
+     * their decode to the end of their batch: a full-size decoded photo is megabytes, and hundreds
+     * of pins may be in flight.
      */
-    private readonly decodedImages: ConcurrencyLimiter,
+    private readonly decodedImages: Pick<DecodedImageGate, 'run'>,
   ) {}
 
   /** The key to look up before any download, when the pin carries a signature. */
@@ -75,22 +76,31 @@ export class ImageSignal {
     stages: StageRunner,
     onBytesKey: (key: string) => void,
   ): Promise<Computed> {
-    const fetched = await stages.run('fetch', () => this.fetcher.fetch(url));
-    const bytesKey = sha256Key(fetched.bytes);
-    onBytesKey(bytesKey);
-    const key = this.key(bytesKey);
-    const hit = this.memo.peek(key) ?? (await stages.run('cache-lookup', () => this.cache.getMany([key])))[0];
-    if (hit) {
-      this.memo.remember(key, hit);
-      return this.scored(bytesKey, hit, true, []);
-    }
-    const { scores, shared } = await this.memo.run(key, () =>
-      this.decodedImages.run(async () => {
-        const prepared = await stages.run('preprocess', () => this.scorer.prepare(fetched.bytes));
-        return stages.run('infer', () => this.scorer.infer(prepared));
-      }),
+    // The fetch ends within what is left of the pin's retry budget, not only its own timeout.
+    const fetched = await stages.run('fetch', ({ remainingMs }) =>
+      this.fetcher.fetch(url, { timeoutMs: remainingMs }),
     );
-    return this.scored(bytesKey, scores, shared, shared ? [] : [{ key, scores }]);
+    try {
+      const bytesKey = sha256Key(fetched.bytes);
+      onBytesKey(bytesKey);
+      const key = this.key(bytesKey);
+      const hit =
+        this.memo.peek(key) ?? (await stages.run('cache-lookup', () => this.cache.getMany([key])))[0];
+      if (hit) {
+        this.memo.remember(key, hit);
+        return this.scored(bytesKey, hit, true, []);
+      }
+      const { scores, shared } = await this.memo.run(key, () =>
+        this.decodedImages.run(fetched.bytes, async () => {
+          const prepared = await stages.run('preprocess', () => this.scorer.prepare(fetched.bytes));
+          fetched.release(); // decoded: the body's bytes are no longer needed
+          return stages.run('infer', () => this.scorer.infer(prepared));
+        }),
+      );
+      return this.scored(bytesKey, scores, shared, shared ? [] : [{ key, scores }]);
+    } finally {
+      fetched.release();
+    }
   }
 
   private scored(contentKey: string, scores: ClassScores, cached: boolean, writes: CacheEntry[]): Computed {

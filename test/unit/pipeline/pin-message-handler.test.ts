@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
-import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
+import { DecodedImageGate } from '../../../src/preprocess/decoded-image-gate.js';
 import type { InputMessage } from '../../../src/consume/input-message.js';
 import { AvroCodec } from '../../../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../../../src/contracts/generated/dead-letter.js';
@@ -36,7 +36,7 @@ function setup(registry = new InMemorySchemaRegistry()) {
       cache,
       memo,
       'test',
-      new ConcurrencyLimiter(2),
+      new DecodedImageGate({ maxImages: 2, budgetPixels: 1e8, maxPixels: 5e7 }),
     ),
     new TextSignal(
       {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
+import { DecodedImageGate } from '../../../src/preprocess/decoded-image-gate.js';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
 import { IntegrityError, isIntegrityError } from '../../../src/errors.js';
 import type { FetchedImage, ImageFetcher } from '../../../src/fetch/image-fetcher.js';
@@ -14,16 +14,32 @@ const IMAGE_MODEL = { name: 'image-safety', version: '1' };
 const TEXT_MODEL = { name: 'text-spam', version: '1' };
 const stages: StageRunner = { run: (_stage, work) => work({ attempt: 1, remainingMs: 1000 }) };
 
+const once = (f: () => void) => {
+  let done = false;
+  return () => {
+    if (!done) f();
+    done = true;
+  };
+};
+
 /** Real in-memory parts with counting scorers and a fetcher that serves named byte strings. */
 function setup(images: Record<string, string | IntegrityError>) {
-  const counts = { fetches: 0, imageRuns: 0, textRuns: 0 };
+  const counts = { fetches: 0, imageRuns: 0, textRuns: 0, released: 0, timeoutMs: [] as unknown[] };
   const fetcher: ImageFetcher = {
-    async fetch(url): Promise<FetchedImage> {
+    async fetch(url, options): Promise<FetchedImage> {
       counts.fetches++;
+      counts.timeoutMs.push(options?.timeoutMs);
       const body = images[url];
       if (body === undefined) throw new IntegrityError('IW_FETCH_HTTP_STATUS', '404');
       if (body instanceof IntegrityError) throw body;
-      return { bytes: Buffer.from(body), mime: 'image/png', finalUrl: url, redirects: 0, elapsedMs: 1 };
+      return {
+        bytes: Buffer.from(body),
+        mime: 'image/png',
+        finalUrl: url,
+        redirects: 0,
+        elapsedMs: 1,
+        release: once(() => void counts.released++),
+      };
     },
     async close() {},
   };
@@ -47,7 +63,14 @@ function setup(images: Record<string, string | IntegrityError>) {
   const cache = new InMemorySignalCache(60_000);
   const memo = new ScoreMemo(100);
   const processor = new PinProcessor(
-    new ImageSignal(fetcher, imageScorer, cache, memo, 'test', new ConcurrencyLimiter(4)),
+    new ImageSignal(
+      fetcher,
+      imageScorer,
+      cache,
+      memo,
+      'test',
+      new DecodedImageGate({ maxImages: 4, budgetPixels: 1e8, maxPixels: 5e7 }),
+    ),
     new TextSignal(textScorer, memo, 'test'),
     cache,
     memo,
@@ -76,7 +99,7 @@ describe('PinProcessor', () => {
       contentKey: expect.stringMatching(/^sha256:/),
     });
     expect(text).toMatchObject({ signal: 'text.spam', cached: false, scores: { spam: 0.01 } });
-    expect(counts).toEqual({ fetches: 1, imageRuns: 1, textRuns: 1 });
+    expect(counts).toEqual({ fetches: 1, imageRuns: 1, textRuns: 1, released: 1, timeoutMs: [1000] });
   });
 
   it('runs each model once for concurrent pins with equal content, and answers re-pins from cache', async () => {
@@ -97,6 +120,8 @@ describe('PinProcessor', () => {
     expect(again).toMatchObject({ cached: true, contentKey: 'sig:s1' });
     expect(counts.fetches).toBe(before);
     expect(results.flat().filter((r) => r.cached).length).toBeGreaterThan(0);
+    // Every fetched body was handed back to the body budget, scored, shared or found in the cache.
+    expect(counts.released).toBe(counts.fetches);
   });
 
   it('leaves the image UNSCORED with its code and still scores the text', async () => {
