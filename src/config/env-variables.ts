@@ -142,8 +142,8 @@ export const ENV_VARIABLES = {
     'Image bodies held in memory at once, all fetches together, bytes (acquired as a body streams in, released once it is decoded or found in the cache).',
   ),
   FETCH_MAX_CONNECTIONS_PER_HOST: v(
-    int(1, 1024).default(16),
-    '16',
+    int(1, 1024).default(64),
+    '64',
     'Image requests at once to one origin; more wait (within their deadline) for a free connection.',
   ),
   FETCH_USER_AGENT: v(

@@ -43,7 +43,7 @@ export interface UndiciImageFetcherOptions {
   readonly bodyBudget?: WeightedBudget;
   /**
    * Connections (so requests at once) per origin; more requests to the same origin wait for one.
-   * @defaultValue `16`
+   * @defaultValue `64`
    */
   readonly maxConnectionsPerHost?: number;
   /**
@@ -82,7 +82,7 @@ export const FETCHER_DEFAULTS = Object.freeze({
   totalTimeoutMs: 3000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 3,
-  maxConnectionsPerHost: 16,
+  maxConnectionsPerHost: 64,
   userAgent: BROWSER_USER_AGENT,
   lookup: ((host: string) => lookup(host, { all: true })) as HostResolver,
   allowedTypes: SNIFFABLE_IMAGE_TYPES as readonly ImageMimeType[],

@@ -102,7 +102,7 @@ describe('UndiciImageFetcher: memory and hosts under load', () => {
   });
 
   it('takes the per-host limit from the environment', async () => {
-    expect(loadConfig({}).FETCH_MAX_CONNECTIONS_PER_HOST).toBe(16);
+    expect(loadConfig({}).FETCH_MAX_CONNECTIONS_PER_HOST).toBe(64);
     expect(() => loadConfig({ FETCH_MAX_CONNECTIONS_PER_HOST: '0' })).toThrow(
       expect.objectContaining({ code: 'IW_CONFIG_INVALID' }),
     );
