@@ -8,7 +8,8 @@
  *
  *   npm run bench -- [--images 1000] [--warm-pins 20000] [--text-pins 20000] [--duration 30]
  *                    [--limit-seconds 4] [--peer-seconds 20] [--peer-cpu-images 6] [--partitions 4]
- *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced]
+ *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced,flood]
+ *                    [--flood-pins 48] [--flood-budgets on|off]
  *                    [--env KEY=VALUE ...] [--node-arg=--cpu-prof ...] [--out file.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { uniqueName } from '../test/support/stack-env.js';
 import { startImageServer } from '../test/support/image-server.js';
 import { makeImageVariants } from './lib/image-variants.js';
+import { BUDGETS_OFF, floodPin, makeMaxImage, variantOf } from './lib/flood.js';
 import { measureLimit } from './lib/limit.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
@@ -39,7 +41,9 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'skip-peer': { type: 'boolean', default: false },
     'skip-limit': { type: 'boolean', default: false },
-    only: { type: 'string', default: 'cold,warm,text,paced' },
+    only: { type: 'string', default: 'cold,warm,text,paced,flood' },
+    'flood-pins': { type: 'string', default: '48' },
+    'flood-budgets': { type: 'string', default: 'on' },
     env: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
@@ -71,6 +75,7 @@ const results: BenchResults = {
   warm: null,
   text: null,
   paced: null,
+  flood: null,
   loadAverageAtEnd: [0, 0, 0],
   totalSeconds: 0,
 };
@@ -156,6 +161,39 @@ try {
       (i, at) => imagePin(variants[i]!, url(i), 2_000_000 + i, at),
     );
     log(`paced: p99 ${results.paced.latencyMs.p99.toFixed(0)} ms over ${count} pins`);
+  }
+  if (only.has('flood')) {
+    // The caps the worker runs with (its defaults unless --env changes them).
+    const maxPixels = Number(extraEnv.IMAGE_MAX_PIXELS ?? 50_000_000);
+    const maxBytes = Number(extraEnv.FETCH_MAX_BYTES ?? 10 * 1024 * 1024);
+    const image = await makeMaxImage(maxPixels, maxBytes);
+    const count = num('flood-pins');
+    log(
+      `flood: ${count} distinct ${image.width}x${image.height} JPEGs of ${(image.bytes.length / 1048576).toFixed(1)} MiB (quality ${image.quality}), budgets ${values['flood-budgets']}`,
+    );
+    const files = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`flood-${i}.jpg`, variantOf(image.bytes, i)]),
+    );
+    const floodServer = await startImageServer({ files });
+    try {
+      const off = values['flood-budgets'] === 'off';
+      results.flood = await runThroughput(
+        scenario('flood', {
+          CACHE_NAMESPACE: uniqueName('bench-flood'),
+          // Decoding 50 MP on a busy 2-core machine is slow: the pins must not run out of time.
+          RETRY_BUDGET_MS: '600000',
+          FETCH_TOTAL_TIMEOUT_MS: '120000',
+          ...(off ? BUDGETS_OFF : {}),
+        }),
+        () => Array.from({ length: count }, (_, i) => floodPin(floodServer.url(`/images/flood-${i}.jpg`), i)),
+      );
+      results.flood = { ...results.flood, budgets: off ? 'off' : 'on' };
+      log(
+        `flood: peak RSS ${results.flood.peakRssMiB.toFixed(0)} MiB (ready ${results.flood.readyRssMiB.toFixed(0)} MiB), ${results.flood.labels} labels, unscored ${results.flood.unscored}, load average ${machine().loadAverage.join(' ')}`,
+      );
+    } finally {
+      await floodServer.close();
+    }
   }
 } finally {
   await server.close();

@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   IW_MODEL_CHECKSUM: { retriable: false, doc: "A model file's sha256 differs from its manifest." },
   IW_MODEL_MANIFEST: { retriable: false, doc: 'A manifest is malformed or disagrees with the session.' },
   IW_INFERENCE_FAILED: { retriable: true, doc: 'onnxruntime failed to run a batch.' },
+  IW_MODEL_UNAVAILABLE: {
+    retriable: true,
+    doc: "The model's session died (its worker thread crashed) and is being restarted.",
+  },
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },

@@ -18,6 +18,8 @@ import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { PinContentExtractor } from './content/content.js';
 import { ImageContentSource } from './content/image-content.js';
 import { loadServing } from './infer/serving.js';
+import type { SessionFactory } from './infer/session-runner.js';
+import { DecodedImageGate } from './preprocess/decoded-image-gate.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { PolicyEngine } from './policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy } from './policy/policy.js';
@@ -47,6 +49,8 @@ export interface WorkerOverrides {
   connector?: Connector;
   /** Called when the Kafka consumer crashed for good; the default exits the process with code 1. */
   onFatal?: (error: unknown) => void;
+  /** Where model sessions run (supervision tests wrap the worker-thread factory to reach its threads). */
+  createSession?: SessionFactory;
   /** Span processors added to those the `OTEL_*` variables configure (tests: an in-memory exporter). */
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
@@ -94,10 +98,12 @@ async function build(
   closers.push(() => telemetry.close());
   const { metrics, tracer } = telemetry;
   let ready = false;
+  let modelsReady = (): boolean => false;
+  const isReady = (): boolean => ready && modelsReady();
   const http = new HealthServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
-    isReady: () => ready,
+    isReady,
     serveMetrics: (request, response) => telemetry.serveMetrics(request, response),
   });
   const httpPort = await http.listen();
@@ -117,11 +123,21 @@ async function build(
 
   const declared = declaredSignals(config);
   const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
-  const serving = await loadServing(config, servedModels(declared), { metrics, logger, tracer });
+  const serving = await loadServing(
+    config,
+    servedModels(declared),
+    { metrics, logger, tracer },
+    overrides.createSession,
+  );
   closers.push(() => serving.close());
+  modelsReady = () => serving.ready();
   const signals = createSignals(declared, {
     scorer: (model) => serving.scorer(model),
-    decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+    decodedImages: new DecodedImageGate({
+      maxImages: 2 * config.IMAGE_MAX_BATCH,
+      budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
+      maxPixels: config.IMAGE_MAX_PIXELS,
+    }),
   });
   checkPolicyCovers(policy.policy, signals);
   const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
@@ -274,7 +290,7 @@ async function build(
   return {
     httpPort,
     metrics,
-    isReady: () => ready,
+    isReady,
     stop: async () => {
       ready = false;
       await closeAll();

@@ -137,8 +137,11 @@ function meanMs(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   const mean = (metric: string, labels: Record<string, string>) =>
     metricSum(text, `${metric}_sum`, labels) / metricSum(text, `${metric}_count`, labels);
-  for (const stage of ['decode', 'cache-lookup', 'fetch', 'preprocess-infer', 'cache-write', 'encode'])
-    out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
+  // Every stage the worker reported (names from the metrics, not a list that can go stale).
+  const stages = new Set(
+    [...text.matchAll(/^iw_stage_duration_count\{[^}]*stage="([^"]+)"/gm)].map((m) => m[1]!),
+  );
+  for (const stage of stages) out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
   for (const model of ['image-safety@1', 'text-spam@1']) {
     out[`compute ${model}`] = mean('iw_inference_compute', { model });
     out[`queue wait ${model}`] = mean('iw_inference_queue_wait', { model });

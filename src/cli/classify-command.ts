@@ -18,7 +18,7 @@ import { IntegrityError } from '../errors.js';
 import { loadServing } from '../infer/serving.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
-import { ConcurrencyLimiter } from '../consume/concurrency-limiter.js';
+import { DecodedImageGate } from '../preprocess/decoded-image-gate.js';
 import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
 import type { Signal } from '../signals/signal.js';
@@ -137,7 +137,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const signals = createSignals(declared, {
       scorer: (model) => serving.scorer(model),
-      decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+      decodedImages: new DecodedImageGate({
+        maxImages: 2 * config.IMAGE_MAX_BATCH,
+        budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
+        maxPixels: config.IMAGE_MAX_PIXELS,
+      }),
     });
     checkPolicyCovers(policy.policy, signals);
     const report = await classifyPin(signals, policy, bytes, values);

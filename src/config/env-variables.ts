@@ -14,6 +14,13 @@ export interface EnvVariable {
   readonly schema: z.ZodType;
 }
 
+/**
+ * A current desktop Chrome on Linux: the image fetcher's neutral default User-Agent (a fetcher that
+ * announces itself can be served a clean image while users get another).
+ */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z.string().transform((s) =>
   s
@@ -174,11 +181,34 @@ export const ENV_VARIABLES = {
     '10485760 (10 MiB)',
     'Largest image body, bytes.',
   ),
+  FETCH_BODY_BUDGET_BYTES: v(
+    int(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    '67108864 (64 MiB)',
+    'Image bodies held in memory at once, all fetches together, bytes (acquired as a body streams in, released once it is decoded or found in the cache).',
+  ),
+  FETCH_MAX_CONNECTIONS_PER_HOST: v(
+    int(1, 1024).default(64),
+    '64',
+    'Image requests at once to one origin; more wait (within their deadline) for a free connection.',
+  ),
+  FETCH_USER_AGENT: v(
+    z
+      .string()
+      .regex(/^[\x20-\x7e]+$/, 'printable ASCII, one line')
+      .default(BROWSER_USER_AGENT),
+    'a desktop Chrome',
+    'User-Agent of image fetches; the default reads like a browser so that hosts cannot serve the scanner a different image.',
+  ),
   FETCH_MAX_REDIRECTS: v(int(0, 20).default(3), '3', 'Most redirects followed per image.'),
   IMAGE_MAX_PIXELS: v(
     int(1, 1_000_000_000).default(50_000_000),
     '50000000',
     'Largest decoded image, pixels (width x height).',
+  ),
+  IMAGE_DECODE_BUDGET_PIXELS: v(
+    int(1, 10_000_000_000).default(100_000_000),
+    '100000000',
+    'Decoded image pixels held at once, all images together (3 bytes each), from the header before decoding until the batch ran; a larger image runs alone.',
   ),
   RETRY_MAX_ATTEMPTS: v(int(1, 20).default(3), '3', 'Attempts for a transient failure of one message.'),
   RETRY_BASE_DELAY_MS: v(

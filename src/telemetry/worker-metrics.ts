@@ -22,6 +22,7 @@ export class WorkerMetrics {
   readonly partitionPauses;
   readonly outputsRejected;
   readonly signatureChecks;
+  readonly modelRestarts;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -89,6 +90,9 @@ export class WorkerMetrics {
     this.signatureChecks = meter.createCounter('iw.image.signature.checks', {
       description:
         'Upstream `sha256:` image signatures checked against downloaded bytes, by result (match, mismatch).',
+    });
+    this.modelRestarts = meter.createCounter('iw.model.restarts', {
+      description: 'Model sessions started to replace one that died, by model (name@version).',
     });
   }
 }

@@ -37,6 +37,10 @@ export interface ImageServer {
   url(path: string): string;
   /** Requests received for a path (query ignored): 0 proves a refused URL never reached the server. */
   hits(path: string): number;
+  /** The User-Agent header of every request for a path (query ignored), in arrival order. */
+  userAgents(path: string): (string | undefined)[];
+  /** Most requests this server was answering at the same time, per host header (name:port). */
+  peakConcurrency(host: string): number;
   /** TCP connections accepted since start. */
   connections(): number;
   close(): Promise<void>;
@@ -63,6 +67,9 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
   const files = options.files ?? {};
   const fixturesDir = options.fixturesDir ?? FIXTURE_IMAGES_DIR;
   const hitCounts = new Map<string, number>();
+  const agents = new Map<string, (string | undefined)[]>();
+  const active = new Map<string, number>();
+  const peaks = new Map<string, number>();
   let connectionCount = 0;
 
   const load = async (name: string): Promise<Buffer | undefined> => {
@@ -85,6 +92,11 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const count = (hitCounts.get(url.pathname) ?? 0) + 1;
     hitCounts.set(url.pathname, count);
+    agents.set(url.pathname, [...(agents.get(url.pathname) ?? []), req.headers['user-agent']]);
+    const host = req.headers.host ?? '';
+    active.set(host, (active.get(host) ?? 0) + 1);
+    peaks.set(host, Math.max(peaks.get(host) ?? 0, active.get(host)!));
+    res.once('close', () => active.set(host, active.get(host)! - 1));
     const [route = '', a = '', b = '', c = ''] = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const every = (ms: number, tick: () => void): void => {
       const interval = setInterval(tick, ms);
@@ -178,6 +190,8 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
     port,
     url: (path) => new URL(path, origin).href,
     hits: (path) => hitCounts.get(new URL(path, origin).pathname) ?? 0,
+    userAgents: (path) => agents.get(new URL(path, origin).pathname) ?? [],
+    peakConcurrency: (host) => peaks.get(host) ?? 0,
     connections: () => connectionCount,
     close: async () => {
       server.closeAllConnections();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
-import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
+import { DecodedImageGate } from '../../../src/preprocess/decoded-image-gate.js';
 import type { InputMessage } from '../../../src/contracts/input-message.js';
 import { AvroCodec } from '../../../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../../../src/contracts/generated/dead-letter.js';
@@ -43,7 +43,7 @@ function setup(registry = new InMemorySchemaRegistry()) {
           prepare: async (b: unknown) => b,
           infer: async () => ({ Neutral: 1 }),
         },
-        new ConcurrencyLimiter(2),
+        new DecodedImageGate({ maxImages: 2, budgetPixels: 1e8, maxPixels: 5e7 }),
       ),
       modelSignal({ name: 'text.spam', model: TEXT_MODEL, role: 'primary' }, 'text', {
         model: TEXT_MODEL,

@@ -54,7 +54,7 @@ describe('declared signals', () => {
       asked.push(`${model.name}@${model.version}`);
       return { model, classes: ['a'], prepare: async (x) => x, infer: async () => ({ a: 1 }) };
     };
-    const gate = { run: <T>(work: () => Promise<T>) => work() };
+    const gate = { run: <T>(_value: Buffer, work: () => Promise<T>) => work() };
     const signals = createSignals(declared, { scorer, decodedImages: gate });
     expect(signals.map((s) => [s.name, s.content, s.gate === gate])).toEqual([
       ['image.safety', 'image', true],
