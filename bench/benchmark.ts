@@ -106,9 +106,27 @@ try {
       log,
     });
   }
-  const scenario = (name: string, env: Record<string, string>): ScenarioOptions => ({
+  // The stages each scenario must run (a missing one fails the bench instead of a silent NaN): images
+  // are fetched, decoded and scored when cold; warm pins are answered by the cache.
+  const scored = [
+    'decode',
+    'cache-lookup',
+    'preprocess',
+    'infer',
+    'cache-write',
+    'policy',
+    'encode',
+  ] as const;
+  const stagesOf = {
+    cold: [...scored, 'fetch'],
+    warm: ['decode', 'cache-lookup', 'policy', 'encode'],
+    text: scored,
+    paced: [...scored, 'fetch'],
+  } as const;
+  const scenario = (name: keyof typeof stagesOf, env: Record<string, string>): ScenarioOptions => ({
     root,
     name,
+    stages: stagesOf[name],
     partitions: num('partitions'),
     env: { ...env, ...extraEnv },
     timeoutMs: 300_000,
