@@ -3,7 +3,7 @@
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';
@@ -13,6 +13,7 @@ import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
+import { kafkaFromConfig } from './kafka/kafka-from-config.js';
 import { loadServing } from './infer/serving.js';
 import { ImageSignal } from './pipeline/image-signal.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
@@ -97,11 +98,7 @@ async function build(
   const httpPort = await http.listen();
   closers.push(() => http.close());
 
-  const kafka = new Kafka({
-    clientId: config.KAFKA_CLIENT_ID,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaFromConfig(config, logger);
   await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
 
   const serving = await loadServing(config, { metrics, logger, tracer });

@@ -5,10 +5,12 @@
  * with the compatibility rule of src/contracts/subjects.ts. Safe to run again.
  */
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
 import { registerSchema } from '../contracts/schema-check.js';
+import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import { createLogger } from '../telemetry/logger.js';
 import { SUBJECT_COMPATIBILITY, topicContracts } from '../contracts/subjects.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,11 +29,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const kafka = new Kafka({
-    clientId: `${config.KAFKA_CLIENT_ID}-setup`,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
+  // kafkajs's lines go to stderr: stdout is the command's own report.
+  const logger = createLogger(config.LOG_LEVEL, { command: 'setup' }, pino.destination(2));
+  const kafka = kafkaFromConfig(config, logger, '-setup');
   const admin = kafka.admin();
   await admin.connect();
   try {
