@@ -13,6 +13,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { Cleanups } from '../scripts/lib/cleanups.js';
+import { ensureStackStarted } from '../scripts/lib/stack-control.js';
 import { uniqueName } from '../test/support/stack-env.js';
 import { startImageServer } from '../test/support/image-server.js';
 import { makeImageVariants } from './lib/image-variants.js';
@@ -21,7 +23,6 @@ import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
 import { imagePin, textPin } from './lib/pins.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
-import { ensureStack } from './lib/stack.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -76,16 +77,23 @@ const results: BenchResults = {
 };
 log(`machine: ${describeMachine(results.machine)}`);
 
-const stack = await ensureStack(root);
-const imageCount = num('images');
-log(`making ${imageCount} distinct image variants of the fixture photos`);
-const variants = await makeImageVariants(imageCount);
-const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
-log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
-const server = await startImageServer({ files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])) });
-const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
-
+// What the bench starts (stack services, the image server; worker processes stop in their scenario)
+// is undone however it ends: success, an error, Ctrl-C or SIGTERM.
+const cleanups = new Cleanups(log);
 try {
+  const stack = ensureStackStarted(root, log);
+  cleanups.add('stack', () => stack.stop());
+  const imageCount = num('images');
+  log(`making ${imageCount} distinct image variants of the fixture photos`);
+  const variants = await makeImageVariants(imageCount);
+  const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
+  log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
+  const server = await startImageServer({
+    files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])),
+  });
+  cleanups.add('image server', () => server.close());
+  const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
+
   if (!values['skip-limit']) {
     results.limit = await measureLimit({
       modelsDir: 'models',
@@ -176,8 +184,7 @@ try {
     log(`paced: p99 ${results.paced.latencyMs.p99.toFixed(0)} ms over ${count} pins`);
   }
 } finally {
-  await server.close();
-  stack.restore();
+  await cleanups.run();
 }
 
 results.loadAverageAtEnd = machine().loadAverage;

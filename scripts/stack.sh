@@ -3,7 +3,7 @@
 # Redis, on 127.0.0.1 with non-default ports. Downloads are cached outside the checkout; runtime state
 # (pid files, logs, data) lives in one run folder. It stops only what it started (pid files).
 #
-#   scripts/stack.sh start|stop|status|env|restart [service]|pid <service>|logs [service]
+#   scripts/stack.sh start|stop [service...]|status|env|restart [service]|pid <service>|logs [service]
 #   (service: kafka|registry|redis; `restart kafka` keeps the broker's data)
 set -euo pipefail
 
@@ -165,7 +165,12 @@ case $cmd in
     fetch_kafka; fetch_apicurio; ensure_redis
     start_redis; start_kafka; start_registry
     print_env ;;
-  stop) stop_one registry; stop_one kafka; stop_one redis ;;
+  stop) # stop [service...]: all of them by default, the registry and the broker first
+    shift
+    (($# > 0)) || set -- registry kafka redis
+    for svc in "$@"; do
+      case $svc in kafka | registry | redis) stop_one "$svc" ;; *) die "unknown service $svc" ;; esac
+    done ;;
   restart)
     case ${2:-all} in
       # The broker keeps its data (topics, offsets, transactions): what a broker restart in production does.
