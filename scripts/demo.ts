@@ -15,9 +15,10 @@ import { loadConfig } from '../src/config/load-config.js';
 import { AvroCodec } from '../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel } from '../src/contracts/generated/integrity-label.js';
-import { HttpSchemaRegistry } from '../src/contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from '../src/contracts/http-schema-registry.js';
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../src/contracts/subjects.js';
 import { startImageServer } from '../test/support/image-server.js';
+import { kafkaConnectionOptions } from '../src/kafka/kafka-from-config.js';
 import { samplePins } from './demo/sample-pins.js';
 import { Cleanups } from './lib/cleanups.js';
 import { ensureStackStarted } from './lib/stack-control.js';
@@ -54,8 +55,8 @@ async function demo(): Promise<number> {
 
   const config = loadConfig({ ...process.env, HTTP_PORT: process.env.HTTP_PORT ?? '9464' });
   const kafka = new Kafka({
+    ...kafkaConnectionOptions(config),
     clientId: 'integrity-demo',
-    brokers: [...config.KAFKA_BROKERS],
     logLevel: logLevel.NOTHING,
   });
   run(process.execPath, ['bin/integrity-worker.js', 'setup']);
@@ -67,7 +68,9 @@ async function demo(): Promise<number> {
   await Promise.race([waitForReady(config.HTTP_PORT), worker.failed]);
   console.log(`worker ready (pid ${worker.pid})`);
 
-  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
   const summary = new DemoSummary();
   const reader = kafka.consumer({ groupId: `integrity-demo-reader-${Date.now()}` });
   await reader.connect();

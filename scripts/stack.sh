@@ -14,6 +14,10 @@ CACHE_DIR=${IW_CACHE_DIR:-$HOME/.cache/integrity-worker}
 RUN_DIR=${IW_STACK_DIR:-${TMPDIR:-/tmp}/integrity-worker-stack}
 KAFKA_PORT=${IW_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${IW_KAFKA_CONTROLLER_PORT:-19093}
+# The broker's SASL listener (SCRAM-SHA-256/512 and PLAIN) for one local user; not a secret.
+KAFKA_SASL_PORT=${IW_KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}
+KAFKA_SASL_USER=${IW_KAFKA_SASL_USER:-iw-local}
+KAFKA_SASL_PASSWORD=${IW_KAFKA_SASL_PASSWORD:-iw-local-secret}
 REGISTRY_PORT=${IW_REGISTRY_PORT:-18081}
 REGISTRY_MGMT_PORT=${IW_REGISTRY_MGMT_PORT:-18091}
 REDIS_PORT=${IW_REDIS_PORT:-16379}
@@ -66,7 +70,10 @@ tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 start_kafka() { # start_kafka [keep]: a fresh broker, or with "keep" the one whose data is on disk
   running kafka && { log "kafka already running (pid $(saved_pid kafka))"; return; }
   fetch_kafka
-  tcp_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this script did not start"
+  local port
+  for port in "$KAFKA_PORT" "$KAFKA_SASL_PORT"; do
+    tcp_open "$port" && die "port $port is taken by a process this script did not start"
+  done
   local dir=$RUN_DIR/kafka
   if [[ ${1:-} == keep && -f $dir/data/meta.properties ]]; then
     KAFKA_STARTS_BEFORE=$(kafka_starts)
@@ -77,10 +84,14 @@ start_kafka() { # start_kafka [keep]: a fresh broker, or with "keep" the one who
   fi
   rm -rf "$dir" && mkdir -p "$dir/data"
   sed -e "s#@PORT@#$KAFKA_PORT#g; s#@CTRL_PORT@#$KAFKA_CONTROLLER_PORT#g; s#@DATA@#$dir/data#g" \
+    -e "s#@SASL_PORT@#$KAFKA_SASL_PORT#g; s#@SASL_USER@#$KAFKA_SASL_USER#g" \
+    -e "s#@SASL_PASSWORD@#$KAFKA_SASL_PASSWORD#g" \
     "$here/stack/kafka.properties" >"$dir/server.properties"
   local cluster_id
   cluster_id=$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid)
+  local scram="name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD"
   "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+    --add-scram "SCRAM-SHA-256=[$scram]" --add-scram "SCRAM-SHA-512=[$scram]" \
     --ignore-formatted >"$(logfile kafka)" 2>&1 || fail_start kafka "storage format failed"
   KAFKA_STARTS_BEFORE=0
   launch kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$dir/server.properties"
@@ -150,6 +161,7 @@ status() {
 print_env() {
   cat <<EOF
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT
 SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 EOF

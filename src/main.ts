@@ -10,7 +10,7 @@ import { checkTopics } from './consume/check-topics.js';
 import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
-import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { kafkaFromConfig } from './kafka/kafka-from-config.js';
@@ -103,7 +103,9 @@ async function build(
 
   const serving = await loadServing(config, { metrics, logger, tracer });
   closers.push(() => serving.close());
-  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {

@@ -7,9 +7,9 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
-import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from '../contracts/http-schema-registry.js';
 import { registerSchema } from '../contracts/schema-check.js';
-import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import { explainConnectError, kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { createLogger } from '../telemetry/logger.js';
 import { SUBJECT_COMPATIBILITY, topicContracts } from '../contracts/subjects.js';
 
@@ -33,7 +33,9 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger(config.LOG_LEVEL, { command: 'setup' }, pino.destination(2));
   const kafka = kafkaFromConfig(config, logger, '-setup');
   const admin = kafka.admin();
-  await admin.connect();
+  await admin.connect().catch((error: unknown) => {
+    throw explainConnectError(error);
+  });
   try {
     const existing = new Set(await admin.listTopics());
     const topics = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC];
@@ -51,7 +53,10 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await admin.disconnect();
   }
-  const registry = new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL });
+  const registry = new HttpSchemaRegistry({
+    baseUrl: config.SCHEMA_REGISTRY_URL,
+    auth: registryAuthFromConfig(config),
+  });
   const topics = {
     pins: config.INPUT_TOPIC,
     labels: config.LABEL_TOPIC,

@@ -24,14 +24,15 @@ async function freePort(): Promise<number> {
 async function privateStackEnv(): Promise<NodeJS.ProcessEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'iw-demo-stack-'));
   dirs.push(dir);
-  const [kafka, controller, registry, mgmt, redis, http] = await Promise.all(
-    Array.from({ length: 6 }, freePort),
+  const [kafka, controller, sasl, registry, mgmt, redis, http] = await Promise.all(
+    Array.from({ length: 7 }, freePort),
   );
   return {
     ...process.env,
     IW_STACK_DIR: dir,
     IW_KAFKA_PORT: String(kafka),
     IW_KAFKA_CONTROLLER_PORT: String(controller),
+    IW_KAFKA_SASL_PORT: String(sasl),
     IW_REGISTRY_PORT: String(registry),
     IW_REGISTRY_MGMT_PORT: String(mgmt),
     IW_REDIS_PORT: String(redis),
