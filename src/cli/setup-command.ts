@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import { HttpSchemaRegistry, registryAuthFromConfig } from '../contracts/http-schema-registry.js';
 import { registerSchema } from '../contracts/schema-check.js';
+import { isIntegrityError } from '../errors.js';
 import { explainConnectError, kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { createLogger } from '../telemetry/logger.js';
 import { SUBJECT_COMPATIBILITY, topicContracts } from '../contracts/subjects.js';
@@ -63,8 +64,28 @@ export async function run(argv: string[]): Promise<number> {
     deadLetters: config.DEADLETTER_TOPIC,
   };
   for (const { subject, contract } of topicContracts(topics)) {
-    const { check, id } = await registerSchema(registry, subject, contract.schemaText, SUBJECT_COMPATIBILITY);
+    const { check, id } = await untilAnswered(() =>
+      registerSchema(registry, subject, contract.schemaText, SUBJECT_COMPATIBILITY),
+    );
     console.log(`schema   ${subject}: id ${id} (${check.status}, ${SUBJECT_COMPATIBILITY})`);
   }
   return 0;
+}
+
+/**
+ * A registry that just started (or a busy machine) can miss the client's 5 s timeout on its first
+ * writes: setup retries retriable errors (IW_REGISTRY_UNREACHABLE) for up to a minute, then gives up.
+ * Registering is idempotent, so a retry after a write that did land is harmless.
+ */
+async function untilAnswered<T>(attempt: () => Promise<T>, budgetMs = 60_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 8000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(isIntegrityError(error) && error.retriable) || Date.now() + delayMs > deadline) throw error;
+      console.error(`setup: ${error.code}, retrying in ${delayMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
