@@ -1,0 +1,80 @@
+/**
+ * The chaos suite's workers: each one is `node bin/integrity-worker.js run` as its own process (the
+ * shipped entry), its output appended to a log file of the run. Slots keep their number across kills
+ * and restarts, so the log of slot 2 tells the story of every process that held it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export class WorkerFleet {
+  readonly #slots: (ChildProcess | undefined)[];
+  starts = 0;
+  kills = 0;
+
+  constructor(
+    private readonly root: URL,
+    private readonly env: Record<string, string>,
+    private readonly logDir: string,
+    size: number,
+  ) {
+    this.#slots = Array.from({ length: size }, () => undefined);
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** Starts the process of `slot` (when it has none running). */
+  start(slot: number): void {
+    if (this.#alive(slot)) return;
+    const log = openSync(join(this.logDir, `worker-${slot}.log`), 'a');
+    const child = spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
+      cwd: fileURLToPath(this.root),
+      env: { ...process.env, ...this.env, HTTP_PORT: '0' },
+      stdio: ['ignore', log, log],
+    });
+    this.#slots[slot] = child;
+    this.starts++;
+  }
+
+  startAll(): void {
+    for (let slot = 0; slot < this.#slots.length; slot++) this.start(slot);
+  }
+
+  /** SIGKILL: no graceful stop, no commit of what is in flight. */
+  kill(slot: number): void {
+    const child = this.#slots[slot];
+    if (!child || !this.#alive(slot)) return;
+    child.kill('SIGKILL');
+    this.kills++;
+  }
+
+  /** Graceful stop of one worker (SIGTERM, SIGKILL after `deadlineMs`). */
+  async stop(slot: number, deadlineMs = 40_000): Promise<void> {
+    const child = this.#slots[slot];
+    if (!child || !this.#alive(slot)) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async stopAll(deadlineMs = 40_000): Promise<void> {
+    await Promise.all(this.#slots.map((_, slot) => this.stop(slot, deadlineMs)));
+  }
+
+  /** Kills every process still running (cleanup after a failed run). */
+  killAll(): void {
+    this.#slots.forEach((child, slot) => {
+      if (child && this.#alive(slot)) child.kill('SIGKILL');
+    });
+  }
+
+  #alive(slot: number): boolean {
+    const child = this.#slots[slot];
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+}
