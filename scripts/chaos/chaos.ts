@@ -106,7 +106,9 @@ async function main(): Promise<number> {
   const seconds = (Date.now() - t0) / 1000;
   console.log(
     `\nchaos ${slim ? '(slim) ' : ''}delivery=${values.delivery} workers=${fleet.size} partitions=6 in ${seconds.toFixed(0)} s\n` +
-      `  worker starts ${fleet.starts}, SIGKILLs ${fleet.kills}, ${Object.entries(events)
+      `  worker starts ${fleet.starts}, SIGKILLs ${fleet.kills}, worker exits of their own ${fleet.crashes}, ${Object.entries(
+        events,
+      )
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}\n` +
       `  pins produced ${result.produced}, labeled ${result.labeled}, lost ${result.lost}, ` +
@@ -166,8 +168,7 @@ async function runChaos(fleet: WorkerFleet, running: () => boolean): Promise<voi
     if (Date.now() >= nextKill && running()) {
       const slot = Math.floor(Math.random() * fleet.size);
       log(`SIGKILL worker ${slot}`);
-      fleet.kill(slot);
-      pending.push(sleep(1500).then(() => fleet.start(slot)));
+      fleet.kill(slot); // the fleet restarts it
       nextKill = Date.now() + killEveryMs;
     }
     while (once.length > 0 && Date.now() >= once[0]!.at) {

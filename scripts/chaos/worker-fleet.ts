@@ -1,17 +1,24 @@
 /**
  * The chaos suite's workers: each one is `node bin/integrity-worker.js run` as its own process (the
  * shipped entry), its output appended to a log file of the run. Slots keep their number across kills
- * and restarts, so the log of slot 2 tells the story of every process that held it.
+ * and restarts, so the log of slot 2 tells the story of every process that held it. Like a supervisor
+ * (Kubernetes, systemd), the fleet restarts a worker that exits on its own or is SIGKILLed, after
+ * `restartDelayMs`; only `stop` ends one for good.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export class WorkerFleet {
   readonly #slots: (ChildProcess | undefined)[];
+  readonly #stopping = new Set<number>();
+  readonly #killed = new WeakSet<ChildProcess>();
   starts = 0;
   kills = 0;
+  /** Exits the fleet did not cause (a worker that gave up, e.g. while the broker was down). */
+  crashes = 0;
+  restartDelayMs = 1500;
 
   constructor(
     private readonly root: URL,
@@ -35,8 +42,16 @@ export class WorkerFleet {
       env: { ...process.env, ...this.env, HTTP_PORT: '0' },
       stdio: ['ignore', log, log],
     });
+    closeSync(log); // the child has its own copy
     this.#slots[slot] = child;
     this.starts++;
+    child.once('exit', () => {
+      if (this.#stopping.has(slot) || this.#slots[slot] !== child) return;
+      if (!this.#killed.has(child)) this.crashes++;
+      setTimeout(() => {
+        if (!this.#stopping.has(slot) && this.#slots[slot] === child) this.start(slot);
+      }, this.restartDelayMs);
+    });
   }
 
   startAll(): void {
@@ -47,19 +62,24 @@ export class WorkerFleet {
   kill(slot: number): void {
     const child = this.#slots[slot];
     if (!child || !this.#alive(slot)) return;
+    this.#killed.add(child);
     child.kill('SIGKILL');
     this.kills++;
   }
 
   /** Graceful stop of one worker (SIGTERM, SIGKILL after `deadlineMs`). */
   async stop(slot: number, deadlineMs = 40_000): Promise<void> {
+    this.#stopping.add(slot);
     const child = this.#slots[slot];
-    if (!child || !this.#alive(slot)) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
-    await exited;
-    clearTimeout(timer);
+    if (child && this.#alive(slot)) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.#stopping.delete(slot);
+    this.#slots[slot] = undefined;
   }
 
   async stopAll(deadlineMs = 40_000): Promise<void> {
@@ -69,6 +89,7 @@ export class WorkerFleet {
   /** Kills every process still running (cleanup after a failed run). */
   killAll(): void {
     this.#slots.forEach((child, slot) => {
+      this.#stopping.add(slot);
       if (child && this.#alive(slot)) child.kill('SIGKILL');
     });
   }
