@@ -12,6 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,7 +40,8 @@ if (values.delivery !== 'at-least-once' && values.delivery !== 'exactly-once')
 const slim = values.slim;
 const pinCount = Number(values.pins ?? (slim ? 1200 : 3000));
 const produceSeconds = slim ? 45 : 120;
-const killEveryMs = slim ? 9000 : 7000;
+const killEveryMs = slim ? 12_000 : 9000;
+const minUptimeMs = 5000; // of a ready worker
 const root = new URL('../../', import.meta.url);
 const execAsync = promisify(execFile);
 const t0 = Date.now();
@@ -73,14 +75,22 @@ async function main(): Promise<number> {
   const logDir = mkdtempSync(join(tmpdir(), 'iw-chaos-'));
   log(`topics ${topics.pins} (6 partitions); worker logs in ${logDir}; delivery ${values.delivery}`);
 
+  const ports = await Promise.all(Array.from({ length: Number(values.workers) }, freePort));
   const fleet = new WorkerFleet(
     root,
     workerEnv(topics, { DELIVERY: values.delivery!, CONSUMER_START_POSITION: 'earliest' }),
     logDir,
-    Number(values.workers),
+    ports,
   );
   cleanups.add('workers', () => fleet.killAll());
   fleet.startAll();
+  // Faults start once the workers work: on a busy machine loading the models takes a while.
+  const readyBy = Date.now() + 300_000;
+  while ((await fleet.readySlots()).length < fleet.size) {
+    if (Date.now() > readyBy) throw new Error(`the workers were not ready within 300 s (logs in ${logDir})`);
+    await sleep(500);
+  }
+  log(`${fleet.size} workers ready`);
 
   const live = await new LabelReader(kafka, codec, topics.labels, uniqueName('chaos-live')).start();
   cleanups.add('live reader', () => live.stop());
@@ -95,7 +105,7 @@ async function main(): Promise<number> {
   log(`produced ${produced.length} pins; chaos done (${JSON.stringify(events)}); waiting for the labels`);
   fleet.startAll();
   const all = () => produced.every((pinId) => live.labelsPerPin.has(pinId));
-  await live.waitUntil(all, 90_000, 300_000);
+  await live.waitUntil(all, Number.POSITIVE_INFINITY, slim ? 600_000 : 900_000);
   await fleet.stopAll();
 
   log('verifying: a fresh read_committed reader of the label topic from the beginning');
@@ -154,7 +164,8 @@ async function produce(
 /** The faults, while `running()`: kills on a cadence, and one each of the others at fixed points. */
 async function runChaos(fleet: WorkerFleet, running: () => boolean): Promise<void> {
   const window = produceSeconds * 1000;
-  const at = (fraction: number) => t0 + fraction * window;
+  const began = Date.now();
+  const at = (fraction: number) => began + fraction * window;
   const once = [
     { at: at(0.3), name: 'broker restarts', run: () => restartBroker() },
     { at: at(0.5), name: 'rebalances', run: () => rebalance(fleet) },
@@ -166,9 +177,12 @@ async function runChaos(fleet: WorkerFleet, running: () => boolean): Promise<voi
   let nextKill = Date.now() + killEveryMs;
   while (running() || once.length > 0) {
     if (Date.now() >= nextKill && running()) {
-      const slot = Math.floor(Math.random() * fleet.size);
-      log(`SIGKILL worker ${slot}`);
-      fleet.kill(slot); // the fleet restarts it
+      // A worker that just started is still loading its models: kill one that had time to work.
+      const slot = fleet.oldest(await fleet.readySlots(), minUptimeMs);
+      if (slot !== undefined) {
+        log(`SIGKILL worker ${slot}`);
+        fleet.kill(slot); // the fleet restarts it
+      }
       nextKill = Date.now() + killEveryMs;
     }
     while (once.length > 0 && Date.now() >= once[0]!.at) {
@@ -179,6 +193,14 @@ async function runChaos(fleet: WorkerFleet, running: () => boolean): Promise<voi
     await sleep(250);
   }
   await Promise.all(pending);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function restartBroker(): Promise<void> {

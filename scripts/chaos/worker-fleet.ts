@@ -14,19 +14,36 @@ export class WorkerFleet {
   readonly #slots: (ChildProcess | undefined)[];
   readonly #stopping = new Set<number>();
   readonly #killed = new WeakSet<ChildProcess>();
+  readonly #since: (number | undefined)[] = [];
   starts = 0;
   kills = 0;
   /** Exits the fleet did not cause (a worker that gave up, e.g. while the broker was down). */
   crashes = 0;
   restartDelayMs = 1500;
 
+  /** @param ports one free loopback port per slot, for the worker's /readyz */
   constructor(
     private readonly root: URL,
     private readonly env: Record<string, string>,
     private readonly logDir: string,
-    size: number,
+    private readonly ports: readonly number[],
   ) {
-    this.#slots = Array.from({ length: size }, () => undefined);
+    this.#slots = Array.from({ length: ports.length }, () => undefined);
+  }
+
+  /** The slots whose worker answers /readyz (models loaded, consumer running). */
+  async readySlots(): Promise<number[]> {
+    const answers = await Promise.all(
+      this.ports.map((port, slot) =>
+        this.#alive(slot)
+          ? fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+              (r) => r.ok,
+              () => false,
+            )
+          : false,
+      ),
+    );
+    return answers.flatMap((ok, slot) => (ok ? [slot] : []));
   }
 
   get size(): number {
@@ -39,11 +56,12 @@ export class WorkerFleet {
     const log = openSync(join(this.logDir, `worker-${slot}.log`), 'a');
     const child = spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
       cwd: fileURLToPath(this.root),
-      env: { ...process.env, ...this.env, HTTP_PORT: '0' },
+      env: { ...process.env, ...this.env, HTTP_PORT: String(this.ports[slot]) },
       stdio: ['ignore', log, log],
     });
     closeSync(log); // the child has its own copy
     this.#slots[slot] = child;
+    this.#since[slot] = Date.now();
     this.starts++;
     child.once('exit', () => {
       if (this.#stopping.has(slot) || this.#slots[slot] !== child) return;
@@ -52,6 +70,17 @@ export class WorkerFleet {
         if (!this.#stopping.has(slot) && this.#slots[slot] === child) this.start(slot);
       }, this.restartDelayMs);
     });
+  }
+
+  /** Of `slots`, the one whose process has run longest, if it has run at least `minMs`. */
+  oldest(slots: readonly number[], minMs: number): number | undefined {
+    let best: number | undefined;
+    for (const slot of slots) {
+      const since = this.#since[slot];
+      if (!this.#alive(slot) || since === undefined || Date.now() - since < minMs) continue;
+      if (best === undefined || since < this.#since[best]!) best = slot;
+    }
+    return best;
   }
 
   startAll(): void {
