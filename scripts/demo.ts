@@ -47,6 +47,8 @@ try {
   process.exitCode = 1;
 } finally {
   if (!keep) await cleanups.run();
+  // An interrupted run fails with the signal's code, not with the error the interruption caused.
+  if (cleanups.signalExitCode !== undefined) process.exit(cleanups.signalExitCode);
 }
 
 async function demo(): Promise<number> {

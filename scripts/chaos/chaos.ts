@@ -19,8 +19,11 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { PIN_CREATED } from '../../src/contracts/subjects.js';
 import { startImageServer } from '../../test/support/image-server.js';
-import { uniqueName } from '../../test/support/stack-env.js';
-import { codec, createWorkerTopics, kafka, workerEnv } from '../../test/support/worker-harness.js';
+import { stackEnv, uniqueName } from '../../test/support/stack-env.js';
+import type { Admin } from 'kafkajs';
+import { HttpSchemaRegistry } from '../../src/contracts/http-schema-registry.js';
+import { registerContracts } from '../../test/support/contract-cases.js';
+import { codec, kafka, workerEnv, type WorkerTopics } from '../../test/support/worker-harness.js';
 import { samplePins } from '../demo/sample-pins.js';
 import { Cleanups } from '../lib/cleanups.js';
 import { ensureStackStarted } from '../lib/stack-control.js';
@@ -66,7 +69,7 @@ async function main(): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   cleanups.add('admin', () => admin.disconnect());
-  const topics = await createWorkerTopics(admin, 6);
+  const topics = await createTopics(admin);
   cleanups.add('topics', () =>
     admin.deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters] }).catch(() => undefined),
   );
@@ -193,6 +196,28 @@ async function runChaos(fleet: WorkerFleet, running: () => boolean): Promise<voi
     await sleep(250);
   }
   await Promise.all(pending);
+}
+
+/** Fresh topics and their contracts; a registry that just started may be slow to answer its first writes. */
+async function createTopics(admin: Admin): Promise<WorkerTopics> {
+  const prefix = uniqueName('chaos');
+  const topics = {
+    pins: `${prefix}.pins`,
+    labels: `${prefix}.labels`,
+    deadLetters: `${prefix}.dlq`,
+    groupId: `${prefix}.group`,
+  };
+  await admin.createTopics({
+    topics: [
+      { topic: topics.pins, numPartitions: 6, replicationFactor: 1 },
+      { topic: topics.labels, numPartitions: 3, replicationFactor: 1 },
+      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+    ],
+    waitForLeaders: true,
+  });
+  const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl, requestTimeoutMs: 60_000 });
+  await registerContracts(registry, topics);
+  return topics;
 }
 
 async function freePort(): Promise<number> {

@@ -5,6 +5,8 @@
 export class Cleanups {
   readonly #steps: { name: string; undo: () => unknown }[] = [];
   #running: Promise<void> | undefined;
+  /** The exit code a signal asked for (130 for SIGINT, 143 for SIGTERM), once one arrived. */
+  signalExitCode: number | undefined;
 
   constructor(private readonly log: (line: string) => void = console.error) {
     for (const [signal, code] of [
@@ -12,6 +14,7 @@ export class Cleanups {
       ['SIGTERM', 143],
     ] as const) {
       process.once(signal, () => {
+        this.signalExitCode = code;
         this.log(`\n${signal}: stopping what this run started`);
         void this.run().finally(() => process.exit(code));
       });
