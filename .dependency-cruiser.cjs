@@ -10,7 +10,7 @@ const LAYERS = [
   ['consume'], // the Kafka runner: chunks, retries, commit, tracing (owns the runner's observers)
   ['produce', 'signals'],
   ['content', 'policy'],
-  ['fetch', 'infer', 'cache'],
+  ['fetch', 'infer', 'cache', 'kafka'],
   ['preprocess'],
   ['contracts', 'config', 'telemetry'],
 ];

@@ -14,6 +14,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { Cleanups } from '../scripts/lib/cleanups.js';
+import { ensureStackStarted } from '../scripts/lib/stack-control.js';
 import { uniqueName } from '../test/support/stack-env.js';
 import { startImageServer } from '../test/support/image-server.js';
 import { makeImageVariants } from './lib/image-variants.js';
@@ -23,7 +25,6 @@ import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
 import { imagePin, textPin } from './lib/pins.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
-import { ensureStack } from './lib/stack.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -81,16 +82,23 @@ const results: BenchResults = {
 };
 log(`machine: ${describeMachine(results.machine)}`);
 
-const stack = await ensureStack(root);
-const imageCount = num('images');
-log(`making ${imageCount} distinct image variants of the fixture photos`);
-const variants = await makeImageVariants(imageCount);
-const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
-log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
-const server = await startImageServer({ files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])) });
-const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
-
+// What the bench starts (stack services, the image server; worker processes stop in their scenario)
+// is undone however it ends: success, an error, Ctrl-C or SIGTERM.
+const cleanups = new Cleanups(log);
 try {
+  const stack = ensureStackStarted(root, log);
+  cleanups.add('stack', () => stack.stop());
+  const imageCount = num('images');
+  log(`making ${imageCount} distinct image variants of the fixture photos`);
+  const variants = await makeImageVariants(imageCount);
+  const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
+  log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
+  const server = await startImageServer({
+    files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])),
+  });
+  cleanups.add('image server', () => server.close());
+  const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
+
   if (!values['skip-limit']) {
     results.limit = await measureLimit({
       modelsDir: 'models',
@@ -111,9 +119,28 @@ try {
       log,
     });
   }
-  const scenario = (name: string, env: Record<string, string>): ScenarioOptions => ({
+  // The stages each scenario must run (a missing one fails the bench instead of a silent NaN): images
+  // are fetched, decoded and scored when cold; warm pins are answered by the cache.
+  const scored = [
+    'decode',
+    'cache-lookup',
+    'preprocess',
+    'infer',
+    'cache-write',
+    'policy',
+    'encode',
+  ] as const;
+  const stagesOf = {
+    cold: [...scored, 'fetch'],
+    warm: ['decode', 'cache-lookup', 'policy', 'encode'],
+    text: scored,
+    paced: [...scored, 'fetch'],
+    flood: [...scored, 'fetch'],
+  } as const;
+  const scenario = (name: keyof typeof stagesOf, env: Record<string, string>): ScenarioOptions => ({
     root,
     name,
+    stages: stagesOf[name],
     partitions: num('partitions'),
     env: { ...env, ...extraEnv },
     timeoutMs: 300_000,
@@ -196,8 +223,7 @@ try {
     }
   }
 } finally {
-  await server.close();
-  stack.restore();
+  await cleanups.run();
 }
 
 results.loadAverageAtEnd = machine().loadAverage;

@@ -3,7 +3,7 @@
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';
@@ -12,11 +12,12 @@ import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-deliver
 import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
-import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { PinContentExtractor } from './content/content.js';
 import { ImageContentSource } from './content/image-content.js';
+import { kafkaFromConfig } from './kafka/kafka-from-config.js';
 import { loadServing } from './infer/serving.js';
 import type { SessionFactory } from './infer/session-runner.js';
 import { DecodedImageGate } from './preprocess/decoded-image-gate.js';
@@ -109,11 +110,7 @@ async function build(
   const httpPort = await http.listen();
   closers.push(() => http.close());
 
-  const kafka = new Kafka({
-    clientId: config.KAFKA_CLIENT_ID,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaFromConfig(config, logger);
   await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
   const admin = kafka.admin();
   await admin.connect();
@@ -140,7 +137,9 @@ async function build(
     }),
   });
   checkPolicyCovers(policy.policy, signals);
-  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {

@@ -68,6 +68,34 @@ export const ENV_VARIABLES = {
   ),
   KAFKA_CLIENT_ID: v(z.string().min(1).default('integrity-worker'), 'integrity-worker', 'Kafka client id.'),
   KAFKA_GROUP_ID: v(z.string().min(1).default('integrity-worker'), 'integrity-worker', 'Consumer group id.'),
+  KAFKA_SSL: v(bool.default(false), 'false', 'Connect to the brokers over TLS.'),
+  KAFKA_SSL_CA_FILE: v(
+    z.string().min(1).optional(),
+    '(system CAs)',
+    'PEM file of the CA certificates that sign the brokers (with KAFKA_SSL).',
+  ),
+  KAFKA_SSL_CERT_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE).',
+  ),
+  KAFKA_SSL_KEY_FILE: v(z.string().min(1).optional(), '(none)', 'PEM private key of KAFKA_SSL_CERT_FILE.'),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: v(
+    bool.default(true),
+    'true',
+    "Refuse brokers whose certificate does not verify; false only for a local broker's self-signed one.",
+  ),
+  KAFKA_SASL_MECHANISM: v(
+    z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none'),
+    'none',
+    'SASL authentication to the brokers: none, plain, scram-sha-256 or scram-sha-512 (plain wants KAFKA_SSL).',
+  ),
+  KAFKA_SASL_USERNAME: v(z.string().min(1).optional(), '(none)', 'SASL user (with KAFKA_SASL_MECHANISM).'),
+  KAFKA_SASL_PASSWORD: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'SASL password (with KAFKA_SASL_MECHANISM); never logged.',
+  ),
   INPUT_TOPIC: v(
     z.string().min(1).default('pins.created.v1'),
     'pins.created.v1',
@@ -87,6 +115,21 @@ export const ENV_VARIABLES = {
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',
     'Confluent-compatible schema registry base URL.',
+  ),
+  SCHEMA_REGISTRY_USERNAME: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Registry user for HTTP basic authentication (with SCHEMA_REGISTRY_PASSWORD).',
+  ),
+  SCHEMA_REGISTRY_PASSWORD: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Registry password for basic authentication.',
+  ),
+  SCHEMA_REGISTRY_BEARER_TOKEN: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Bearer token for the registry (an OAuth access token, e.g. Apicurio behind Keycloak); instead of basic.',
   ),
   REDIS_URL: v(
     z.string().min(1).default('redis://127.0.0.1:16379'),
