@@ -10,6 +10,7 @@ import { checkTopics } from './consume/check-topics.js';
 import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
+import { readRescanHeaders } from './contracts/rescan-headers.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
@@ -105,7 +106,12 @@ async function build(
     brokers: [...config.KAFKA_BROKERS],
     logLevel: logLevel.WARN,
   });
-  await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  await checkTopics(kafka, [
+    config.INPUT_TOPIC,
+    config.LABEL_TOPIC,
+    config.DEADLETTER_TOPIC,
+    config.RESCAN_TOPIC,
+  ]);
 
   const declared = declaredSignals(config);
   const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
@@ -148,6 +154,12 @@ async function build(
     },
     observeStage: observeStage(metrics),
     observeOutcome: observeOutcome(metrics),
+    rescan: {
+      topic: config.RESCAN_TOPIC,
+      maxAttempts: config.RESCAN_MAX_ATTEMPTS,
+      baseDelayMs: config.RESCAN_BASE_DELAY_MS,
+      maxDelayMs: config.RESCAN_MAX_DELAY_MS,
+    },
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
@@ -174,6 +186,9 @@ async function build(
     {
       chunkSize: Math.max(1, Math.floor(config.MAX_IN_FLIGHT / config.PARTITIONS_CONCURRENTLY)),
       heartbeatIntervalMs: 3000,
+      // A rescan waits for its not-before time; its partition alone is paused meanwhile.
+      notBefore: (message) =>
+        message.topic === config.RESCAN_TOPIC ? (readRescanHeaders(message)?.notBefore ?? null) : null,
     },
     {
       published: observePublished(metrics),
@@ -201,7 +216,7 @@ async function build(
     logger.fatal({ err: payload.error }, 'consumer crashed for good');
     (overrides.onFatal ?? (() => void closeAll().finally(() => process.exit(1))))(payload.error);
   });
-  await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
+  await runner.start([config.INPUT_TOPIC, config.RESCAN_TOPIC], config.PARTITIONS_CONCURRENTLY);
   ready = true;
   logger.info(
     { topic: config.INPUT_TOPIC, signals: declared.map((d) => d.name), models: serving.modelIds, httpPort },

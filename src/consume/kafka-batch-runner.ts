@@ -10,6 +10,15 @@ export interface BatchRunnerOptions {
   chunkSize: number;
   /** How often to heartbeat while a chunk is being worked on, ms (kafkajs has no background heartbeat). */
   heartbeatIntervalMs: number;
+  /**
+   * A record not to handle before a time (ms since the epoch; null: now), e.g. a rescan. When the
+   * next record of a partition is not due, the runner handles and commits the due ones before it,
+   * pauses that partition alone until the record is due, and reads from there again on resume:
+   * other partitions go on meanwhile.
+   */
+  notBefore?: (message: InputMessage) => number | null;
+  /** The clock for `notBefore`. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** What the runner reports; the composition root turns these into logs and metrics. */
@@ -41,9 +50,36 @@ export class KafkaBatchRunner {
     private readonly tracer: MessageTracer = UNTRACED,
   ) {}
 
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+
+  /**
+   * How many of `messages` (from the start) are due; when not all are, pauses the partition until
+   * the first one that is not due.
+   */
+  private dueCount(batch: Batch, messages: readonly KafkaMessage[], pause: () => () => void): number {
+    const { notBefore } = this.options;
+    if (!notBefore) return messages.length;
+    const now = (this.options.now ?? Date.now)();
+    const index = messages.findIndex((m) => (notBefore(toInput(batch, m)) ?? 0) > now);
+    if (index < 0) return messages.length;
+    if (index === 0) {
+      const wait = notBefore(toInput(batch, messages[0]!))! - now;
+      const resume = pause();
+      const timer = setTimeout(() => {
+        this.resumeTimers.delete(timer);
+        resume();
+      }, wait);
+      this.resumeTimers.add(timer);
+    }
+    return index;
+  }
+
   /** Subscribes and starts consuming; resolves once the consumer runs (not when it ends). */
-  async start(topic: string, partitionsConsumedConcurrently: number): Promise<void> {
-    await this.consumer.subscribe({ topic, fromBeginning: true });
+  async start(topic: string | readonly string[], partitionsConsumedConcurrently: number): Promise<void> {
+    await this.consumer.subscribe({
+      topics: typeof topic === 'string' ? [topic] : [...topic],
+      fromBeginning: true,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -54,14 +90,16 @@ export class KafkaBatchRunner {
 
   /** Stops fetching, lets the running chunks finish (published and committed), then disconnects. */
   async stop(): Promise<void> {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
     await this.consumer.stop();
     await this.consumer.disconnect();
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
     const { chunkSize } = this.options;
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+    for (let start = 0; start < batch.messages.length;) {
       if (!isRunning() || isStale()) {
         this.observer.stale?.({
           topic: batch.topic,
@@ -71,7 +109,10 @@ export class KafkaBatchRunner {
         return;
       }
       const began = performance.now();
-      const chunk = batch.messages.slice(start, start + chunkSize);
+      const due = this.dueCount(batch, batch.messages.slice(start, start + chunkSize), pause);
+      // Not due: the partition is paused; what is left unresolved is fetched again on resume.
+      if (due === 0) return;
+      const chunk = batch.messages.slice(start, start + due);
       // allSettled: a throwing handler ends the chunk only once its siblings are done, so that no
       // work outlives the batch and every record's trace is closed.
       const settled = await this.whileHeartbeating(heartbeat, () =>
@@ -122,6 +163,7 @@ export class KafkaBatchRunner {
         outputs: flat.length,
         ms: performance.now() - began,
       });
+      start += chunk.length;
     }
   }
 
