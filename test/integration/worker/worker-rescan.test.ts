@@ -28,14 +28,14 @@ describe('worker: decisions that fail safe (real Kafka, registry, Redis)', () =>
     const topics = await createWorkerTopics(bed.admin, 2);
     await producePins(topics.pins, [
       // Slower than the fetch timeout on the first request only: the rescan gets the photo.
-      pin('slow', bed.images.url('/slow-first/4000/1/photo-coffee.jpg')),
+      pin('slow', bed.images.url('/slow-first/8000/1/photo-coffee.jpg')),
       pin('corrupt', bed.images.url('/images/bad-truncated.jpg')),
       pin('down', bed.images.url('/status/503')),
     ]);
     const labels = await labelCollector(topics.labels);
     const { worker } = await startTestWorker(topics, {
       RETRY_MAX_ATTEMPTS: '1',
-      FETCH_TOTAL_TIMEOUT_MS: '400',
+      FETCH_TOTAL_TIMEOUT_MS: '2000',
       RESCAN_MAX_ATTEMPTS: '2',
       RESCAN_BASE_DELAY_MS: '1500',
       RESCAN_MAX_DELAY_MS: '2000',
