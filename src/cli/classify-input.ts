@@ -11,7 +11,6 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { IntegrityError, toIntegrityError } from '../errors.js';
-import type { ClassifyReport } from './classify-command.js';
 
 const pinLine = z.object({
   id: z.union([z.string(), z.number()]).optional(),
@@ -45,8 +44,8 @@ export function parsePinLine(text: string): PinLine {
 }
 
 export interface ClassifyLinesDeps {
-  /** Classifies one parsed pin (throws a coded error for a bad image). */
-  classify(pin: PinLine): Promise<ClassifyReport>;
+  /** Classifies one parsed pin (a `ClassifyReport`); throws a coded error for a bad image. */
+  classify(pin: PinLine): Promise<object>;
   readonly out: Writable;
   /** Where the progress line goes. */
   readonly progress: Writable & { isTTY?: boolean };
