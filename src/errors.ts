@@ -45,6 +45,10 @@ export const ERROR_CODES = {
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
+  IW_POLICY_MODEL_MISMATCH: {
+    retriable: false,
+    doc: 'A policy rule is bound to another model version than the one served.',
+  },
   // input
   IW_INPUT_INVALID: { retriable: false, doc: 'A decoded pin lacks what the worker needs.' },
   IW_CONTENT_ABSENT: {

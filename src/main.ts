@@ -12,6 +12,7 @@ import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-deliver
 import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
+import { readRescanHeaders } from './contracts/rescan-headers.js';
 import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
@@ -111,7 +112,12 @@ async function build(
   closers.push(() => http.close());
 
   const kafka = kafkaFromConfig(config, logger);
-  await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  await checkTopics(kafka, [
+    config.INPUT_TOPIC,
+    config.LABEL_TOPIC,
+    config.DEADLETTER_TOPIC,
+    config.RESCAN_TOPIC,
+  ]);
   const admin = kafka.admin();
   await admin.connect();
   closers.push(() => admin.disconnect());
@@ -172,6 +178,12 @@ async function build(
     },
     observeStage: observeStage(metrics),
     observeOutcome: observeOutcome(metrics),
+    rescan: {
+      topic: config.RESCAN_TOPIC,
+      maxAttempts: config.RESCAN_MAX_ATTEMPTS,
+      baseDelayMs: config.RESCAN_BASE_DELAY_MS,
+      maxDelayMs: config.RESCAN_MAX_DELAY_MS,
+    },
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
@@ -232,6 +244,9 @@ async function build(
       heartbeatIntervalMs: heartbeatMs,
       startPosition: config.CONSUMER_START_POSITION,
       backoff: { initialMs: config.PAUSE_BACKOFF_INITIAL_MS, maxMs: config.PAUSE_BACKOFF_MAX_MS },
+      // A rescan waits for its not-before time; its partition alone is paused meanwhile.
+      notBefore: (message) =>
+        message.topic === config.RESCAN_TOPIC ? (readRescanHeaders(message)?.notBefore ?? null) : null,
     },
     {
       published: observePublished(metrics),
@@ -279,7 +294,7 @@ async function build(
     logger.fatal({ err: payload.error }, 'consumer crashed for good');
     (overrides.onFatal ?? (() => void closeAll().finally(() => process.exit(1))))(payload.error);
   });
-  await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
+  await runner.start([config.INPUT_TOPIC, config.RESCAN_TOPIC], config.PARTITIONS_CONCURRENTLY);
   ready = true;
   logger.info(
     { topic: config.INPUT_TOPIC, signals: declared.map((d) => d.name), models: serving.modelIds, httpPort },

@@ -93,7 +93,7 @@ async function withTopics<T>(
     return await body(topics);
   } finally {
     await admin
-      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters] })
+      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters, topics.rescans] })
       .catch(() => undefined);
     await admin.disconnect();
   }

@@ -205,6 +205,7 @@ async function createTopics(admin: Admin): Promise<WorkerTopics> {
     pins: `${prefix}.pins`,
     labels: `${prefix}.labels`,
     deadLetters: `${prefix}.dlq`,
+    rescans: `${prefix}.rescan`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -212,6 +213,7 @@ async function createTopics(admin: Admin): Promise<WorkerTopics> {
       { topic: topics.pins, numPartitions: 6, replicationFactor: 1 },
       { topic: topics.labels, numPartitions: 3, replicationFactor: 1 },
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+      { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });

@@ -111,6 +111,26 @@ export const ENV_VARIABLES = {
     'integrity.deadletter.v1',
     'Topic of DeadLetter records.',
   ),
+  RESCAN_TOPIC: v(
+    z.string().min(1).default('pins.retry.v1'),
+    'pins.retry.v1',
+    'Topic of pins to rescan after a transient image failure (PinCreated bytes + iw-rescan-* headers); the worker reads it too.',
+  ),
+  RESCAN_MAX_ATTEMPTS: v(
+    int(0, 100).default(4),
+    '4',
+    "Rescans of a pin after transient failures before the policy's permanent rule applies (0 = none).",
+  ),
+  RESCAN_BASE_DELAY_MS: v(
+    int(0, 86_400_000).default(60_000),
+    '60000',
+    'Wait before the first rescan, doubled for each next one, ms.',
+  ),
+  RESCAN_MAX_DELAY_MS: v(
+    int(0, 86_400_000).default(1_800_000),
+    '1800000',
+    'Longest wait before a rescan, ms.',
+  ),
   SCHEMA_REGISTRY_URL: v(
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',

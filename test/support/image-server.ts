@@ -55,6 +55,7 @@ export interface ImageServer {
  * - `/status/<code>`: that status with a short text body (`?retryAfter=<s>` adds Retry-After)
  * - `/flaky/<code>/<n>/<name>`: `<code>` for the first n hits, then the file
  * - `/slow-headers/<ms>/<name>`: waits before sending anything
+ * - `/slow-first/<ms>/<n>/<name>`: waits `<ms>` before answering the first n hits, then the file at once
  * - `/trickle/<ms>/<name>`: 16 bytes every `<ms>` (Content-Length set)
  * - `/declared-length/<bytes>/<name>`: Content-Length `<bytes>`, the file's first 64 bytes, then silence
  * - `/endless/<name>`: chunked: the file, then 16 KiB of zeros per tick until the client hangs up
@@ -119,6 +120,11 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
       case 'flaky':
         if (count <= Number(b)) return void res.writeHead(Number(a)).end(`flaky ${count}`);
         return sendFile(res, c);
+      case 'slow-first': {
+        if (count > Number(b)) return sendFile(res, c);
+        const timer = setTimeout(() => void sendFile(res, c), Number(a));
+        return void res.once('close', () => clearTimeout(timer));
+      }
       case 'slow-headers': {
         const timer = setTimeout(() => void sendFile(res, b), Number(a));
         return void res.once('close', () => clearTimeout(timer));
