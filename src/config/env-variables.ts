@@ -93,10 +93,10 @@ export const ENV_VARIABLES = {
     'Model repository root (`<name>/<version>/`).',
   ),
   IMAGE_MODEL: v(modelRef.default('image-safety@1'), 'image-safety@1', 'Image model to serve.'),
-  TEXT_MODEL: v(modelRef.default('text-spam@1'), 'text-spam@1', 'Text model to serve.'),
+  TEXT_MODEL: v(modelRef.default('text-spam@2'), 'text-spam@2', 'Text model to serve.'),
   POLICY_FILE: v(
-    z.string().min(1).default('policy/policy-v1.json'),
-    'policy/policy-v1.json',
+    z.string().min(1).default('policy/policy-v2.json'),
+    'policy/policy-v2.json',
     'Versioned decision thresholds.',
   ),
   IMAGE_MAX_BATCH: v(

@@ -18,7 +18,7 @@ import { DynamicBatcher, type BatchObservation } from './dynamic-batcher.js';
 import { ImageTensorPacker, type ImageRow } from './image-tensor-packer.js';
 import { ModelRepository, type LoadedModel } from './model-repository.js';
 import type { SessionFactory } from './session-runner.js';
-import { SparseTextTensorPacker, type SparseRow } from './sparse-text-tensor-packer.js';
+import { loadTextModelKind } from './text-model-kind.js';
 
 export type ServingConfig = Pick<
   Config,
@@ -121,14 +121,11 @@ export async function loadServing(
       new ImageTensorPacker(image.manifest.inputs[0]!),
       config.IMAGE_MAX_BATCH,
     );
-    const textBatcher = batcher<SparseRow>(
-      text,
-      new SparseTextTensorPacker(text.manifest),
-      config.TEXT_MAX_BATCH,
-    );
+    const textKind = await loadTextModelKind(text);
+    const textBatcher = batcher<unknown>(text, textKind.packer, config.TEXT_MAX_BATCH);
     return {
       image: new BatchedImageScorer(image, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext),
-      text: new BatchedTextScorer(text, textBatcher, activeSpanContext),
+      text: new BatchedTextScorer(text, textKind, textBatcher, activeSpanContext),
       policy,
       models: { image, text },
       modelIds: [image.id, text.id],

@@ -68,6 +68,9 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
     FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    // The worker tests compare labels with OfflineScores, which scores with text-spam@1.
+    TEXT_MODEL: 'text-spam@1',
+    POLICY_FILE: 'policy/policy-v1.json',
     ...extra,
   };
 }
