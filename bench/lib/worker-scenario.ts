@@ -128,7 +128,7 @@ function summarize(
     deadLetters: metricSum(metricsText, 'iw_dead_letters_total'),
     cacheHits: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'hit' }),
     cacheMisses: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'miss' }),
-    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@1') },
+    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@2') || hist('text-spam@1') },
     meanMs: meanMs(metricsText),
   };
 }
@@ -139,7 +139,7 @@ function meanMs(text: string): Record<string, number> {
     metricSum(text, `${metric}_sum`, labels) / metricSum(text, `${metric}_count`, labels);
   for (const stage of ['decode', 'cache-lookup', 'fetch', 'preprocess-infer', 'cache-write', 'encode'])
     out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
-  for (const model of ['image-safety@1', 'text-spam@1']) {
+  for (const model of ['image-safety@1', 'text-spam@1', 'text-spam@2']) {
     out[`compute ${model}`] = mean('iw_inference_compute', { model });
     out[`queue wait ${model}`] = mean('iw_inference_queue_wait', { model });
   }

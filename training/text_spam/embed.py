@@ -124,7 +124,7 @@ def run(sess: ort.InferenceSession, rows: list[list[int]], output: str, batch: i
     return np.stack(out)  # type: ignore[arg-type]
 
 
-def embed_cached(encoder: Path, rows: list[list[int]], chunk: int = 512) -> np.ndarray:
+def embed_cached(encoder: Path, rows: list[list[int]], chunk: int = 256) -> np.ndarray:
     """Embeddings cached per chunk of rows by (encoder sha, ids): an interrupted or head-only rebuild
     does not pay the encoder again."""
     d = cache_root() / "text-spam-2" / "emb"

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -7,30 +8,26 @@ import { loadTextModelKind } from '../../../src/infer/text-model-kind.js';
 import { PolicyEngine } from '../../../src/policy/policy-engine.js';
 import { readPolicy } from '../../../src/policy/policy.js';
 import { pinText } from '../../../src/preprocess/pin-text.js';
-import { WordPieceText, codePointPrefixLength, type TokenIds } from '../../../src/preprocess/wordpiece-text.js';
+import { WordPieceText, codePointPrefixLength } from '../../../src/preprocess/wordpiece-text.js';
 import { NORMAL_TEXTS, SPAM_TEXTS } from '../../../scripts/demo/sample-pins.js';
 
-interface Vector {
-  text: string;
-  ids: number[];
-  p_spam: number;
-}
 const fixtures = JSON.parse(readFileSync('test/fixtures/text-spam-2/vectors.json', 'utf8')) as {
   model_sha256: string;
-  vectors: Vector[];
+  vectors: { text: string; p_spam: number }[];
+};
+const tokens = JSON.parse(readFileSync('test/fixtures/text-spam-2/tokens.json', 'utf8')) as {
+  spec: ConstructorParameters<typeof WordPieceText>[0];
+  vectors: { text: string; ids: number[] }[];
 };
 const manifest = JSON.parse(readFileSync('models/text-spam/2/manifest.json', 'utf8')) as {
   sha256: string;
-  preprocess: ConstructorParameters<typeof WordPieceText>[0];
   thresholds: { review: { spam: number }; block: { spam: number } };
 };
 
 async function loadV2() {
   const repo = new ModelRepository({ root: 'models', createSession: createInProcessSession });
   const model = await repo.load('text-spam', '2');
-  const kind = (await loadTextModelKind(model)) as Awaited<ReturnType<typeof loadTextModelKind>> & {
-    prepare(text: string): TokenIds;
-  };
+  const kind = await loadTextModelKind(model);
   const score = async (texts: string[]): Promise<number[]> => {
     const out = await model.session.run(kind.packer.pack(texts.map((t) => kind.prepare(t))));
     const p = out['probabilities']!.data as Float32Array;
@@ -39,23 +36,27 @@ async function loadV2() {
   return { model, kind, score };
 }
 
-describe('text-spam@2 (iw-minilm-v1)', () => {
+describe('text-spam@2', () => {
   it('the fixtures belong to the committed model', () => {
     expect(fixtures.model_sha256).toBe(manifest.sha256);
     expect(fixtures.vectors.length).toBeGreaterThan(400);
+    expect(createHash('sha256').update(readFileSync('models/text-spam/2/model.onnx')).digest('hex')).toBe(
+      manifest.sha256,
+    );
   });
 
-  it('TypeScript token ids equal the Python tokenizer on every shared vector', () => {
+  it('iw-minilm-v1: TypeScript token ids equal the Python tokenizer on every shared vector', () => {
     const tokenizer = new WordPieceText(
-      manifest.preprocess,
-      JSON.parse(readFileSync('models/text-spam/2/tokenizer.json', 'utf8')) as object,
+      tokens.spec,
+      JSON.parse(readFileSync('test/fixtures/text-spam-2/tokenizer.json', 'utf8')) as object,
     );
-    const diffs = fixtures.vectors.filter((v) => {
+    expect(tokens.vectors.length).toBeGreaterThan(400);
+    const diffs = tokens.vectors.filter((v) => {
       const got = Array.from(tokenizer.encode(v.text).ids);
       return got.length !== v.ids.length || got.some((id, i) => id !== v.ids[i]);
     });
     expect(diffs.map((v) => v.text.slice(0, 60))).toEqual([]);
-    expect(fixtures.vectors.some((v) => v.ids.length === manifest.preprocess.max_tokens)).toBe(true);
+    expect(tokens.vectors.some((v) => v.ids.length === tokens.spec.max_tokens)).toBe(true);
   });
 
   it('cuts by code points like Python slicing, never inside a surrogate pair', () => {
@@ -100,12 +101,29 @@ describe('text-spam@2 (iw-minilm-v1)', () => {
     await model.session.close();
   });
 
-  it('refuses a changed tokenizer file', async () => {
+  it('selects the kind by the manifest and refuses a changed tokenizer file or an unknown featurizer', async () => {
     const repo = new ModelRepository({ root: 'models', createSession: createInProcessSession });
     const model = await repo.load('text-spam', '2');
-    const bad = {
+    const wordpiece = {
       ...model,
-      manifest: { ...model.manifest, preprocess: { ...model.manifest.preprocess, tokenizer_sha256: '0'.repeat(64) } },
+      dir: 'test/fixtures/text-spam-2',
+      manifest: {
+        ...model.manifest,
+        inputs: [
+          { name: 'input_ids', dtype: 'int64' as const, shape: [-1, -1] },
+          { name: 'attention_mask', dtype: 'int64' as const, shape: [-1, -1] },
+        ],
+        preprocess: tokens.spec,
+      },
+    };
+    const kind = await loadTextModelKind(wordpiece);
+    expect(kind.featurizer).toBe('iw-minilm-v1');
+    const packed = kind.packer.pack([kind.prepare('Fall outfit inspiration'), kind.prepare('')]);
+    expect(packed['input_ids']!.dims).toEqual([2, 5]);
+    expect(Array.from(packed['attention_mask']!.data as BigInt64Array)).toEqual([1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n, 0n, 0n]);
+    const bad = {
+      ...wordpiece,
+      manifest: { ...wordpiece.manifest, preprocess: { ...tokens.spec, tokenizer_sha256: '0'.repeat(64) } },
     };
     await expect(loadTextModelKind(bad)).rejects.toMatchObject({ code: 'IW_MODEL_CHECKSUM' });
     const unknown = { ...model, manifest: { ...model.manifest, preprocess: { kind: 'text' as const, featurizer: 'nope' } } };
