@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createInProcessSession } from '../../../src/infer/in-process-session.js';
-import { ModelRepository } from '../../../src/infer/model-repository.js';
+import { ModelRepository, type LoadedModel } from '../../../src/infer/model-repository.js';
 import { loadTextModelKind } from '../../../src/infer/text-model-kind.js';
 import { PolicyEngine } from '../../../src/policy/policy-engine.js';
 import { readPolicy } from '../../../src/policy/policy.js';
@@ -113,7 +113,7 @@ describe('text-spam@2', () => {
           { name: 'input_ids', dtype: 'int64' as const, shape: [-1, -1] },
           { name: 'attention_mask', dtype: 'int64' as const, shape: [-1, -1] },
         ],
-        preprocess: tokens.spec,
+        preprocess: { ...tokens.spec } as LoadedModel['manifest']['preprocess'],
       },
     };
     const kind = await loadTextModelKind(wordpiece);
@@ -123,7 +123,10 @@ describe('text-spam@2', () => {
     expect(Array.from(packed['attention_mask']!.data as BigInt64Array)).toEqual([1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n, 0n, 0n]);
     const bad = {
       ...wordpiece,
-      manifest: { ...wordpiece.manifest, preprocess: { ...tokens.spec, tokenizer_sha256: '0'.repeat(64) } },
+      manifest: {
+        ...wordpiece.manifest,
+        preprocess: { ...tokens.spec, tokenizer_sha256: '0'.repeat(64) } as LoadedModel['manifest']['preprocess'],
+      },
     };
     await expect(loadTextModelKind(bad)).rejects.toMatchObject({ code: 'IW_MODEL_CHECKSUM' });
     const unknown = { ...model, manifest: { ...model.manifest, preprocess: { kind: 'text' as const, featurizer: 'nope' } } };
