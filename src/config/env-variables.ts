@@ -191,8 +191,8 @@ export const ENV_VARIABLES = {
     'Model of the `image.safety` signal when `SIGNALS` is unset.',
   ),
   TEXT_MODEL: v(
-    modelRef.default(parseModelRef('text-spam@1')),
-    'text-spam@1',
+    modelRef.default(parseModelRef('text-spam@2')),
+    'text-spam@2',
     'Model of the `text.spam` signal when `SIGNALS` is unset.',
   ),
   SIGNALS: v(
@@ -206,8 +206,8 @@ export const ENV_VARIABLES = {
     "Whose word a pin's `image.signature` is: `trust` uses it as a cache alias (a cached signature skips the download); `hash` always downloads and hashes the bytes. A `sha256:<hex>` signature is checked whenever bytes are downloaded.",
   ),
   POLICY_FILE: v(
-    z.string().min(1).default('policy/policy-v1.json'),
-    'policy/policy-v1.json',
+    z.string().min(1).default('policy/policy-v2.json'),
+    'policy/policy-v2.json',
     'Versioned decision thresholds.',
   ),
   IMAGE_MAX_BATCH: v(

@@ -20,7 +20,7 @@ import { ModelRepository, type LoadedModel } from './model-repository.js';
 import type { Scorer } from './scorer.js';
 import type { SessionFactory } from './session-runner.js';
 import type { SupervisorEvent } from './supervised-session.js';
-import { SparseTextTensorPacker, type SparseRow } from './sparse-text-tensor-packer.js';
+import { loadTextModelKind } from './text-model-kind.js';
 
 export type ServingConfig = Pick<
   Config,
@@ -131,13 +131,13 @@ export async function loadServing(
           new BatchedImageScorer(model, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext) as Scorer,
         );
       } else {
-        const textBatcher = batcher<SparseRow>(
-          model,
-          new SparseTextTensorPacker(model.manifest),
-          config.TEXT_MAX_BATCH,
-        );
+        const textKind = await loadTextModelKind(model);
+        const textBatcher = batcher<unknown>(model, textKind.packer, config.TEXT_MAX_BATCH);
         batchers.push(textBatcher);
-        scorers.set(model.id, new BatchedTextScorer(model, textBatcher, activeSpanContext) as Scorer);
+        scorers.set(
+          model.id,
+          new BatchedTextScorer(model, textKind, textBatcher, activeSpanContext) as Scorer,
+        );
       }
     }
     return {

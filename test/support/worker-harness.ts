@@ -74,6 +74,9 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     FETCH_ALLOW_PRIVATE: '127.0.0.1',
     // The tests produce pins before the worker's group exists.
     CONSUMER_START_POSITION: 'earliest',
+    // The worker tests compare labels with OfflineScores, which scores with text-spam@1.
+    TEXT_MODEL: 'text-spam@1',
+    POLICY_FILE: 'policy/policy-v1.json',
     ...extra,
   };
 }
