@@ -80,11 +80,11 @@ describe('text-spam@2', () => {
 
   it('is served by default with policy-v2: demo normal texts ALLOW, demo spam flagged, no evidence ALLOW', async () => {
     const config = loadConfig({});
-    expect(config.TEXT_MODEL).toBe('text-spam@2');
+    expect(config.TEXT_MODEL).toEqual({ name: 'text-spam', version: '2' });
     const policy = await readPolicy(config.POLICY_FILE);
     expect(policy.version).toBe('policy-v2');
     expect(policy.signals['text.spam']).toMatchObject({
-      model: 'text-spam',
+      model: 'text-spam@2',
       review: manifest.thresholds.review,
       block: manifest.thresholds.block,
     });
