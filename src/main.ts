@@ -21,7 +21,7 @@ import { ImageContentSource } from './content/image-content.js';
 import { kafkaFromConfig } from './kafka/kafka-from-config.js';
 import { loadServing } from './infer/serving.js';
 import type { SessionFactory } from './infer/session-runner.js';
-import { DecodedImageGate } from './preprocess/decoded-image-gate.js';
+import { decodedImageGateFromConfig } from './preprocess/decoded-image-gate.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { PolicyEngine } from './policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy } from './policy/policy.js';
@@ -136,11 +136,7 @@ async function build(
   modelsReady = () => serving.ready();
   const signals = createSignals(declared, {
     scorer: (model) => serving.scorer(model),
-    decodedImages: new DecodedImageGate({
-      maxImages: 2 * config.IMAGE_MAX_BATCH,
-      budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
-      maxPixels: config.IMAGE_MAX_PIXELS,
-    }),
+    decodedImages: decodedImageGateFromConfig(config),
   });
   checkPolicyCovers(policy.policy, signals);
   const codec = new AvroCodec(

@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { classifyPin } from '../../src/cli/classify-command.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { DecodedImageGate } from '../../src/preprocess/decoded-image-gate.js';
+import { decodedImageGateFromConfig } from '../../src/preprocess/decoded-image-gate.js';
 import { toIntegrityError } from '../../src/errors.js';
 import { loadServing } from '../../src/infer/serving.js';
 import { PolicyEngine } from '../../src/policy/policy-engine.js';
@@ -55,11 +55,7 @@ const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
 const serving = await loadServing(config, servedModels(declared));
 const signals = createSignals(declared, {
   scorer: (model) => serving.scorer(model),
-  decodedImages: new DecodedImageGate({
-    maxImages: 2 * config.IMAGE_MAX_BATCH,
-    budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
-    maxPixels: config.IMAGE_MAX_PIXELS,
-  }),
+  decodedImages: decodedImageGateFromConfig(config),
 });
 checkPolicyCovers(policy.policy, signals);
 const rule = policy.policy.signals['image.safety']!;

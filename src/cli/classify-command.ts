@@ -19,7 +19,7 @@ import { IntegrityError } from '../errors.js';
 import { loadServing } from '../infer/serving.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
-import { DecodedImageGate } from '../preprocess/decoded-image-gate.js';
+import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
 import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
 import type { Signal } from '../signals/signal.js';
@@ -207,11 +207,7 @@ async function classifyWith(
   try {
     const signals = createSignals(declared, {
       scorer: (model) => serving.scorer(model),
-      decodedImages: new DecodedImageGate({
-        maxImages: 2 * config.IMAGE_MAX_BATCH,
-        budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
-        maxPixels: config.IMAGE_MAX_PIXELS,
-      }),
+      decodedImages: decodedImageGateFromConfig(config),
     });
     checkPolicyCovers(policy.policy, signals);
     return await work(signals, policy);

@@ -9,6 +9,7 @@
  * pixels: decoding them fails at once with its own code, in the preprocess stage.
  */
 import sharp from 'sharp';
+import type { Config } from '../config/load-config.js';
 import { WeightedBudget } from '../weighted-budget.js';
 
 export interface DecodedImageGateOptions {
@@ -61,4 +62,15 @@ async function headerPixels(bytes: Uint8Array): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** The gate the configuration asks for: `2 x IMAGE_MAX_BATCH` images and `IMAGE_DECODE_BUDGET_PIXELS` pixels at once. */
+export function decodedImageGateFromConfig(
+  config: Pick<Config, 'IMAGE_MAX_BATCH' | 'IMAGE_DECODE_BUDGET_PIXELS' | 'IMAGE_MAX_PIXELS'>,
+): DecodedImageGate {
+  return new DecodedImageGate({
+    maxImages: 2 * config.IMAGE_MAX_BATCH,
+    budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
+    maxPixels: config.IMAGE_MAX_PIXELS,
+  });
 }
