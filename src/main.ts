@@ -221,6 +221,8 @@ async function build(
       ),
     );
   }
+  // Closed after the runner stopped (closers run in reverse): its producers must not keep the process alive.
+  closers.push(() => delivery.close());
   const heartbeatMs = Math.min(3000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 10));
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
