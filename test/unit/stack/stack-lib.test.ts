@@ -70,7 +70,8 @@ describe('stack lib: is a saved pid still our service?', () => {
   it('does not take a reused pid for the service', () => {
     // A live process that is not the one we started: same pid number, another start time.
     const result =
-      bash(`sleep 60 & other=$!; launch kafka ${slowExec(0)}; pid=$(cut -d' ' -f1 "$(pidfile kafka)")
+      // sleep 0.05: start times tick in 1/100 s; a reused pid is never started in the same tick.
+      bash(`sleep 60 & other=$!; sleep 0.05; launch kafka ${slowExec(0)}; pid=$(cut -d' ' -f1 "$(pidfile kafka)")
       kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
       sed -i "s/^$pid\\b/$other/" "$(pidfile kafka)"
       running kafka && echo yes || echo no; kill -KILL "$other"`);
