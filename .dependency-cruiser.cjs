@@ -10,9 +10,24 @@ const LAYERS = [
   ['consume'], // the Kafka runner: chunks, retries, commit, tracing (owns the runner's observers)
   ['produce', 'signals'],
   ['content', 'policy'],
-  ['fetch', 'infer', 'cache'],
+  ['fetch', 'infer', 'cache', 'kafka'],
   ['preprocess'],
   ['contracts', 'config', 'telemetry'],
+];
+
+/** Folders that hold a stage of the flow (everything but contracts, config and telemetry). */
+const STAGE_FOLDERS = [
+  'consume',
+  'produce',
+  'pipeline',
+  'signals',
+  'content',
+  'policy',
+  'fetch',
+  'infer',
+  'cache',
+  'preprocess',
+  'cli',
 ];
 
 const folder = (names) => `^src/(${names.join('|')})/`;
@@ -38,19 +53,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(telemetry|contracts)/' },
       to: {
-        path: folder([
-          'consume',
-          'produce',
-          'pipeline',
-          'signals',
-          'content',
-          'policy',
-          'fetch',
-          'infer',
-          'cache',
-          'preprocess',
-          'cli',
-        ]),
+        path: folder(STAGE_FOLDERS),
       },
     },
     {
@@ -58,18 +61,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/cache/' },
       to: {
-        path: folder([
-          'consume',
-          'produce',
-          'pipeline',
-          'signals',
-          'content',
-          'policy',
-          'fetch',
-          'infer',
-          'preprocess',
-          'cli',
-        ]),
+        path: folder(STAGE_FOLDERS.filter((name) => name !== 'cache')),
       },
     },
     {

@@ -3,7 +3,7 @@
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';
@@ -12,11 +12,15 @@ import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-deliver
 import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
-import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
+import { readRescanHeaders } from './contracts/rescan-headers.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { PinContentExtractor } from './content/content.js';
 import { ImageContentSource } from './content/image-content.js';
+import { kafkaFromConfig } from './kafka/kafka-from-config.js';
+import type { SessionFactory } from './infer/session-runner.js';
+import { decodedImageGateFromConfig } from './preprocess/decoded-image-gate.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { ServedSetHolder } from './pipeline/served-set.js';
 import { ServedSetReloader, type ReloadResult } from './pipeline/served-set-reloader.js';
@@ -52,6 +56,8 @@ export interface WorkerOverrides {
   connector?: Connector;
   /** Called when the Kafka consumer crashed for good; the default exits the process with code 1. */
   onFatal?: (error: unknown) => void;
+  /** Where model sessions run (supervision tests wrap the worker-thread factory to reach its threads). */
+  createSession?: SessionFactory;
   /** Span processors added to those the `OTEL_*` variables configure (tests: an in-memory exporter). */
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
@@ -104,10 +110,12 @@ async function build(
   let ready = false;
   // Bound once the served set exists; the admin endpoint answers "still starting" before that.
   const reloadSet: { current?: (reason: string) => Promise<ReloadResult> } = {};
+  let modelsReady = (): boolean => false;
+  const isReady = (): boolean => ready && modelsReady();
   const http = new HealthServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
-    isReady: () => ready,
+    isReady,
     serveMetrics: (request, response) => telemetry.serveMetrics(request, response),
     ...(config.ADMIN_TOKEN !== undefined && {
       admin: {
@@ -126,16 +134,13 @@ async function build(
   const httpPort = await http.listen();
   closers.push(() => http.close());
 
-  const kafka = new Kafka({
-    clientId: config.KAFKA_CLIENT_ID,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaFromConfig(config, logger);
   await checkTopics(kafka, [
     config.INPUT_TOPIC,
     config.LABEL_TOPIC,
     config.DEADLETTER_TOPIC,
     config.SHADOW_LABEL_TOPIC,
+    config.RESCAN_TOPIC,
   ]);
   const admin = kafka.admin();
   await admin.connect();
@@ -143,7 +148,9 @@ async function build(
   const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
   await limits.refresh();
 
-  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {
@@ -163,7 +170,8 @@ async function build(
     tracer,
     cache,
     memo: new ScoreMemo(config.MEMO_MAX_ENTRIES),
-    decodedImages: new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
+    decodedImages: decodedImageGateFromConfig(config),
+    createSession: overrides.createSession,
   };
   const drift = new DriftMonitor(config.DRIFT_WINDOW_SCORES);
   observeDrift(telemetry.meter, drift);
@@ -174,6 +182,8 @@ async function build(
   };
   const served = new ServedSetHolder(await loadSet());
   closers.push(() => served.close());
+  // Readiness follows the current set's deciding models (a shadow's crash does not drop it).
+  modelsReady = () => served.set.ready();
   const reloader = new ServedSetReloader(served, loadSet, {
     applied: (info) => {
       metrics.reloads.add(1, { result: 'applied' });
@@ -236,6 +246,12 @@ async function build(
     },
     observeStage: observeStage(metrics),
     observeOutcome: observeOutcomeAndDrift(metrics, drift),
+    rescan: {
+      topic: config.RESCAN_TOPIC,
+      maxAttempts: config.RESCAN_MAX_ATTEMPTS,
+      baseDelayMs: config.RESCAN_BASE_DELAY_MS,
+      maxDelayMs: config.RESCAN_MAX_DELAY_MS,
+    },
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
@@ -277,6 +293,8 @@ async function build(
       ),
     );
   }
+  // Closed after the runner stopped (closers run in reverse): its producers must not keep the process alive.
+  closers.push(() => delivery.close());
   const heartbeatMs = Math.min(3000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 10));
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
@@ -296,6 +314,9 @@ async function build(
       heartbeatIntervalMs: heartbeatMs,
       startPosition: config.CONSUMER_START_POSITION,
       backoff: { initialMs: config.PAUSE_BACKOFF_INITIAL_MS, maxMs: config.PAUSE_BACKOFF_MAX_MS },
+      // A rescan waits for its not-before time; its partition alone is paused meanwhile.
+      notBefore: (message) =>
+        message.topic === config.RESCAN_TOPIC ? (readRescanHeaders(message)?.notBefore ?? null) : null,
     },
     {
       published: observePublished(metrics),
@@ -343,14 +364,14 @@ async function build(
     logger.fatal({ err: payload.error }, 'consumer crashed for good');
     (overrides.onFatal ?? (() => void closeAll().finally(() => process.exit(1))))(payload.error);
   });
-  await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
+  await runner.start([config.INPUT_TOPIC, config.RESCAN_TOPIC], config.PARTITIONS_CONCURRENTLY);
   ready = true;
   logger.info({ topic: config.INPUT_TOPIC, servedSet: served.set.id, httpPort }, 'worker ready');
 
   return {
     httpPort,
     metrics,
-    isReady: () => ready,
+    isReady,
     reload: (reason = 'api') => reloader.reload(reason),
     servedSetId: () => served.set.id,
     stop: async () => {

@@ -13,7 +13,10 @@ export interface BenchResults {
   cold: ScenarioResult | null;
   warm: ScenarioResult | null;
   text: ScenarioResult | null;
+  /** Text-only with a shadow text model (`--only text,text-shadow`). */
+  textShadow?: ScenarioResult | null;
   paced: ScenarioResult | null;
+  flood: (ScenarioResult & { budgets?: 'on' | 'off' }) | null;
   loadAverageAtEnd: [number, number, number];
   totalSeconds: number;
 }
@@ -106,6 +109,27 @@ export function tableRows(r: BenchResults): string[][] {
       '>= 3,000',
       check(r.text.pinsPerSecond >= 3000),
     ]);
+  if (r.textShadow?.shadow) {
+    const t = r.textShadow;
+    rows.push([
+      `worker, text-only with a shadow text model: primary labels`,
+      f(t.pinsPerSecond),
+      'pins/s',
+      '',
+      '',
+      r.text ? `text-only: ${f(r.text.pinsPerSecond)}` : '',
+      '',
+    ]);
+    rows.push([
+      `worker, text-only with a shadow: shadow work done too (${t.shadow!.labels} shadow labels, ${t.shadow!.shed} shed)`,
+      f(t.shadow!.pinsPerSecond),
+      'pins/s',
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
   if (r.paced) {
     const p = r.paced;
     rows.push([
@@ -116,6 +140,27 @@ export function tableRows(r: BenchResults): string[][] {
       '',
       'p99 <= 300 ms',
       check(p.latencyMs.p99 <= 300),
+    ]);
+  }
+  if (r.flood) {
+    const fl = r.flood;
+    rows.push([
+      `worker, flood of ${fl.pins} max-size images (budgets ${fl.budgets ?? 'on'}): peak RSS (VmHWM)`,
+      f(fl.peakRssMiB, 0),
+      'MiB',
+      '',
+      '',
+      'bounded by the budgets',
+      '',
+    ]);
+    rows.push([
+      `worker, flood: labels / UNSCORED (${fl.durationSeconds.toFixed(0)} s)`,
+      `${fl.labels} / ${fl.unscored}`,
+      'pins',
+      '',
+      '',
+      '',
+      '',
     ]);
   }
   const rss = Math.max(

@@ -6,6 +6,7 @@
  */
 import type { Consumer } from 'kafkajs';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import type { StageName } from '../../src/stage-runner.js';
 import { PIN_CREATED } from '../../src/contracts/subjects.js';
 import { uniqueName } from '../../test/support/stack-env.js';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../../test/support/worker-harness.js';
 import { latencySummary, sleep, type LatencySummary } from './stats.js';
 import { metricSum } from '../../test/support/prometheus-text.js';
+import { stageMeans } from './stage-means.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export interface ScenarioResult {
@@ -42,6 +44,16 @@ export interface ScenarioResult {
   /** Mean ms per pipeline stage and per inference batch (compute, queue wait), from /metrics. */
   meanMs: Record<string, number>;
   metricsText?: string;
+  /** With a shadow model: when its work for every pin was done too (labelled, shed or failed). */
+  shadow?: {
+    /** Pins over the time from the first primary label to the last shadow outcome. */
+    pinsPerSecond: number;
+    labels: number;
+    shed: number;
+    failed: number;
+    /** Mean ms of the signals of one pin, by role (primary, shadow), from iw_signal_set_duration. */
+    meanSignalMs: Record<string, number>;
+  };
 }
 
 export interface ScenarioOptions {
@@ -52,6 +64,10 @@ export interface ScenarioOptions {
   timeoutMs: number;
   nodeArgs?: readonly string[];
   log: (line: string) => void;
+  /** Stages every run of this scenario goes through: one without observations fails the run. */
+  stages: readonly StageName[];
+  /** The worker serves a shadow model: wait for its work on every pin as well, and report it. */
+  shadow?: boolean;
 }
 
 class LabelTimes {
@@ -89,7 +105,9 @@ async function withTopics<T>(
     return await body(topics);
   } finally {
     await admin
-      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters] })
+      .deleteTopics({
+        topics: [topics.pins, topics.labels, topics.deadLetters, topics.rescans, topics.shadowLabels],
+      })
       .catch(() => undefined);
     await admin.disconnect();
   }
@@ -97,6 +115,7 @@ async function withTopics<T>(
 
 function summarize(
   name: string,
+  stages: readonly StageName[],
   pins: readonly PinCreated[],
   times: Map<string, number>,
   worker: WorkerProcess & { readyRssMiB: number },
@@ -128,23 +147,9 @@ function summarize(
     deadLetters: metricSum(metricsText, 'iw_dead_letters_total'),
     cacheHits: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'hit' }),
     cacheMisses: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'miss' }),
-    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@1') },
-    meanMs: meanMs(metricsText),
+    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@2') || hist('text-spam@1') },
+    meanMs: stageMeans(metricsText, stages),
   };
-}
-
-function meanMs(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const mean = (metric: string, labels: Record<string, string>) =>
-    metricSum(text, `${metric}_sum`, labels) / metricSum(text, `${metric}_count`, labels);
-  for (const stage of ['decode', 'cache-lookup', 'fetch', 'preprocess-infer', 'cache-write', 'encode'])
-    out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
-  for (const model of ['image-safety@1', 'text-spam@1']) {
-    out[`compute ${model}`] = mean('iw_inference_compute', { model });
-    out[`queue wait ${model}`] = mean('iw_inference_queue_wait', { model });
-  }
-  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
-  return out;
 }
 
 /** Pins produced first, then the worker started: throughput from the first to the last label. */
@@ -161,9 +166,37 @@ export async function runThroughput(
     try {
       options.log(`${options.name}: ${pins.length} pins queued; worker pid ${worker.pid} ready`);
       await reader.waitFor(pins.length, options.timeoutMs);
+      const shadowDone = options.shadow
+        ? await waitForShadow(worker, pins.length, options.timeoutMs)
+        : undefined;
       const text = await worker.metrics();
-      const result = summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, true);
-      return { ...result, metricsText: text };
+      const result = summarize(
+        options.name,
+        options.stages,
+        pins,
+        reader.times,
+        { ...worker, readyRssMiB },
+        text,
+        true,
+      );
+      if (shadowDone === undefined) return { ...result, metricsText: text };
+      const firstLabel = Math.min(...reader.times.values());
+      return {
+        ...result,
+        metricsText: text,
+        shadow: {
+          pinsPerSecond: pins.length / ((shadowDone - firstLabel) / 1000),
+          labels: metricSum(text, 'iw_shadow_comparisons_total'),
+          shed: metricSum(text, 'iw_shadow_shed_total'),
+          failed: metricSum(text, 'iw_shadow_failures_total'),
+          meanSignalMs: Object.fromEntries(
+            ['primary', 'shadow'].map((role) => [
+              role,
+              histogramMean(text, 'iw_signal_set_duration', { role }),
+            ]),
+          ),
+        },
+      };
     } finally {
       await worker.stop();
       await reader.stop();
@@ -204,7 +237,15 @@ export async function runPaced(
       await reader.waitFor(count, options.timeoutMs);
       const text = await worker.metrics();
       return {
-        ...summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, false),
+        ...summarize(
+          options.name,
+          options.stages,
+          pins,
+          reader.times,
+          { ...worker, readyRssMiB },
+          text,
+          false,
+        ),
         offeredPerSecond: rate,
         metricsText: text,
       };
@@ -214,4 +255,27 @@ export async function runPaced(
       await reader.stop();
     }
   });
+}
+
+/** The mean of a histogram from its `_sum` and `_count` series (whatever unit suffix the exporter adds). */
+export function histogramMean(text: string, metric: string, labels: Record<string, string>): number {
+  const name = (suffix: string) =>
+    text.includes(`${metric}_milliseconds_${suffix}`)
+      ? `${metric}_milliseconds_${suffix}`
+      : `${metric}_${suffix}`;
+  return metricSum(text, name('sum'), labels) / metricSum(text, name('count'), labels);
+}
+
+/** Polls the worker's metrics until its shadow work answered for `count` pins; returns when. */
+async function waitForShadow(worker: WorkerProcess, count: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await worker.metrics();
+    const answered =
+      metricSum(text, 'iw_shadow_comparisons_total') +
+      metricSum(text, 'iw_shadow_shed_total') +
+      metricSum(text, 'iw_shadow_failures_total');
+    if (answered >= count || Date.now() > deadline) return Date.now();
+    await sleep(250);
+  }
 }

@@ -14,6 +14,13 @@ export interface EnvVariable {
   readonly schema: z.ZodType;
 }
 
+/**
+ * A current desktop Chrome on Linux: the image fetcher's neutral default User-Agent (a fetcher that
+ * announces itself can be served a clean image while users get another).
+ */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z.string().transform((s) =>
   s
@@ -61,6 +68,34 @@ export const ENV_VARIABLES = {
   ),
   KAFKA_CLIENT_ID: v(z.string().min(1).default('integrity-worker'), 'integrity-worker', 'Kafka client id.'),
   KAFKA_GROUP_ID: v(z.string().min(1).default('integrity-worker'), 'integrity-worker', 'Consumer group id.'),
+  KAFKA_SSL: v(bool.default(false), 'false', 'Connect to the brokers over TLS.'),
+  KAFKA_SSL_CA_FILE: v(
+    z.string().min(1).optional(),
+    '(system CAs)',
+    'PEM file of the CA certificates that sign the brokers (with KAFKA_SSL).',
+  ),
+  KAFKA_SSL_CERT_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE).',
+  ),
+  KAFKA_SSL_KEY_FILE: v(z.string().min(1).optional(), '(none)', 'PEM private key of KAFKA_SSL_CERT_FILE.'),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: v(
+    bool.default(true),
+    'true',
+    "Refuse brokers whose certificate does not verify; false only for a local broker's self-signed one.",
+  ),
+  KAFKA_SASL_MECHANISM: v(
+    z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none'),
+    'none',
+    'SASL authentication to the brokers: none, plain, scram-sha-256 or scram-sha-512 (plain wants KAFKA_SSL).',
+  ),
+  KAFKA_SASL_USERNAME: v(z.string().min(1).optional(), '(none)', 'SASL user (with KAFKA_SASL_MECHANISM).'),
+  KAFKA_SASL_PASSWORD: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'SASL password (with KAFKA_SASL_MECHANISM); never logged.',
+  ),
   INPUT_TOPIC: v(
     z.string().min(1).default('pins.created.v1'),
     'pins.created.v1',
@@ -76,10 +111,45 @@ export const ENV_VARIABLES = {
     'integrity.deadletter.v1',
     'Topic of DeadLetter records.',
   ),
+  RESCAN_TOPIC: v(
+    z.string().min(1).default('pins.retry.v1'),
+    'pins.retry.v1',
+    'Topic of pins to rescan after a transient image failure (PinCreated bytes + iw-rescan-* headers); the worker reads it too.',
+  ),
+  RESCAN_MAX_ATTEMPTS: v(
+    int(0, 100).default(4),
+    '4',
+    "Rescans of a pin after transient failures before the policy's permanent rule applies (0 = none).",
+  ),
+  RESCAN_BASE_DELAY_MS: v(
+    int(0, 86_400_000).default(60_000),
+    '60000',
+    'Wait before the first rescan, doubled for each next one, ms.',
+  ),
+  RESCAN_MAX_DELAY_MS: v(
+    int(0, 86_400_000).default(1_800_000),
+    '1800000',
+    'Longest wait before a rescan, ms.',
+  ),
   SCHEMA_REGISTRY_URL: v(
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',
     'Confluent-compatible schema registry base URL.',
+  ),
+  SCHEMA_REGISTRY_USERNAME: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Registry user for HTTP basic authentication (with SCHEMA_REGISTRY_PASSWORD).',
+  ),
+  SCHEMA_REGISTRY_PASSWORD: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Registry password for basic authentication.',
+  ),
+  SCHEMA_REGISTRY_BEARER_TOKEN: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Bearer token for the registry (an OAuth access token, e.g. Apicurio behind Keycloak); instead of basic.',
   ),
   REDIS_URL: v(
     z.string().min(1).default('redis://127.0.0.1:16379'),
@@ -121,8 +191,8 @@ export const ENV_VARIABLES = {
     'Model of the `image.safety` signal when `SIGNALS` is unset.',
   ),
   TEXT_MODEL: v(
-    modelRef.default(parseModelRef('text-spam@1')),
-    'text-spam@1',
+    modelRef.default(parseModelRef('text-spam@2')),
+    'text-spam@2',
     'Model of the `text.spam` signal when `SIGNALS` is unset.',
   ),
   SIGNALS: v(
@@ -160,14 +230,19 @@ export const ENV_VARIABLES = {
     '(none: no admin endpoint)',
     'Bearer token of POST /admin/reload on the HTTP server (at least 16 characters).',
   ),
+  ROLLOUT_POLICY_FILES: v(
+    list.default([]),
+    '(none)',
+    "Further policy files for canary and shadow models: the label of a pin a canary decides (and a shadow's label) uses the first of `POLICY_FILE` and these whose rules name exactly the models that decide it (IW_POLICY_MODEL_MISMATCH when none does; the set is refused). `models promote` makes that policy the primary one.",
+  ),
   IMAGE_SIGNATURES: v(
     z.enum(['trust', 'hash']).default('trust'),
     'trust',
     "Whose word a pin's `image.signature` is: `trust` uses it as a cache alias (a cached signature skips the download); `hash` always downloads and hashes the bytes. A `sha256:<hex>` signature is checked whenever bytes are downloaded.",
   ),
   POLICY_FILE: v(
-    z.string().min(1).default('policy/policy-v1.json'),
-    'policy/policy-v1.json',
+    z.string().min(1).default('policy/policy-v2.json'),
+    'policy/policy-v2.json',
     'Versioned decision thresholds.',
   ),
   IMAGE_MAX_BATCH: v(
@@ -204,11 +279,34 @@ export const ENV_VARIABLES = {
     '10485760 (10 MiB)',
     'Largest image body, bytes.',
   ),
+  FETCH_BODY_BUDGET_BYTES: v(
+    int(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    '67108864 (64 MiB)',
+    'Image bodies held in memory at once, all fetches together, bytes (acquired as a body streams in, released once it is decoded or found in the cache).',
+  ),
+  FETCH_MAX_CONNECTIONS_PER_HOST: v(
+    int(1, 1024).default(64),
+    '64',
+    'Image requests at once to one origin; more wait (within their deadline) for a free connection.',
+  ),
+  FETCH_USER_AGENT: v(
+    z
+      .string()
+      .regex(/^[\x20-\x7e]+$/, 'printable ASCII, one line')
+      .default(BROWSER_USER_AGENT),
+    'a desktop Chrome',
+    'User-Agent of image fetches; the default reads like a browser so that hosts cannot serve the scanner a different image.',
+  ),
   FETCH_MAX_REDIRECTS: v(int(0, 20).default(3), '3', 'Most redirects followed per image.'),
   IMAGE_MAX_PIXELS: v(
     int(1, 1_000_000_000).default(50_000_000),
     '50000000',
     'Largest decoded image, pixels (width x height).',
+  ),
+  IMAGE_DECODE_BUDGET_PIXELS: v(
+    int(1, 10_000_000_000).default(100_000_000),
+    '100000000',
+    'Decoded image pixels held at once, all images together (3 bytes each), from the header before decoding until the batch ran; a larger image runs alone.',
   ),
   RETRY_MAX_ATTEMPTS: v(int(1, 20).default(3), '3', 'Attempts for a transient failure of one message.'),
   RETRY_BASE_DELAY_MS: v(

@@ -39,6 +39,8 @@ export interface Content<V = unknown> {
   load(stages: StageRunner): Promise<LoadedContent<V>>;
   /** The value's own key once it was loaded, else null (for an UNSCORED result after a later failure). */
   loadedKey(): string | null;
+  /** Gives back what the loaded value holds (a fetched body's share of the byte budget); idempotent. */
+  release?(): void;
 }
 
 /** The contents of one pin, by kind; a kind the pin lacks is absent. */

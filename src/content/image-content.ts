@@ -18,7 +18,7 @@ export interface ImageContentOptions {
 
 const SHA256_SIGNATURE = /^sha256:[0-9a-fA-F]{64}$/;
 
-type Fetched = Omit<LoadedContent<Buffer>, 'shared'>;
+type Fetched = Omit<LoadedContent<Buffer>, 'shared'> & { readonly release: () => void };
 
 /**
  * Image content: downloaded by the guarded fetcher in the `fetch` stage, at most once per pin, and
@@ -38,7 +38,7 @@ export class ImageContentSource implements ImageContents {
   forPin(image: PinImageRef): Content<Buffer> {
     const alias =
       this.options.signatures === 'trust' && image.signature ? signatureKey(image.signature) : null;
-    let loading: Promise<LoadedContent<Buffer>> | undefined;
+    let loading: Promise<LoadedContent<Buffer> & { readonly release: () => void }> | undefined;
     let loadedKey: string | null = null;
     return {
       kind: 'image',
@@ -50,6 +50,11 @@ export class ImageContentSource implements ImageContents {
           return loaded;
         })),
       loadedKey: () => loadedKey,
+      release: () =>
+        void loading?.then(
+          (loaded) => loaded.release(),
+          () => undefined,
+        ),
     };
   }
 
@@ -67,13 +72,16 @@ export class ImageContentSource implements ImageContents {
   }
 
   private async fetchAndHash(image: PinImageRef, stages: StageRunner): Promise<Fetched> {
-    const fetched = await stages.run('fetch', () => this.fetcher.fetch(image.url));
+    // The fetch ends within what is left of the pin's retry budget, not only its own timeout.
+    const fetched = await stages.run('fetch', ({ remainingMs }) =>
+      this.fetcher.fetch(image.url, { timeoutMs: remainingMs }),
+    );
     const key = sha256Key(fetched.bytes);
     let aliasHolds = true;
     if (image.signature !== null && SHA256_SIGNATURE.test(image.signature)) {
       aliasHolds = image.signature.toLowerCase() === key;
       this.options.onSignatureCheck?.(aliasHolds ? 'match' : 'mismatch');
     }
-    return { key, value: fetched.bytes, aliasHolds };
+    return { key, value: fetched.bytes, aliasHolds, release: fetched.release };
   }
 }

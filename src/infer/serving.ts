@@ -19,7 +19,8 @@ import { ImageTensorPacker, type ImageRow } from './image-tensor-packer.js';
 import { ModelRepository, type LoadedModel } from './model-repository.js';
 import type { Scorer } from './scorer.js';
 import type { SessionFactory } from './session-runner.js';
-import { SparseTextTensorPacker, type SparseRow } from './sparse-text-tensor-packer.js';
+import type { SupervisorEvent } from './supervised-session.js';
+import { loadTextModelKind } from './text-model-kind.js';
 
 export type ServingConfig = Pick<
   Config,
@@ -37,6 +38,8 @@ export interface Serving {
   scorer(model: ModelRef): Scorer;
   readonly models: readonly LoadedModel[];
   readonly modelIds: readonly string[];
+  /** True while every model has a live session (false from a crash until its replacement is warm). */
+  ready(): boolean;
   /** Drains every batcher, then ends the sessions. */
   close(): Promise<void>;
 }
@@ -57,12 +60,25 @@ export async function loadServing(
   createSession?: SessionFactory,
 ): Promise<Serving> {
   const { metrics, logger, tracer } = telemetry;
+  const supervisor = (event: SupervisorEvent): void => {
+    if (event.kind === 'down') logger?.error({ model: event.model, err: event.error }, 'model session died');
+    else if (event.kind === 'restart-failed')
+      logger?.error(
+        { model: event.model, attempt: event.attempt, nextDelayMs: event.nextDelayMs, err: event.error },
+        'model session restart failed',
+      );
+    else {
+      metrics?.modelRestarts.add(1, { model: event.model });
+      logger?.warn({ model: event.model, downMs: Math.round(event.downMs) }, 'model session restarted');
+    }
+  };
   const repository = new ModelRepository({
     root: config.MODELS_DIR,
     session: {
       intraOpNumThreads: config.ORT_INTRA_OP_THREADS,
       interOpNumThreads: config.ORT_INTER_OP_THREADS,
     },
+    supervision: { observer: supervisor },
     ...(createSession && { createSession }),
   });
   const unique = [...new Map(wanted.map((m) => [modelId(m), m])).values()];
@@ -115,13 +131,13 @@ export async function loadServing(
           new BatchedImageScorer(model, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext) as Scorer,
         );
       } else {
-        const textBatcher = batcher<SparseRow>(
-          model,
-          new SparseTextTensorPacker(model.manifest),
-          config.TEXT_MAX_BATCH,
-        );
+        const textKind = await loadTextModelKind(model);
+        const textBatcher = batcher<unknown>(model, textKind.packer, config.TEXT_MAX_BATCH);
         batchers.push(textBatcher);
-        scorers.set(model.id, new BatchedTextScorer(model, textBatcher, activeSpanContext) as Scorer);
+        scorers.set(
+          model.id,
+          new BatchedTextScorer(model, textKind, textBatcher, activeSpanContext) as Scorer,
+        );
       }
     }
     return {
@@ -132,6 +148,7 @@ export async function loadServing(
       },
       models,
       modelIds: models.map((m) => m.id),
+      ready: () => models.every((m) => m.session.up),
       async close() {
         await Promise.all(batchers.map((b) => b.close()));
         await Promise.all(models.map((m) => m.session.close()));

@@ -14,6 +14,7 @@ import { buildLabel } from './label-builder.js';
 import type { ServedSets } from './served-set.js';
 import type { ShadowLabeler } from './shadow-labeler.js';
 import { traceIdOf } from './trace-id.js';
+import { readRescanHeaders, rescanHeaders } from '../contracts/rescan-headers.js';
 
 export interface PinMessageHandlerOptions {
   labelTopic: string;
@@ -39,6 +40,18 @@ export interface PinMessageHandlerOptions {
   shadow?: ShadowLabeler;
   /** Time the deciding signals took for one pin, by the set's role for it (primary or canary). */
   observeDeciding?: (info: { role: 'primary' | 'canary'; models: string; ms: number }) => void;
+  /** Rescans of transient failures; without it, every failure gets the policy's permanent rule. */
+  rescan?: RescanOptions;
+}
+
+/** Where and when pins are rescanned after a transient failure (see `src/contracts/rescan-headers.ts`). */
+export interface RescanOptions {
+  readonly topic: string;
+  /** Rescans per event; at the cap the policy's permanent rule applies. */
+  readonly maxAttempts: number;
+  /** The wait before rescan n is `min(maxDelayMs, baseDelayMs * 2^(n-1))`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
 }
 
 /** Told how every message ended: the runner's metrics hang off this, the pipeline stays plain. */
@@ -86,6 +99,7 @@ export class PinMessageHandler implements MessageHandler {
       try {
         const { set } = lease;
         const deciding = set.rollout.deciding(pin.pinId);
+        const policy = deciding.role === 'canary' ? set.canaryPolicy : set.policy;
         const contents = this.contents.extract(pin);
         const started = performance.now();
         const results = await set.runner.run(contents, stages, deciding.signals);
@@ -94,15 +108,31 @@ export class PinMessageHandler implements MessageHandler {
           models: results.map((r) => `${r.model.name}@${r.model.version}`).join(','),
           ms: performance.now() - started,
         });
+        const rescan = this.options.rescan;
+        // Rescan headers are trusted only on the rescan topic; elsewhere a record is a first scan.
+        const rescanned = rescan && message.topic === rescan.topic ? readRescanHeaders(message) : null;
+        const attempt = rescanned?.attempt ?? 0;
+        const origin = rescanned?.origin ?? message;
+        const labeledAt = this.now();
+        const next =
+          rescan && attempt < rescan.maxAttempts
+            ? { notBefore: labeledAt + Math.min(rescan.maxDelayMs, rescan.baseDelayMs * 2 ** attempt) }
+            : undefined;
         const label = await stages.run('policy', async () =>
-          buildLabel(results, set.policy, {
-            pinId: pin.pinId,
-            eventId: pin.eventId,
-            source: message,
-            traceId,
-            workerVersion: this.options.workerVersion,
-            labeledAt: this.now(),
-          }),
+          buildLabel(
+            results,
+            policy,
+            {
+              pinId: pin.pinId,
+              eventId: pin.eventId,
+              source: origin,
+              traceId,
+              workerVersion: this.options.workerVersion,
+              labeledAt,
+              attempt,
+            },
+            next,
+          ),
         );
         const encoded = await stages.run('encode', () =>
           this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
@@ -117,12 +147,12 @@ export class PinMessageHandler implements MessageHandler {
             contents,
             primaryResults: results,
             primaryLabel: label,
-            source: message,
+            source: origin,
             traceId,
           });
         }
         this.options.observeOutcome?.({ kind: 'label', label, createdAt: pin.createdAt });
-        return [
+        const outputs: OutputMessage[] = [
           {
             topic: this.options.labelTopic,
             key: pin.pinId,
@@ -131,6 +161,23 @@ export class PinMessageHandler implements MessageHandler {
             createdAt: pin.createdAt,
           },
         ];
+        if (rescan && label.rescanNotBefore !== null) {
+          // The same bytes (same key, same writer schema id), published with the label and before the
+          // commit: a crash in between replays the record, never loses the rescan.
+          const reason = label.signals.find((s) => s.rule === 'rescan')?.reasonCode ?? 'IW_INTERNAL';
+          outputs.push({
+            topic: rescan.topic,
+            key: message.key,
+            value,
+            headers: rescanHeaders({
+              attempt: attempt + 1,
+              notBefore: label.rescanNotBefore,
+              reason,
+              origin: { topic: origin.topic, partition: origin.partition, offset: String(origin.offset) },
+            }),
+          });
+        }
+        return outputs;
       } finally {
         if (leased) lease.release();
       }

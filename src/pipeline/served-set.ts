@@ -1,6 +1,6 @@
 /**
- * The served set: the signals (with their roles), the runner over them and the policy that decide a
- * pin. A pin acquires the current set when it starts and releases it when its label is built, so a
+ * The served set: the signals (with their roles), the runner over them and the policies that decide a
+ * pin (one per deciding set, each bound to the model versions it decides with). A pin acquires the current set when it starts and releases it when its label is built, so a
  * reload swaps the set atomically: pins in flight finish with the set they started with, and the old
  * set closes (its sessions end) only when the last of them released it.
  */
@@ -14,7 +14,14 @@ export interface ServedSet {
   readonly id: string;
   readonly runner: SignalRunner;
   readonly rollout: RolloutSignals;
+  /** Decides the pins the primaries decide: its rules name the primary models. */
   readonly policy: PolicyEngine;
+  /** Decides the pins in the canary slice: its rules name the canary models (and the other primaries). */
+  readonly canaryPolicy: PolicyEngine;
+  /** Decides the shadow labels: its rules name the shadow models. */
+  readonly shadowPolicy: PolicyEngine;
+  /** True while every model that decides pins (primaries, canaries) has a live session. */
+  ready(): boolean;
   /** The repository models it serves, with the reference score distribution of their manifests. */
   readonly models: readonly { readonly id: string; readonly reference?: ScoreReference | undefined }[];
   /** Ends what only this set uses (its serving: batchers and sessions). */
@@ -92,12 +99,16 @@ export function fixedServedSet(
   runner: SignalRunner,
   rollout: RolloutSignals,
   policy: PolicyEngine,
+  policies: { canary?: PolicyEngine; shadow?: PolicyEngine } = {},
 ): ServedSets {
   return new ServedSetHolder({
     id: policy.version,
     runner,
     rollout,
     policy,
+    canaryPolicy: policies.canary ?? policy,
+    shadowPolicy: policies.shadow ?? policy,
+    ready: () => true,
     models: [],
     close: async () => {},
   });

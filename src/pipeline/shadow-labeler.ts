@@ -8,7 +8,6 @@
 import type { Contents } from '../content/content.js';
 import type { AvroCodec } from '../contracts/avro-codec.js';
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
-import type { InputMessage } from '../contracts/input-message.js';
 import { INTEGRITY_LABEL } from '../contracts/subjects.js';
 import { RetryingStageRunner, type RetryPolicy } from '../consume/retrying-stage-runner.js';
 import { toIntegrityError, type IntegrityError } from '../errors.js';
@@ -16,7 +15,7 @@ import type { OutputMessage } from '../produce/output-message.js';
 import type { Decision } from '../policy/policy.js';
 import { modelId } from '../scores.js';
 import type { SignalResult } from '../signals/signal.js';
-import { buildLabel } from './label-builder.js';
+import { buildLabel, type SourcePosition } from './label-builder.js';
 import type { ServedSetLease } from './served-set.js';
 
 /** One shadow signal compared with the signal that decided the pin. */
@@ -57,7 +56,8 @@ export interface ShadowOffer {
   readonly contents: Contents;
   readonly primaryResults: readonly SignalResult[];
   readonly primaryLabel: IntegrityLabel;
-  readonly source: InputMessage;
+  /** Where the pin's PinCreated was first read (a rescan's origin). */
+  readonly source: SourcePosition;
   readonly traceId: string | null;
 }
 
@@ -133,7 +133,7 @@ export class ShadowLabeler {
         reasonCode: r.reasonCode,
         scores: r.scores,
       });
-    const label = buildLabel(results, set.policy, {
+    const label = buildLabel(results, set.shadowPolicy, {
       pinId: offer.pinId,
       eventId: offer.eventId,
       source: offer.source,

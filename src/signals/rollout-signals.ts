@@ -24,8 +24,9 @@ export interface DecidingSet {
 export class RolloutSignals {
   readonly primaries: readonly Signal[];
   readonly shadows: readonly Signal[];
+  /** The primaries with each signal's canary in its place: what decides a pin in the canary slice. */
+  readonly withCanaries: readonly Signal[];
   private readonly canaries: ReadonlyMap<string, Signal>;
-  private readonly withCanaries: readonly Signal[];
 
   /** `canaryFraction` in [0, 1]: the share of pin ids whose label the canaries decide. */
   constructor(
@@ -41,6 +42,10 @@ export class RolloutSignals {
   /** Every signal, whatever its role (what serving must load). */
   get all(): readonly Signal[] {
     return [...this.primaries, ...this.canaries.values(), ...this.shadows];
+  }
+
+  get hasCanaries(): boolean {
+    return this.canaries.size > 0;
   }
 
   inCanary(pinId: string): boolean {

@@ -45,11 +45,16 @@ export class SignalRunner {
       const key = content?.upfrontKey;
       return { signal, content, upfront: key ? this.key(signal, key) : undefined };
     });
-    const known = await this.lookUpFront(plans, stages);
-    const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
-    const writes = computed.flatMap((c) => c.writes);
-    if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
-    return computed.map((c) => c.result);
+    try {
+      const known = await this.lookUpFront(plans, stages);
+      const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
+      const writes = computed.flatMap((c) => c.writes);
+      if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
+      return computed.map((c) => c.result);
+    } finally {
+      // Every signal of the pin is done with its content: give back what loading it holds (body bytes).
+      for (const content of Object.values(contents) as Content[]) content.release?.();
+    }
   }
 
   /** Scores for the upfront keys: from memory where remembered, the rest in one cache lookup. */
@@ -127,7 +132,7 @@ export class SignalRunner {
         const prepared = await stages.run('preprocess', () => signal.prepare(value));
         return stages.run('infer', () => signal.infer(prepared));
       };
-      return signal.gate ? signal.gate.run(work) : work();
+      return signal.gate ? signal.gate.run(value, work) : work();
     });
     return { scores, cached: shared || fromCache, computed: !shared && !fromCache };
   }

@@ -8,9 +8,9 @@ import type { IntegrityError } from '../errors.js';
 import type { Scorer } from '../infer/scorer.js';
 import type { ClassScores, ModelRef, SignalDeclaration, SignalRole } from '../scores.js';
 
-/** Bounds work in flight (e.g. decoded images); `ConcurrencyLimiter` is one. */
-export interface Limiter {
-  run<T>(work: () => Promise<T>): Promise<T>;
+/** Bounds work in flight by what the value costs (e.g. decoded images by their pixels): `DecodedImageGate`. */
+export interface Gate<V = unknown> {
+  run<T>(value: V, work: () => Promise<T>): Promise<T>;
 }
 
 /** A declared signal, ready to run: the preprocess and infer stages of its computation. */
@@ -24,15 +24,15 @@ export interface Signal<V = unknown> {
   prepare(value: V): Promise<unknown>;
   infer(prepared: unknown): Promise<ClassScores>;
   /** Held from the start of `prepare` to the end of `infer` (decoded images are megabytes). */
-  readonly gate?: Limiter;
+  readonly gate?: Gate<V>;
 }
 
 /** What a plug-in may use to build its signal. */
 export interface SignalDeps {
   /** The batched scorer of a model served from the model repository. */
   scorer(model: ModelRef): Scorer;
-  /** Bounds how many images exist decoded at once, from decode to the end of their batch. */
-  readonly decodedImages: Limiter;
+  /** Bounds images decoded at once (by count and pixels), from decode to the end of their batch. */
+  readonly decodedImages: Gate<Buffer>;
 }
 
 /** One signal kind: one file in `src/signals/`, listed in `catalog.ts`. */
@@ -85,7 +85,7 @@ export function modelSignal<K extends ContentKind>(
   declaration: SignalDeclaration,
   content: K,
   scorer: Scorer,
-  gate?: Limiter,
+  gate?: Gate<ContentValues[K]>,
 ): Signal<ContentValues[K]> {
   return {
     name: declaration.name,

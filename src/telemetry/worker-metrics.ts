@@ -28,6 +28,7 @@ export class WorkerMetrics {
   readonly shadowFailures;
   readonly signalSetDuration;
   readonly reloads;
+  readonly modelRestarts;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -118,6 +119,9 @@ export class WorkerMetrics {
     });
     this.reloads = meter.createCounter('iw.served_set.reloads', {
       description: 'Served-set reloads, by result (applied, refused).',
+    });
+    this.modelRestarts = meter.createCounter('iw.model.restarts', {
+      description: 'Model sessions started to replace one that died, by model (name@version).',
     });
   }
 }

@@ -32,6 +32,7 @@ export interface WorkerTopics {
   deadLetters: string;
   /** The shadow label topic (the IntegrityLabel contract, like `labels`). */
   shadowLabels: string;
+  rescans: string;
   groupId: string;
 }
 
@@ -51,6 +52,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     labels: `${prefix}.labels`,
     deadLetters: `${prefix}.dlq`,
     shadowLabels: `${prefix}.shadow`,
+    rescans: `${prefix}.rescan`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -59,6 +61,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
       { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
+      { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });
@@ -82,12 +85,16 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     LABEL_TOPIC: topics.labels,
     DEADLETTER_TOPIC: topics.deadLetters,
     SHADOW_LABEL_TOPIC: topics.shadowLabels,
+    RESCAN_TOPIC: topics.rescans,
     KAFKA_GROUP_ID: topics.groupId,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
     FETCH_ALLOW_PRIVATE: '127.0.0.1',
     // The tests produce pins before the worker's group exists.
     CONSUMER_START_POSITION: 'earliest',
+    // The worker tests compare labels with OfflineScores, which scores with text-spam@1.
+    TEXT_MODEL: 'text-spam@1',
+    POLICY_FILE: 'policy/policy-v1.json',
     ...extra,
   };
 }

@@ -8,6 +8,9 @@ import { DriftMonitor, psi } from '../../../src/telemetry/drift-monitor.js';
 import { declaredSignals } from '../../../src/signals/catalog.js';
 import { parseSignalDeclaration, parseModelRef } from '../../../src/scores.js';
 import { promoted } from '../../../src/cli/models-command.js';
+import { policyFor } from '../../../src/pipeline/served-set-loader.js';
+import { PolicyEngine } from '../../../src/policy/policy-engine.js';
+import { readPolicy } from '../../../src/policy/policy.js';
 
 const signal = (name: string, version: string, role: Signal['role']): Signal => ({
   name,
@@ -60,17 +63,61 @@ describe('roles', () => {
     ).toThrow(expect.objectContaining({ code: 'IW_CONFIG_INVALID' }));
   });
 
-  it('promote makes the canary primary and drops the old primary', () => {
-    const next = promoted({
-      signals: 'image.safety=image-safety@1,image.safety=image-safety@2:canary,text.spam=text-spam@1',
-      canaryFraction: 0.1,
-    });
+  const v1 = {
+    file: 'policy/policy-v1.json',
+    models: { 'image.safety': 'image-safety@1', 'text.spam': 'text-spam@1' },
+  };
+  const v2 = {
+    file: 'policy/policy-v2.json',
+    models: { 'image.safety': 'image-safety@1', 'text.spam': 'text-spam@2' },
+  };
+
+  it('promote makes the canary primary, drops the old primary and moves to the policy that names the canary', () => {
+    const next = promoted(
+      {
+        signals: 'image.safety=image-safety@1,text.spam=text-spam@1,text.spam=text-spam@2:canary',
+        canaryFraction: 0.1,
+      },
+      [v1, v2],
+    );
     expect(next).toEqual({
-      signals: 'image.safety=image-safety@2:primary,text.spam=text-spam@1:primary',
+      signals: 'image.safety=image-safety@1:primary,text.spam=text-spam@2:primary',
       canaryFraction: 0,
+      policyFile: 'policy/policy-v2.json',
+      rolloutPolicyFiles: ['policy/policy-v1.json'],
     });
-    expect(() => promoted({ signals: 'text.spam=text-spam@1' })).toThrow(
+    expect(() => promoted({ signals: 'text.spam=text-spam@1' }, [v1])).toThrow(
       expect.objectContaining({ code: 'IW_CONFIG_INVALID' }),
+    );
+  });
+
+  it('promote refuses a canary no policy names', () => {
+    expect(() =>
+      promoted({ signals: 'text.spam=text-spam@1,text.spam=text-spam@2:canary', canaryFraction: 0.1 }, [v1]),
+    ).toThrow(expect.objectContaining({ code: 'IW_POLICY_MODEL_MISMATCH' }));
+  });
+});
+
+describe('policies bound to the deciding models', () => {
+  it('each deciding set gets the policy that names its models; none is IW_POLICY_MODEL_MISMATCH', async () => {
+    const v1 = new PolicyEngine(await readPolicy('policy/policy-v1.json'));
+    const v2 = new PolicyEngine(await readPolicy('policy/policy-v2.json'));
+    const image = {
+      name: 'image.safety',
+      model: parseModelRef('image-safety@1'),
+      classes: ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'],
+    };
+    const text = (version: string) => ({
+      name: 'text.spam',
+      model: parseModelRef(`text-spam@${version}`),
+      classes: ['ham', 'spam'],
+    });
+    expect(policyFor([v1, v2], [image, text('1')], 'primary').version).toBe('policy-v1');
+    // A canary (or shadow) of text-spam@2 is decided by policy-v2, never by @1's thresholds.
+    expect(policyFor([v1, v2], [image, text('2')], 'canary').version).toBe('policy-v2');
+    expect(policyFor([v1, v2], [text('2')], 'shadow').version).toBe('policy-v2');
+    expect(() => policyFor([v1], [image, text('2')], 'canary')).toThrow(
+      expect.objectContaining({ code: 'IW_POLICY_MODEL_MISMATCH' }),
     );
   });
 });
@@ -81,6 +128,9 @@ function fakeSet(id: string, closed: string[]): ServedSet {
     runner: undefined as never,
     rollout: undefined as never,
     policy: undefined as never,
+    canaryPolicy: undefined as never,
+    shadowPolicy: undefined as never,
+    ready: () => true,
     models: [],
     close: async () => {
       closed.push(id);

@@ -115,7 +115,7 @@ describe('shadow labels', () => {
     ]);
   });
 
-  it('a crashing shadow model leaves the primary label untouched (its shadow label says UNSCORED)', async () => {
+  it('a crashing shadow model leaves the primary label untouched (its shadow label: the unscored rule)', async () => {
     const t = setup(async () => {
       throw new IntegrityError('IW_INFERENCE_FAILED', 'session crashed');
     });
@@ -124,7 +124,12 @@ describe('shadow labels', () => {
     expect(view(label)).toEqual([['1', 'BLOCK', { ham: 0, spam: 1 }]]);
     const shadowLabel = (await t.codec.decodeAs(INTEGRITY_LABEL, t.published[0]!.value))
       .record as IntegrityLabel;
-    expect(shadowLabel.signals[0]).toMatchObject({ decision: 'UNSCORED', reasonCode: 'IW_INFERENCE_FAILED' });
+    // A shadow label is never rescanned: the policy's permanent rule for the code decides it.
+    expect(shadowLabel.signals[0]).toMatchObject({
+      decision: 'REVIEW',
+      reasonCode: 'IW_INFERENCE_FAILED',
+      rule: 'unscored.default',
+    });
   });
 
   it('a hanging shadow never delays the primary label; past maxPending its work is shed and counted', async () => {

@@ -18,7 +18,7 @@ describe('declared signals', () => {
   it('default to image.safety and text.spam with IMAGE_MODEL and TEXT_MODEL, in that order', () => {
     expect(declaredSignals(loadConfig({ IMAGE_MODEL: 'image-safety@2' }))).toEqual([
       { name: 'image.safety', model: { name: 'image-safety', version: '2' }, role: 'primary' },
-      { name: 'text.spam', model: { name: 'text-spam', version: '1' }, role: 'primary' },
+      { name: 'text.spam', model: { name: 'text-spam', version: '2' }, role: 'primary' },
     ]);
   });
 
@@ -59,19 +59,19 @@ describe('declared signals', () => {
     const declared = declaredSignals(loadConfig({}));
     expect(servedModels(declared)).toEqual([
       { name: 'image-safety', version: '1' },
-      { name: 'text-spam', version: '1' },
+      { name: 'text-spam', version: '2' },
     ]);
     const asked: string[] = [];
     const scorer = (model: { name: string; version: string }): Scorer => {
       asked.push(`${model.name}@${model.version}`);
       return { model, classes: ['a'], prepare: async (x) => x, infer: async () => ({ a: 1 }) };
     };
-    const gate = { run: <T>(work: () => Promise<T>) => work() };
+    const gate = { run: <T>(_value: Buffer, work: () => Promise<T>) => work() };
     const signals = createSignals(declared, { scorer, decodedImages: gate });
     expect(signals.map((s) => [s.name, s.content, s.gate === gate])).toEqual([
       ['image.safety', 'image', true],
       ['text.spam', 'text', false],
     ]);
-    expect(asked).toEqual(['image-safety@1', 'text-spam@1']);
+    expect(asked).toEqual(['image-safety@1', 'text-spam@2']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
+import { DecodedImageGate } from '../../../src/preprocess/decoded-image-gate.js';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
 import { PinContentExtractor, type PinFields } from '../../../src/content/content.js';
 import { ImageContentSource, type ImageContentOptions } from '../../../src/content/image-content.js';
@@ -14,20 +14,38 @@ import type { StageRunner } from '../../../src/stage-runner.js';
 const IMAGE_MODEL = { name: 'image-safety', version: '1' };
 const TEXT_MODEL = { name: 'text-spam', version: '1' };
 const stages: StageRunner = { run: (_stage, work) => work({ attempt: 1, remainingMs: 1000 }) };
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+const once = (f: () => void) => {
+  let done = false;
+  return () => {
+    if (!done) f();
+    done = true;
+  };
+};
 
 /** Real in-memory parts with counting scorers and a fetcher that serves named byte strings. */
 function setup(
   images: Record<string, string | IntegrityError>,
   options: { content?: ImageContentOptions; extra?: (counts: Record<string, number>) => Signal[] } = {},
 ) {
-  const counts = { fetches: 0, imageRuns: 0, textRuns: 0 };
+  const counts = { fetches: 0, imageRuns: 0, textRuns: 0, released: 0 };
+  const timeouts: unknown[] = [];
   const fetcher: ImageFetcher = {
-    async fetch(url): Promise<FetchedImage> {
+    async fetch(url, fetchOptions): Promise<FetchedImage> {
       counts.fetches++;
+      timeouts.push(fetchOptions?.timeoutMs);
       const body = images[url];
       if (body === undefined) throw new IntegrityError('IW_FETCH_HTTP_STATUS', '404');
       if (body instanceof IntegrityError) throw body;
-      return { bytes: Buffer.from(body), mime: 'image/png', finalUrl: url, redirects: 0, elapsedMs: 1 };
+      return {
+        bytes: Buffer.from(body),
+        mime: 'image/png',
+        finalUrl: url,
+        redirects: 0,
+        elapsedMs: 1,
+        release: once(() => void counts.released++),
+      };
     },
     async close() {},
   };
@@ -57,7 +75,7 @@ function setup(
         { name: 'image.safety', model: IMAGE_MODEL, role: 'primary' },
         'image',
         imageScorer as Scorer,
-        new ConcurrencyLimiter(4),
+        new DecodedImageGate({ maxImages: 4, budgetPixels: 1e8, maxPixels: 5e7 }),
       ),
       modelSignal({ name: 'text.spam', model: TEXT_MODEL, role: 'primary' }, 'text', textScorer as Scorer),
       ...(options.extra?.(counts) ?? []),
@@ -73,7 +91,7 @@ function setup(
         .then(() => extractor.extract(p))
         .then((contents) => runner.run(contents, stages)),
   };
-  return { processor, counts, cache };
+  return { processor, counts, cache, timeouts };
 }
 
 const pin = (overrides: Partial<PinFields>): PinFields => ({
@@ -87,8 +105,9 @@ const pin = (overrides: Partial<PinFields>): PinFields => ({
 
 describe('SignalRunner', () => {
   it('scores both signals and caches them by content', async () => {
-    const { processor, counts } = setup({ u1: 'twelve bytes' });
+    const { processor, counts, timeouts } = setup({ u1: 'twelve bytes' });
     const [image, text] = await processor.signals(pin({}));
+    await settled();
     expect(image).toMatchObject({
       signal: 'image.safety',
       cached: false,
@@ -96,7 +115,9 @@ describe('SignalRunner', () => {
       contentKey: expect.stringMatching(/^sha256:/),
     });
     expect(text).toMatchObject({ signal: 'text.spam', cached: false, scores: { spam: 0.01 } });
-    expect(counts).toEqual({ fetches: 1, imageRuns: 1, textRuns: 1 });
+    expect(counts).toEqual({ fetches: 1, imageRuns: 1, textRuns: 1, released: 1 });
+    // The fetch ends within what is left of the pin's retry budget.
+    expect(timeouts).toEqual([1000]);
   });
 
   it('runs each model once for concurrent pins with equal content, and answers re-pins from cache', async () => {
@@ -117,6 +138,9 @@ describe('SignalRunner', () => {
     expect(again).toMatchObject({ cached: true, contentKey: 'sig:s1' });
     expect(counts.fetches).toBe(before);
     expect(results.flat().filter((r) => r.cached).length).toBeGreaterThan(0);
+    await settled();
+    // Every fetched body was handed back to the body budget, scored, shared or found in the cache.
+    expect(counts.released).toBe(counts.fetches);
   });
 
   it('leaves the image UNSCORED with its code and still scores the text', async () => {
