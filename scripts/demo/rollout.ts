@@ -1,8 +1,9 @@
 /**
  * `npm run demo -- --rollout`: a model rollout while pins flow. The worker starts with text-spam@1 as
- * the primary text model and text-spam@2 as its shadow (policy-v1 decides, policy-v2 names @2); a
- * third of the way through the stream `models set` makes @2 a canary for 10 % of pin ids, two thirds
- * through `models promote` makes it the primary (with policy-v2). Both changes go through the real
+ * the primary text model and text-spam@2 as its shadow (policy-v1 decides, policy-v2 names @2); after
+ * a third of --pins `models set` makes @2 a canary for 10 % of pin ids, a third of --pins after that
+ * change applied `models promote` makes it the primary (with policy-v2), and the stream ends a third
+ * of --pins after the promotion applied. Both changes go through the real
  * command and the admin endpoint while the producer keeps publishing. The summary reads everything
  * back from Kafka and the worker's /metrics: agreement and flips of the shadow, PSI and latency of
  * both models, labels by role and model per phase, and that every pin got exactly one first-scan
@@ -81,7 +82,8 @@ function pinTexts(root: URL): { title: string; description: string; link: string
 function rolloutPins(ctx: RolloutContext): DemoRecord[] {
   const run = Date.now().toString(36);
   const texts = pinTexts(ctx.root);
-  return samplePins(ctx.pins, ctx.imageUrl).map((record, i) => {
+  // Room for phases that last longer than planned (they count from when their reload applied).
+  return samplePins(ctx.pins * 3, ctx.imageUrl).map((record, i) => {
     const key = `rollout-${run}-${i}`;
     if (record.kind === 'raw') return { ...record, key };
     const text = texts[i % texts.length]!;
@@ -105,7 +107,6 @@ export async function runRollout(ctx: RolloutContext): Promise<number> {
   const records = rolloutPins(ctx);
   const phaseOf = new Map<string, Phase>();
   const published = new Set<string>();
-  const deadLettersExpected = records.filter((r) => r.kind === 'raw').length;
   const labels: { label: IntegrityLabel; role: string }[] = [];
   const shadows = new Map<string, IntegrityLabel>();
   let deadLetters = 0;
@@ -145,16 +146,31 @@ export async function runRollout(ctx: RolloutContext): Promise<number> {
   const ticker = setInterval(
     () =>
       console.log(
-        `[rollout] published ${sent}/${records.length} | labels ${labels.length} shadow labels ${shadows.size} dead letters ${deadLetters}`,
+        `[rollout] published ${sent} (phase ${phase}) | labels ${labels.length} shadow labels ${shadows.size} dead letters ${deadLetters}`,
       ),
     1000,
   );
   ctx.cleanups.add('rollout ticker', () => clearInterval(ticker));
+  // Each phase lasts a third of --pins counted from the moment its change was applied (a reload
+  // loads and warms models: on a busy machine that takes seconds); the producer never waits for it.
+  const perPhase = Math.max(1, Math.floor(ctx.pins / 3));
+  let phase: Phase = 'shadow';
+  let phaseStart = 0;
+  let pending: Promise<string> | undefined;
+  const change = (next: Phase, args: string[]) => {
+    pending = models(args).then((output) => {
+      phase = next;
+      phaseStart = sent;
+      pending = undefined;
+      return output;
+    });
+    changes.push(pending);
+  };
+  let deadLettersExpected = 0;
   for (let i = 0; i < records.length; i++) {
-    const phase = PHASES[Math.min(2, Math.floor((3 * i) / records.length))]!;
-    if (i === Math.floor(records.length / 3))
-      changes.push(
-        models([
+    if (pending === undefined && sent - phaseStart >= perPhase) {
+      if (phase === 'shadow')
+        change('canary', [
           'set',
           '--signals',
           CANARY,
@@ -164,17 +180,20 @@ export async function runRollout(ctx: RolloutContext): Promise<number> {
           'policy/policy-v1.json',
           '--rollout-policies',
           'policy/policy-v2.json',
-        ]),
-      );
-    // The promotion waits for the canary change to be applied (the producer does not wait).
-    if (i === Math.floor((2 * records.length) / 3)) changes.push(changes[0]!.then(() => models(['promote'])));
+        ]);
+      else if (phase === 'canary') change('promoted', ['promote']);
+      else break;
+    }
     const record = records[i]!;
     let value: Buffer;
     if (record.kind === 'pin') {
       phaseOf.set(record.key, phase);
       published.add(record.key);
       value = await codec.encode(config.INPUT_TOPIC, PIN_CREATED, { ...record.pin, createdAt: Date.now() });
-    } else value = record.value;
+    } else {
+      value = record.value;
+      deadLettersExpected++;
+    }
     await producer.send({ topic: config.INPUT_TOPIC, messages: [{ key: record.key, value }] });
     sent++;
     const due = started + ((i + 1) * 1000) / ctx.rate;
@@ -184,6 +203,11 @@ export async function runRollout(ctx: RolloutContext): Promise<number> {
   const deadline = Date.now() + 120_000;
   while ((firstScans() < published.size || deadLetters < deadLettersExpected) && Date.now() < deadline)
     await Promise.race([sleep(200), ctx.workerFailed]);
+  // Shadow labels trail the primary ones (their own queue): wait until none arrived for 3 s.
+  for (let last = -1, until = Date.now() + 30_000; shadows.size !== last && Date.now() < until;) {
+    last = shadows.size;
+    await Promise.race([sleep(3000), ctx.workerFailed]);
+  }
   await sleep(2000); // late duplicates, if any, would arrive now
   clearInterval(ticker);
   const metrics = await (await fetch(`http://127.0.0.1:${config.HTTP_PORT}/metrics`)).text();
