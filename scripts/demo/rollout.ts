@@ -30,8 +30,7 @@ const PRIMARY = 'image.safety=image-safety@1,text.spam=text-spam@1';
 const SHADOW = `${PRIMARY},text.spam=text-spam@2:shadow`;
 const CANARY = `${PRIMARY},text.spam=text-spam@2:canary`;
 const CANARY_FRACTION = 0.1;
-const PHASES = ['shadow', 'canary', 'promoted'] as const;
-type Phase = (typeof PHASES)[number];
+type Phase = 'shadow' | 'canary' | 'promoted';
 
 export interface RolloutSetup {
   readonly dir: string;
