@@ -9,6 +9,7 @@ import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';
 import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
+import type { MessageHandler } from './consume/message-handler.js';
 import { AvroCodec } from './contracts/avro-codec.js';
 import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
@@ -45,6 +46,8 @@ export interface WorkerOverrides {
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
   otelEnv?: NodeJS.ProcessEnv;
+  /** Wraps the message handler (`replay` answers only the records of its range). */
+  wrapHandler?: (handler: MessageHandler) => MessageHandler;
 }
 
 export interface WorkerHandle {
@@ -161,7 +164,7 @@ async function build(
   await consumer.connect();
   const runner = new KafkaBatchRunner(
     consumer,
-    handler,
+    overrides.wrapHandler ? overrides.wrapHandler(handler) : handler,
     sink,
     new ConcurrencyLimiter(config.MAX_IN_FLIGHT),
     {

@@ -1,0 +1,258 @@
+/**
+ * `replay` and `redrive` end to end, as processes (`bin/integrity-worker.js`), against the real stack.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { DeadLetter } from '../../../src/contracts/generated/dead-letter.js';
+import { DEAD_LETTER, PIN_CREATED } from '../../../src/contracts/subjects.js';
+import { fullDeadLetter, minimalPinCreated } from '../../support/records.js';
+import { uniqueName } from '../../support/stack-env.js';
+import {
+  codec,
+  createWorkerTopics,
+  kafka,
+  labelCollector,
+  sleep,
+  useWorkerTestBed,
+  workerEnv,
+  type WorkerTopics,
+} from '../../support/worker-harness.js';
+
+const run = promisify(execFile);
+const bed = useWorkerTestBed();
+
+async function cli(
+  topics: WorkerTopics,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const env = { ...process.env, ...workerEnv(topics, { CACHE_ENABLED: 'false', LOG_LEVEL: 'error' }) };
+  try {
+    const { stdout, stderr } = await run('node', ['bin/integrity-worker.js', ...args], {
+      env,
+      timeout: 120_000,
+    });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: e.stderr };
+  }
+}
+
+const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+
+async function committed(groupId: string, topic: string): Promise<Record<number, string>> {
+  const [offsets] = await bed.admin.fetchOffsets({ groupId, topics: [topic] });
+  return Object.fromEntries(offsets!.partitions.map((p) => [p.partition, p.offset]));
+}
+
+describe('replay', () => {
+  it('rescores exactly the range into its own topic and group, with the models asked for; live offsets untouched', async () => {
+    const topics = await createWorkerTopics(bed.admin, 2);
+    const pins = Array.from({ length: 24 }, (_, i) =>
+      minimalPinCreated({
+        pinId: `replay-${i}`,
+        title: i % 2 ? 'FREE MONEY click now!!!' : 'Lentil soup',
+        description: 'Red lentils and lemon.',
+        image:
+          i % 4 === 0
+            ? {
+                url: bed.images.url('/images/photo-coffee.jpg'),
+                signature: null,
+                width: null,
+                height: null,
+                mime: null,
+              }
+            : null,
+      }),
+    );
+    // Explicit partitions, so the range below names known records.
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: topics.pins,
+      messages: await Promise.all(
+        pins.map(async (pin, i) => ({
+          key: pin.pinId,
+          partition: i % 2,
+          value: await codec.encode(topics.pins, PIN_CREATED, pin),
+        })),
+      ),
+    });
+    await producer.disconnect();
+    // The live group is somewhere in the topic; replay must leave it there.
+    await bed.admin.setOffsets({
+      groupId: topics.groupId,
+      topic: topics.pins,
+      partitions: [
+        { partition: 0, offset: '5' },
+        { partition: 1, offset: '7' },
+      ],
+    });
+    const output = `${topics.labels}.replay-v2`;
+    const result = await cli(topics, [
+      'replay',
+      '--from',
+      '0:2,1:0',
+      '--to',
+      '0:9,1:4',
+      '--output-topic',
+      output,
+      '--models',
+      'image-safety@2',
+    ]);
+    expect(result.code, result.err).toBe(0);
+    const summary = lastJson(result.out);
+    expect(summary).toMatchObject({ records: 11, labels: 11, deadLetters: 0, outputTopic: output });
+
+    const labels = await labelCollector(output);
+    await labels.waitFor(11, 30_000);
+    await sleep(1000); // anything beyond the range would have arrived by now
+    await labels.stop();
+    const positions = labels.records
+      .map((l) => `${l.record.source.partition}:${l.record.source.offset}`)
+      .sort();
+    const expected = [
+      ...[2, 3, 4, 5, 6, 7, 8].map((o) => `0:${o}`),
+      ...[0, 1, 2, 3].map((o) => `1:${o}`),
+    ].sort();
+    expect(positions).toEqual(expected);
+    for (const { record } of labels.records) {
+      const image = record.signals.find((s) => s.signal === 'image.safety')!;
+      expect(image.model).toEqual({ name: 'image-safety', version: '2' });
+    }
+    expect(await committed(topics.groupId, topics.pins)).toEqual({ 0: '5', 1: '7' });
+
+    // The same group again is refused unless asked to resume.
+    const again = await cli(topics, [
+      'replay',
+      '--from',
+      'earliest',
+      '--to',
+      'latest',
+      '--output-topic',
+      output,
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('IW_ARGUMENT_INVALID');
+  });
+
+  it('refuses the live label topic as output', async () => {
+    const topics = await createWorkerTopics(bed.admin, 1);
+    const result = await cli(topics, [
+      'replay',
+      '--from',
+      'earliest',
+      '--to',
+      'latest',
+      '--output-topic',
+      topics.labels,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('IW_ARGUMENT_INVALID');
+  });
+});
+
+describe('redrive', () => {
+  async function deadLetters(topics: WorkerTopics): Promise<DeadLetter[]> {
+    const letters = await Promise.all(
+      ['IW_SCHEMA_UNKNOWN_ID', 'IW_WIRE_BAD_MAGIC', 'IW_SCHEMA_UNKNOWN_ID', 'IW_AVRO_BODY_MISMATCH'].map(
+        async (errorCode, i) => {
+          const pin = minimalPinCreated({ pinId: `redrive-${i}`, title: `pin ${i}` });
+          return fullDeadLetter({
+            errorCode,
+            key: Buffer.from(pin.pinId),
+            value: await codec.encode(topics.pins, PIN_CREATED, pin),
+            headers: [
+              { key: 'traceparent', value: Buffer.from(`00-${'a'.repeat(31)}${i}-${'b'.repeat(16)}-01`) },
+              { key: 'x-repeat', value: Buffer.from('one') },
+              { key: 'x-repeat', value: Buffer.from('two') },
+            ],
+          });
+        },
+      ),
+    );
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: topics.deadLetters,
+      messages: await Promise.all(
+        letters.map(async (letter) => ({
+          key: letter.key,
+          value: await codec.encode(topics.deadLetters, DEAD_LETTER, letter),
+        })),
+      ),
+    });
+    await producer.disconnect();
+    return letters;
+  }
+
+  async function readInput(topic: string, count: number) {
+    const consumer = kafka.consumer({ groupId: uniqueName('redrive-read') });
+    const seen: { key: string | null; value: Buffer | null; headers: Record<string, unknown> }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push({
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: message.headers ?? {},
+        });
+      },
+    });
+    const deadline = Date.now() + 15_000;
+    while (seen.length < count && Date.now() < deadline) await sleep(50);
+    await sleep(500);
+    await consumer.disconnect();
+    return seen;
+  }
+
+  const high = async (topic: string) =>
+    (await bed.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+
+  it('counts without publishing on a dry run, then re-publishes the chosen originals unchanged', async () => {
+    const topics = await createWorkerTopics(bed.admin, 1);
+    const letters = await deadLetters(topics);
+
+    const dry = await cli(topics, ['redrive', '--code', 'IW_SCHEMA_UNKNOWN_ID', '--dry-run']);
+    expect(dry.code, dry.err).toBe(0);
+    expect(lastJson(dry.out)).toMatchObject({
+      scanned: 4,
+      matched: 2,
+      published: 0,
+      byCode: { IW_SCHEMA_UNKNOWN_ID: 2 },
+    });
+    expect(await high(topics.pins)).toBe(0);
+
+    const real = await cli(topics, ['redrive', '--code', 'IW_SCHEMA_UNKNOWN_ID']);
+    expect(real.code, real.err).toBe(0);
+    expect(lastJson(real.out)).toMatchObject({ matched: 2, published: 2 });
+    const seen = await readInput(topics.pins, 2);
+    expect(seen).toHaveLength(2);
+    const chosen = [letters[0]!, letters[2]!];
+    for (const [i, message] of seen.entries()) {
+      expect(message.key).toBe(chosen[i]!.key!.toString());
+      expect(message.value!.equals(chosen[i]!.value!)).toBe(true);
+      expect(String(message.headers.traceparent)).toBe(chosen[i]!.headers[0]!.value!.toString());
+      expect((message.headers['x-repeat'] as Buffer[]).map(String)).toEqual(['one', 'two']);
+    }
+  });
+
+  it('chooses by offsets of the dead-letter topic, and by time', async () => {
+    const topics = await createWorkerTopics(bed.admin, 1);
+    const before = new Date(Date.now() - 1000).toISOString();
+    await deadLetters(topics);
+    const byOffset = await cli(topics, ['redrive', '--from', '1', '--to', '3', '--dry-run']);
+    expect(lastJson(byOffset.out)).toMatchObject({
+      matched: 2,
+      byCode: { IW_WIRE_BAD_MAGIC: 1, IW_SCHEMA_UNKNOWN_ID: 1 },
+      offsets: ['0:1', '0:2'],
+    });
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const none = await cli(topics, ['redrive', '--from', future, '--dry-run']);
+    expect(lastJson(none.out)).toMatchObject({ scanned: 0, matched: 0 });
+    const all = await cli(topics, ['redrive', '--from', before, '--dry-run']);
+    expect(lastJson(all.out)).toMatchObject({ scanned: 4, matched: 4 });
+  });
+});
