@@ -1,0 +1,214 @@
+"""The backfill job: `python -m iw_backfill.job --input-topic T --from F --to U --models a@1,b@1 ...`.
+
+Reads PinCreated records of a range with Spark's Kafka source (a batch read: no consumer group, so no
+offsets of the live group, or any group, are read or written), scores them in the executors with the
+worker's ONNX files and policy file, and writes IntegrityLabel (and DeadLetter) records in the
+Confluent wire format to versioned topics with Spark's Kafka sink; optionally the labels as Parquet.
+Prints one JSON summary line (counts, decisions, seconds, pins/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from .errors import BackfillError
+from .fetch import FetchOptions
+from .scorer import JobSettings, scorer_for
+
+SPARK_VERSION = "4.2.0"
+# Maven Central serves the 4.2.0 connector (4.2.1 and 4.3.0 are not served): keep pyspark on 4.2.0.
+KAFKA_PACKAGE = f"org.apache.spark:spark-sql-kafka-0-10_2.13:{SPARK_VERSION}"
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO / "training") not in sys.path:
+    sys.path.insert(0, str(REPO / "training"))  # text_spam: the featurizer the text model was trained with
+CACHE = Path(os.environ.get("IW_CACHE_DIR", Path.home() / ".cache" / "integrity-worker"))
+
+
+def kafka_position(text: str, topic: str, end: bool) -> dict:
+    """`earliest` | `latest` | ISO-8601 time | `partition:offset,...` -> Spark Kafka source options."""
+    prefix = "ending" if end else "starting"
+    if text in ("earliest", "latest"):
+        if (text == "earliest") == end:
+            raise BackfillError("IW_ARGUMENT_INVALID", f"--{'to' if end else 'from'} {text} makes an empty range")
+        return {f"{prefix}Offsets": text}
+    if ":" in text and all(part.split(":")[0].isdigit() and part.split(":")[1].lstrip("-").isdigit() for part in text.split(",")):
+        offsets = {p: int(o) for p, o in (part.split(":") for part in text.split(","))}
+        return {f"{prefix}Offsets": json.dumps({topic: offsets})}
+    try:
+        when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise BackfillError("IW_ARGUMENT_INVALID", f"{text!r}: want earliest, latest, an ISO time or p:o,...") from error
+    if when.tzinfo is None:
+        raise BackfillError("IW_ARGUMENT_INVALID", f"{text!r}: a time needs its offset (Z or +hh:mm)")
+    return {f"{prefix}Timestamp": str(int(when.timestamp() * 1000))}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="iw-backfill", description=__doc__.splitlines()[0])
+    p.add_argument("--bootstrap-servers", default=os.environ.get("KAFKA_BROKERS", "127.0.0.1:19092"))
+    p.add_argument("--registry", default=os.environ.get("SCHEMA_REGISTRY_URL", "http://127.0.0.1:18081/apis/ccompat/v7"))
+    p.add_argument("--input-topic", default="pins.created.v1")
+    p.add_argument("--from", dest="start", default="earliest")
+    p.add_argument("--to", dest="end", default="latest")
+    p.add_argument("--models", default="image-safety@1,text-spam@1", help="comma-separated name@version")
+    p.add_argument("--policy", default=str(REPO / "policy" / "policy-v1.json"))
+    p.add_argument("--models-dir", default=str(REPO / "models"))
+    p.add_argument("--schemas-dir", default=str(REPO / "schemas"))
+    p.add_argument("--output-topic", required=True, help="versioned label topic, e.g. integrity.labels.backfill.text-spam-2.v1")
+    p.add_argument("--deadletter-topic", help="default: <output-topic>.deadletter")
+    p.add_argument("--parquet", help="also write the labels (decoded) as Parquet here")
+    p.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[2]"))
+    p.add_argument("--min-partitions", type=int, default=0, help="split Kafka partitions into more tasks")
+    p.add_argument("--fetch-allowed-hosts", default="*")
+    p.add_argument("--fetch-allow-private", default="", help="addresses/CIDRs allowed although private (tests)")
+    p.add_argument("--fetch-total-timeout-ms", type=int, default=5000)
+    p.add_argument("--fetch-max-bytes", type=int, default=10 * 1024 * 1024)
+    return p.parse_args(argv)
+
+
+def spark_session(master: str):
+    from pyspark.sql import SparkSession
+
+    ivy = CACHE / "ivy"
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("integrity-backfill")
+        .config("spark.jars.packages", KAFKA_PACKAGE)
+        .config("spark.jars.ivy", str(ivy))
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.python.worker.reuse", "true")
+    )
+    if master.startswith("local"):
+        # Without these, tasks fail fetching the job's jars from a driver bound to another address.
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    return builder.getOrCreate()
+
+
+def _ship_code(spark) -> None:
+    """Zips this package and training's featurizer for the executors (also what a cluster needs)."""
+    folder = Path(tempfile.mkdtemp(prefix="iw-backfill-"))
+    archive = folder / "iw_backfill_code.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for root, package in ((REPO / "backfill", "iw_backfill"), (REPO / "training", "text_spam")):
+            for f in sorted((root / package).glob("*.py")):
+                z.write(f, f"{package}/{f.name}")
+    spark.sparkContext.addPyFile(str(archive))
+
+
+def run(args: argparse.Namespace) -> dict:
+    from pyspark.sql import types as T
+
+    dead_letter_topic = args.deadletter_topic or f"{args.output_topic}.deadletter"
+    settings = JobSettings(
+        models_dir=str(Path(args.models_dir).resolve()),
+        model_ids=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+        policy_file=str(Path(args.policy).resolve()),
+        schemas_dir=str(Path(args.schemas_dir).resolve()),
+        registry_url=args.registry,
+        label_topic=args.output_topic,
+        dead_letter_topic=dead_letter_topic,
+        fetch=FetchOptions(
+            allowed_hosts=tuple(h for h in args.fetch_allowed_hosts.split(",") if h),
+            allow_private=tuple(a for a in args.fetch_allow_private.split(",") if a),
+            total_timeout_s=args.fetch_total_timeout_ms / 1000,
+            max_bytes=args.fetch_max_bytes,
+        ),
+    )
+    scorer_for(settings)  # fail fast on the driver: manifests, checksums, policy, featurizer
+    began = time.monotonic()
+    spark = spark_session(args.master)
+    _ship_code(spark)
+    reader = (
+        spark.read.format("kafka")
+        .option("kafka.bootstrap.servers", args.bootstrap_servers)
+        .option("subscribe", args.input_topic)
+        .option("includeHeaders", "true")
+        .option("failOnDataLoss", "false")
+    )
+    for key, value in {**kafka_position(args.start, args.input_topic, False), **kafka_position(args.end, args.input_topic, True)}.items():
+        reader = reader.option(key, value)
+    if args.min_partitions:
+        reader = reader.option("minPartitions", str(args.min_partitions))
+    source = reader.load().select("key", "value", "topic", "partition", "offset", "headers")
+
+    def score(rows):
+        scorer = scorer_for(settings)
+        dicts = (
+            {
+                "key": None if r.key is None else bytes(r.key),
+                "value": None if r.value is None else bytes(r.value),
+                "topic": r.topic,
+                "partition": r.partition,
+                "offset": r.offset,
+                "headers": [{"key": h.key, "value": None if h.value is None else bytes(h.value)} for h in (r.headers or [])],
+            }
+            for r in rows
+        )
+        for out in scorer.score_partition(dicts):
+            yield (out["topic"], out["key"], out["value"], out["pinId"], out["outcome"], out["labelJson"])
+
+    schema = T.StructType(
+        [
+            T.StructField("topic", T.StringType(), False),
+            T.StructField("key", T.BinaryType(), True),
+            T.StructField("value", T.BinaryType(), False),
+            T.StructField("pinId", T.StringType(), True),
+            T.StructField("outcome", T.StringType(), True),
+            T.StructField("labelJson", T.StringType(), True),
+        ]
+    )
+    outputs = spark.createDataFrame(source.rdd.mapPartitions(score), schema).persist()
+    (
+        outputs.select("topic", "key", "value")
+        .write.format("kafka")
+        .option("kafka.bootstrap.servers", args.bootstrap_servers)
+        .option("kafka.acks", "all")
+        .option("kafka.enable.idempotence", "true")
+        .save()
+    )
+    if args.parquet:
+        outputs.where(outputs.topic == args.output_topic).select("pinId", "outcome", "labelJson").write.mode("overwrite").parquet(args.parquet)
+    counts = {(r["topic"], r["outcome"]): r["count"] for r in outputs.groupBy("topic", "outcome").count().collect()}
+    outputs.unpersist()
+    seconds = time.monotonic() - began
+    labels = sum(n for (topic, _d), n in counts.items() if topic == args.output_topic)
+    dead = sum(n for (topic, _d), n in counts.items() if topic == dead_letter_topic)
+    outcomes = {topic: {o: n for (t, o), n in sorted(counts.items()) if t == topic} for topic in (args.output_topic, dead_letter_topic)}
+    return {
+        "input_topic": args.input_topic,
+        "output_topic": args.output_topic,
+        "deadletter_topic": dead_letter_topic,
+        "models": list(settings.model_ids),
+        "policy": scorer_for(settings).policy.version,
+        "labels": labels,
+        "dead_letters": dead,
+        "decisions": outcomes[args.output_topic],
+        "dead_letter_codes": outcomes[dead_letter_topic],
+        "seconds": round(seconds, 2),
+        "pins_per_s": round((labels + dead) / seconds, 1) if seconds > 0 else None,
+        "master": args.master,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        summary = run(args)
+    except BackfillError as error:
+        print(f"error {error.code}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
