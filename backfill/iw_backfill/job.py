@@ -75,22 +75,38 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def spark_session(master: str):
+    """A session with the Kafka connector. The first start resolves it with Ivy from Maven Central
+    (~126 MB, cached under IW_CACHE_DIR/ivy); the resolved jar list is kept next to the cache, and
+    later starts use those files directly, so they need no repository at all (Ivy would ask Maven
+    Central about every module again on each start)."""
     from pyspark.sql import SparkSession
 
     ivy = CACHE / "ivy"
+    resolved = ivy / f"resolved-{KAFKA_PACKAGE.replace(':', '_')}.txt"
+    jars = resolved.read_text().split(",") if resolved.exists() else []
     builder = (
         SparkSession.builder.master(master)
         .appName("integrity-backfill")
-        .config("spark.jars.packages", KAFKA_PACKAGE)
-        .config("spark.jars.ivy", str(ivy))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.python.worker.reuse", "true")
     )
+    if jars and all(Path(j.removeprefix("file:")).exists() for j in jars):
+        builder = builder.config("spark.jars", ",".join(jars))
+    else:
+        builder = builder.config("spark.jars.packages", KAFKA_PACKAGE).config("spark.jars.ivy", str(ivy))
+        jars = []
     if master.startswith("local"):
         # Without these, tasks fail fetching the job's jars from a driver bound to another address.
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-    return builder.getOrCreate()
+        # Python workers run this interpreter (the venv with onnxruntime, pyvips...), not python3 on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = builder.getOrCreate()
+    if not jars:
+        listed = spark.sparkContext.getConf().get("spark.jars", "")
+        if KAFKA_PACKAGE.split(":")[1] in listed:
+            resolved.write_text(listed)
+    return spark
 
 
 def _ship_code(spark) -> None:
