@@ -5,7 +5,8 @@
  * the job's own figures (session start, scoring time = read + score + publish, pins/s of that time)
  * and writes them to bench/results/backfill-<time>.json.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -72,7 +73,8 @@ async function scenario(name: string, pins: ReturnType<typeof textPin>[]) {
     await producer.send({ topic: topics.pins, messages });
   }
   await producer.disconnect();
-  const out = execFileSync(
+  // Asynchronous: the image server lives in this process and must answer the executors meanwhile.
+  const { stdout: out } = await promisify(execFile)(
     python,
     [
       '-m',
@@ -90,8 +92,8 @@ async function scenario(name: string, pins: ReturnType<typeof textPin>[]) {
       '--fetch-allow-private',
       '127.0.0.1',
     ],
-    { cwd: new URL('backfill/', root), maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] },
-  ).toString();
+    { cwd: new URL('backfill/', root), maxBuffer: 1 << 26 },
+  );
   const summary = JSON.parse(out.trim().split('\n').at(-1)!) as {
     session_seconds: number;
     score_seconds: number;

@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> dict:
             for r in rows
         )
         for out in scorer.score_partition(dicts):
-            yield (out["topic"], out["key"], out["value"], out["pinId"], out["outcome"], out["labelJson"])
+            yield (out["topic"], out["key"], out["value"], out["pinId"], out["outcome"], out["labelJson"], out["unscored"])
 
     schema = T.StructType(
         [
@@ -183,6 +183,7 @@ def run(args: argparse.Namespace) -> dict:
             T.StructField("pinId", T.StringType(), True),
             T.StructField("outcome", T.StringType(), True),
             T.StructField("labelJson", T.StringType(), True),
+            T.StructField("unscored", T.StringType(), True),
         ]
     )
     outputs = spark.createDataFrame(source.rdd.mapPartitions(score), schema).persist()
@@ -200,6 +201,10 @@ def run(args: argparse.Namespace) -> dict:
     if args.parquet:
         outputs.where(outputs.topic == args.output_topic).select("pinId", "outcome", "labelJson").write.mode("overwrite").parquet(args.parquet)
     counts = {(r["topic"], r["outcome"]): r["count"] for r in outputs.groupBy("topic", "outcome").count().collect()}
+    unscored: dict[str, int] = {}
+    for r in outputs.where(outputs.unscored != "").groupBy("unscored").count().collect():
+        for reason in r["unscored"].split(","):
+            unscored[reason] = unscored.get(reason, 0) + r["count"]
     outputs.unpersist()
     seconds = time.monotonic() - began
     labels = sum(n for (topic, _d), n in counts.items() if topic == args.output_topic)
@@ -215,6 +220,7 @@ def run(args: argparse.Namespace) -> dict:
         "dead_letters": dead,
         "decisions": outcomes[args.output_topic],
         "dead_letter_codes": outcomes[dead_letter_topic],
+        "unscored": dict(sorted(unscored.items())),
         "seconds": round(seconds, 2),
         "session_seconds": round(session_seconds, 2),
         "score_seconds": round(score_seconds, 2),

@@ -235,7 +235,7 @@ class PinScorer:
         schema_id, schema = self.registry.latest(f"{self.s.label_topic}-value")
         value = wire.encode(schema_id, schema, label)
         outcome = label["decision"]
-        return {"topic": self.s.label_topic, "key": pin["pinId"].encode(), "value": value, "pinId": pin["pinId"], "outcome": outcome, "labelJson": json.dumps(label)}
+        return {"topic": self.s.label_topic, "key": pin["pinId"].encode(), "value": value, "pinId": pin["pinId"], "outcome": outcome, "labelJson": json.dumps(label), "unscored": ",".join(sorted(f"{s['signal']}:{s['reasonCode']}" for s in signals if s["reasonCode"]))}
 
     def _dead_letter(self, row, error: BackfillError):
         now = int(time.time() * 1000)
@@ -255,7 +255,7 @@ class PinScorer:
         }
         schema_id, schema = self.registry.latest(f"{self.s.dead_letter_topic}-value")
         value = wire.encode(schema_id, schema, record)
-        return {"topic": self.s.dead_letter_topic, "key": row["key"], "value": value, "pinId": None, "outcome": error.code, "labelJson": None}
+        return {"topic": self.s.dead_letter_topic, "key": row["key"], "value": value, "pinId": None, "outcome": error.code, "labelJson": None, "unscored": ""}
 
 
 _SCORERS: dict[JobSettings, PinScorer] = {}
