@@ -117,6 +117,8 @@ function startWorkerProcess(): ChildProcess {
       ...process.env,
       HTTP_PORT: String(config.HTTP_PORT),
       FETCH_ALLOW_PRIVATE: '127.0.0.1',
+      // The first pins may be published before the new group's start offsets are resolved.
+      CONSUMER_START_POSITION: process.env.CONSUMER_START_POSITION ?? 'earliest',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -53,7 +53,22 @@ export const ERROR_CODES = {
   IW_FETCH_NETWORK: { retriable: true, doc: 'The connection failed.' },
   IW_FETCH_TOO_MANY_REDIRECTS: { retriable: false, doc: 'More redirects than allowed.' },
   // outputs
-  IW_PUBLISH_FAILED: { retriable: true, doc: 'Kafka did not acknowledge a label or dead letter.' },
+  IW_PUBLISH_FAILED: {
+    retriable: true,
+    doc: "Kafka did not acknowledge outputs within the producer's bounded retries (broker or topic unavailable); the partition pauses and backs off.",
+  },
+  IW_PUBLISH_TOO_LARGE: {
+    retriable: false,
+    doc: "An output is larger than its topic's max.message.bytes; it is never sent (a dead letter is truncated to fit first).",
+  },
+  IW_PUBLISH_REJECTED: {
+    retriable: false,
+    doc: 'Kafka refused outputs for a reason retrying does not fix (authorization, invalid record, topic config); the partition pauses until it is fixed.',
+  },
+  IW_TRANSACTION_FAILED: {
+    retriable: true,
+    doc: 'An exactly-once transaction was aborted (fenced by a newer owner of the partition, or Kafka failed); nothing of it is visible to read_committed readers.',
+  },
   IW_CACHE_UNAVAILABLE: { retriable: false, doc: 'Redis failed; the worker continues without cache.' },
   // the catch-all: a bug, never expected
   IW_INTERNAL: { retriable: false, doc: 'An unexpected error; a bug.' },

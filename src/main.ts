@@ -8,6 +8,8 @@ import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';
 import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
+import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-delivery.js';
+import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import type { MessageHandler } from './consume/message-handler.js';
 import { AvroCodec } from './contracts/avro-codec.js';
@@ -21,6 +23,7 @@ import { PinProcessor } from './pipeline/pin-processor.js';
 import { ScoreMemo } from './pipeline/score-memo.js';
 import { TextSignal } from './pipeline/text-signal.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
+import { TopicLimits } from './produce/topic-limits.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
 import { KafkaMessageTracer } from './telemetry/kafka-message-tracer.js';
@@ -106,6 +109,11 @@ async function build(
     logLevel: logLevel.WARN,
   });
   await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  const admin = kafka.admin();
+  await admin.connect();
+  closers.push(() => admin.disconnect());
+  const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  await limits.refresh();
 
   const serving = await loadServing(config, { metrics, logger, tracer });
   closers.push(() => serving.close());
@@ -136,6 +144,7 @@ async function build(
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
     workerVersion: WORKER_VERSION,
+    deadLetterMaxBytes: () => limits.maxBytes(config.DEADLETTER_TOPIC),
     retry: {
       attempts: config.RETRY_MAX_ATTEMPTS,
       baseDelayMs: config.RETRY_BASE_DELAY_MS,
@@ -147,32 +156,86 @@ async function build(
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
-  // The default (murmur2, Java-compatible) partitioner, named so kafkajs stops warning about it.
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 5,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  const sink = new KafkaOutputSink(producer);
-  closers.push(() => sink.close());
+  // Bounded retries (kafkajs's idempotent default is unbounded, outside any heartbeat): after them
+  // the chunk's partition pauses and backs off instead. The default (murmur2, Java-compatible)
+  // partitioner, named so kafkajs stops warning about it.
+  const producerRetry = { retries: config.PUBLISH_MAX_RETRIES, maxRetryTime: 5000 };
+  let delivery: ChunkDelivery;
+  if (config.DELIVERY === 'exactly-once') {
+    delivery = new ExactlyOnceDelivery({
+      groupId: config.KAFKA_GROUP_ID,
+      createProducer: (transactionalId) =>
+        kafka.producer({
+          transactionalId,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          retry: producerRetry,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+      maxBytesOf: (topic) => limits.maxBytes(topic),
+      committedOffset: async (topic, partition) => {
+        const [offsets] = await admin.fetchOffsets({ groupId: config.KAFKA_GROUP_ID, topics: [topic] });
+        return offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+      },
+    });
+  } else {
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      retry: producerRetry,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    delivery = new AtLeastOnceDelivery(
+      new KafkaOutputSink(
+        producer,
+        (topic) => limits.maxBytes(topic),
+        () => limits.refresh(),
+      ),
+    );
+  }
+  const heartbeatMs = Math.min(3000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 10));
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatInterval: heartbeatMs,
+    // An empty fetch (every partition paused) waits this long; the runner heartbeats after it.
+    maxWaitTimeInMs: heartbeatMs,
   });
   await consumer.connect();
   const runner = new KafkaBatchRunner(
     consumer,
     overrides.wrapHandler ? overrides.wrapHandler(handler) : handler,
-    sink,
+    delivery,
     new ConcurrencyLimiter(config.MAX_IN_FLIGHT),
     {
       chunkSize: Math.max(1, Math.floor(config.MAX_IN_FLIGHT / config.PARTITIONS_CONCURRENTLY)),
-      heartbeatIntervalMs: 3000,
+      heartbeatIntervalMs: heartbeatMs,
+      startPosition: config.CONSUMER_START_POSITION,
+      backoff: { initialMs: config.PAUSE_BACKOFF_INITIAL_MS, maxMs: config.PAUSE_BACKOFF_MAX_MS },
     },
     {
       published: observePublished(metrics),
+      paused: ({ error, ...info }) => {
+        metrics.partitionPauses.add(1, { code: error.code });
+        // An outage repeats every backoff: its code and message say enough, a stack would flood.
+        const fields = error.retriable
+          ? { ...info, code: error.code, reason: error.message }
+          : { ...info, code: error.code, err: error };
+        (error.retriable ? logger.warn : logger.error).call(
+          logger,
+          fields,
+          'partition paused; its chunk is read again after the backoff',
+        );
+      },
+      resumed: (info) => logger.info(info, 'partition resumed'),
+      rejected: ({ output, error }) => {
+        metrics.outputsRejected.add(1, { topic: output.topic, code: error.code });
+        logger.error(
+          { err: error, code: error.code, topic: output.topic },
+          'output can never be published; dropped',
+        );
+      },
       chunkDone: ({ messages, outputs }) => logger.debug({ messages, outputs }, 'chunk committed'),
       stale: (info) => logger.info(info, 'batch ended early (rebalance or stop); the rest is read again'),
     },

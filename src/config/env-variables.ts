@@ -148,6 +148,36 @@ export const ENV_VARIABLES = {
   ),
   MAX_IN_FLIGHT: v(int(1, 100_000).default(256), '256', 'Messages processed at once across partitions.'),
   PARTITIONS_CONCURRENTLY: v(int(1, 256).default(4), '4', 'Partitions whose batches run at the same time.'),
+  KAFKA_SESSION_TIMEOUT_MS: v(
+    int(3000, 300_000).default(30_000),
+    '30000',
+    'Consumer group session timeout: a member silent for longer is thrown out and its partitions move, ms (heartbeats every tenth of it, at most 3 s).',
+  ),
+  DELIVERY: v(
+    z.enum(['at-least-once', 'exactly-once']).default('at-least-once'),
+    'at-least-once',
+    '`at-least-once`: commit after the outputs are acknowledged; `exactly-once`: outputs and input offsets in one Kafka transaction per chunk.',
+  ),
+  PUBLISH_MAX_RETRIES: v(
+    int(0, 100).default(5),
+    '5',
+    "Producer retries of a retriable Kafka error before the chunk's partition pauses and backs off.",
+  ),
+  PAUSE_BACKOFF_INITIAL_MS: v(
+    int(1, 600_000).default(1000),
+    '1000',
+    'First pause of a partition whose chunk failed for a reason outside the records (registry or Kafka down), ms; doubles per failure.',
+  ),
+  PAUSE_BACKOFF_MAX_MS: v(
+    int(1, 3_600_000).default(30_000),
+    '30000',
+    'Longest pause of such a partition, ms.',
+  ),
+  CONSUMER_START_POSITION: v(
+    z.enum(['earliest', 'latest']).default('latest'),
+    'latest',
+    'Where a group without committed offsets starts: `latest` (only new pins) or `earliest` (the whole retention window).',
+  ),
   HTTP_PORT: v(
     int(0, 65535).default(9464),
     '9464',

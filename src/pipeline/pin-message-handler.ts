@@ -6,8 +6,9 @@ import type { AvroCodec } from '../contracts/avro-codec.js';
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
 import { IntegrityError, toIntegrityError, type ErrorCode } from '../errors.js';
-import { buildDeadLetter } from '../produce/dead-letter-builder.js';
+import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-builder.js';
 import type { OutputMessage } from '../produce/output-message.js';
+import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requests.js';
 import type { DecisionPolicy } from './decision-policy.js';
 import { buildLabel } from './label-builder.js';
 import type { PinProcessor } from './pin-processor.js';
@@ -18,6 +19,11 @@ export interface PinMessageHandlerOptions {
   deadLetterTopic: string;
   workerVersion: string;
   retry: RetryPolicy;
+  /**
+   * The dead-letter topic's max.message.bytes (read from Kafka): a dead letter that would exceed it
+   * keeps only the first bytes of the original value. @defaultValue no limit
+   */
+  deadLetterMaxBytes?: () => number;
   now?: () => number;
   observeStage?: StageObserver;
   observeOutcome?: OutcomeObserver;
@@ -106,14 +112,21 @@ export class PinMessageHandler implements MessageHandler {
         traceId,
         workerVersion: this.options.workerVersion,
       });
-      const encoded = await this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, deadLetter);
+      const headers = { 'iw-error-code': cause.code };
+      const encoded = await encodeDeadLetterToFit(
+        deadLetter,
+        (record) => this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, record),
+        (value) => recordBytes({ key: message.key, value, headers }),
+        // 512: room for the trace headers the runner's tracer adds when it publishes.
+        (this.options.deadLetterMaxBytes?.() ?? Infinity) - RECORD_BATCH_OVERHEAD_BYTES - 512,
+      );
       this.options.observeOutcome?.({ kind: 'dead-letter', code: cause.code, stage: deadLetter.stage });
       return [
         {
           topic: this.options.deadLetterTopic,
           key: message.key,
           value: encoded,
-          headers: { 'iw-error-code': cause.code },
+          headers,
         },
       ];
     }

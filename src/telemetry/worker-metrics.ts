@@ -19,6 +19,8 @@ export class WorkerMetrics {
   readonly batchQueueWait;
   readonly batchCompute;
   readonly fetchFailures;
+  readonly partitionPauses;
+  readonly outputsRejected;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -74,6 +76,14 @@ export class WorkerMetrics {
     });
     this.fetchFailures = meter.createCounter('iw.fetch.failures', {
       description: 'Image fetches that failed after their retries, by reason (error code).',
+    });
+    this.partitionPauses = meter.createCounter('iw.partition.pauses', {
+      description:
+        'Input partitions paused after a chunk failed outside its records (registry or Kafka down), by code.',
+    });
+    this.outputsRejected = meter.createCounter('iw.outputs.rejected', {
+      description:
+        'Outputs that can never be published (too large for their topic), by topic and code; their inputs are committed.',
     });
   }
 }

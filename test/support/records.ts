@@ -113,6 +113,7 @@ export function minimalDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLett
     deadLetteredAt: AT + 5,
     traceId: null,
     workerVersion: '0.1.0',
+    originalValueBytes: null,
     ...overrides,
   };
 }
@@ -133,6 +134,7 @@ export function fullDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter 
     stage: 'fetch',
     attempts: 4,
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    originalValueBytes: 1_000_000,
     ...overrides,
   });
 }

@@ -68,6 +68,8 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
     FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    // The tests produce pins before the worker's group exists.
+    CONSUMER_START_POSITION: 'earliest',
     ...extra,
   };
 }
