@@ -30,12 +30,12 @@ async function cli(
   try {
     const { stdout, stderr } = await run('node', ['bin/integrity-worker.js', ...args], {
       env,
-      timeout: 120_000,
+      timeout: 480_000,
     });
     return { code: 0, out: stdout, err: stderr };
   } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout, err: e.stderr };
+    const e = error as { code: number | null; signal?: string; stdout: string; stderr: string };
+    return { code: e.code ?? -1, out: e.stdout, err: `${e.signal ?? ''} ${e.stderr.slice(-3000)}` };
   }
 }
 
@@ -135,7 +135,7 @@ describe('replay', () => {
     ]);
     expect(again.code).toBe(2);
     expect(again.err).toContain('IW_ARGUMENT_INVALID');
-  });
+  }, 600_000);
 
   it('refuses the live label topic as output', async () => {
     const topics = await createWorkerTopics(bed.admin, 1);
@@ -237,7 +237,7 @@ describe('redrive', () => {
       expect(String(message.headers.traceparent)).toBe(chosen[i]!.headers[0]!.value!.toString());
       expect((message.headers['x-repeat'] as Buffer[]).map(String)).toEqual(['one', 'two']);
     }
-  });
+  }, 300_000);
 
   it('chooses by offsets of the dead-letter topic, and by time', async () => {
     const topics = await createWorkerTopics(bed.admin, 1);
@@ -254,5 +254,5 @@ describe('redrive', () => {
     expect(lastJson(none.out)).toMatchObject({ scanned: 0, matched: 0 });
     const all = await cli(topics, ['redrive', '--from', before, '--dry-run']);
     expect(lastJson(all.out)).toMatchObject({ scanned: 4, matched: 4 });
-  });
+  }, 300_000);
 });
