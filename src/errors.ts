@@ -13,6 +13,10 @@ export const ERROR_CODES = {
     retriable: false,
     doc: 'A configured topic does not exist; the worker never creates topics.',
   },
+  IW_KAFKA_AUTH_FAILED: {
+    retriable: false,
+    doc: 'The brokers refused the SASL credentials (or the mechanism) of KAFKA_SASL_*.',
+  },
   // contracts (wire format, registry, schemas)
   IW_WIRE_TOO_SHORT: { retriable: false, doc: 'Fewer than 5 bytes: not the Confluent wire format.' },
   IW_WIRE_BAD_MAGIC: { retriable: false, doc: 'The first byte is not the magic byte 0.' },
@@ -22,6 +26,10 @@ export const ERROR_CODES = {
   IW_RECORD_INVALID: { retriable: false, doc: 'A record fails schema validation before encoding.' },
   IW_SCHEMA_INCOMPATIBLE: { retriable: false, doc: 'A local schema is not compatible with the registry.' },
   IW_SCHEMA_NOT_REGISTERED: { retriable: false, doc: 'The registry has no id for a schema we encode with.' },
+  IW_REGISTRY_AUTH_FAILED: {
+    retriable: false,
+    doc: 'The registry answered 401 or 403: check SCHEMA_REGISTRY_USERNAME/PASSWORD or _BEARER_TOKEN.',
+  },
   IW_REGISTRY_REJECTED: {
     retriable: false,
     doc: 'The registry refused a request (a 4xx other than not found).',
@@ -31,9 +39,17 @@ export const ERROR_CODES = {
   IW_MODEL_CHECKSUM: { retriable: false, doc: "A model file's sha256 differs from its manifest." },
   IW_MODEL_MANIFEST: { retriable: false, doc: 'A manifest is malformed or disagrees with the session.' },
   IW_INFERENCE_FAILED: { retriable: true, doc: 'onnxruntime failed to run a batch.' },
+  IW_MODEL_UNAVAILABLE: {
+    retriable: true,
+    doc: "The model's session died (its worker thread crashed) and is being restarted.",
+  },
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
+  IW_POLICY_MODEL_MISMATCH: {
+    retriable: false,
+    doc: 'A policy rule is bound to another model version than the one served.',
+  },
   // input
   IW_INPUT_INVALID: { retriable: false, doc: 'A decoded pin lacks what the worker needs.' },
   IW_CONTENT_ABSENT: {

@@ -1,8 +1,9 @@
-"""The backfill job: `python -m iw_backfill.job --input-topic T --from F --to U --models a@1,b@1 ...`.
+"""The backfill job: `python -m iw_backfill.job --input-topic T --from F --to U --output-topic O ...`.
 
 Reads PinCreated records of a range with Spark's Kafka source (a batch read: no consumer group, so no
 offsets of the live group, or any group, are read or written), scores them in the executors with the
-worker's ONNX files and policy file, and writes IntegrityLabel (and DeadLetter) records in the
+worker's ONNX files and policy file (by default the worker's default policy, and the models its rules
+are bound to), and writes IntegrityLabel (and DeadLetter) records in the
 Confluent wire format to versioned topics with Spark's Kafka sink; optionally the labels as Parquet.
 Prints one JSON summary line (counts, decisions, seconds, pins/s).
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from .errors import BackfillError
 from .fetch import FetchOptions
+from .policy import load_policy
 from .scorer import JobSettings, scorer_for
 
 SPARK_VERSION = "4.2.0"
@@ -30,6 +32,15 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "training") not in sys.path:
     sys.path.insert(0, str(REPO / "training"))  # text_spam: the featurizer the text model was trained with
 CACHE = Path(os.environ.get("IW_CACHE_DIR", Path.home() / ".cache" / "integrity-worker"))
+# The worker's POLICY_FILE default (src/config/env-variables.ts; test/unit/backfill keeps them equal).
+# The models follow the policy: each of its rules names the one model version it was chosen for.
+DEFAULT_POLICY = "policy/policy-v2.json"
+
+
+def default_policy() -> str:
+    """POLICY_FILE as the worker reads it (relative to the repository), else the worker's default."""
+    file = Path(os.environ.get("POLICY_FILE", DEFAULT_POLICY))
+    return str(file if file.is_absolute() else REPO / file)
 
 
 def kafka_position(text: str, topic: str, end: bool) -> dict:
@@ -58,8 +69,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--input-topic", default="pins.created.v1")
     p.add_argument("--from", dest="start", default="earliest")
     p.add_argument("--to", dest="end", default="latest")
-    p.add_argument("--models", default="image-safety@1,text-spam@1", help="comma-separated name@version")
-    p.add_argument("--policy", default=str(REPO / "policy" / "policy-v1.json"))
+    p.add_argument("--models", help="comma-separated name@version (default: the models the policy's rules name)")
+    p.add_argument("--policy", default=default_policy(), help=f"default: POLICY_FILE, else {DEFAULT_POLICY}")
     p.add_argument("--models-dir", default=str(REPO / "models"))
     p.add_argument("--schemas-dir", default=str(REPO / "schemas"))
     p.add_argument("--output-topic", required=True, help="versioned label topic, e.g. integrity.labels.backfill.text-spam-2.v1")
@@ -127,9 +138,10 @@ def run(args: argparse.Namespace) -> dict:
     from pyspark.sql import types as T
 
     dead_letter_topic = args.deadletter_topic or f"{args.output_topic}.deadletter"
+    models = args.models.split(",") if args.models else load_policy(args.policy).model_ids()
     settings = JobSettings(
         models_dir=str(Path(args.models_dir).resolve()),
-        model_ids=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+        model_ids=tuple(m.strip() for m in models if m.strip()),
         policy_file=str(Path(args.policy).resolve()),
         schemas_dir=str(Path(args.schemas_dir).resolve()),
         registry_url=args.registry,

@@ -77,7 +77,7 @@ class PinScorer:
         self.models: dict[str, Model] = {}  # signal -> model
         for model_id in settings.model_ids:
             model = load_model(settings.models_dir, model_id)
-            signal = self.policy.rule_for_model(model.name)
+            signal = self.policy.rule_for_model(model.id)
             self.policy.check_classes(signal, model.classes)
             self.models[signal] = model
         self.image_signal = next((s for s, m in self.models.items() if m.kind == "image"), None)
@@ -210,16 +210,18 @@ class PinScorer:
                 continue
             r = results[signal]
             model = self.models[signal]
+            decision, rule = self.policy.decide_signal(signal, r["scores"], r["reasonCode"])
             signals.append(
                 {
                     "signal": signal,
                     "model": model.ref,
                     "scores": r["scores"] or {},
-                    "decision": self.policy.decide(signal, r["scores"]),
+                    "decision": decision,
                     "reasonCode": r["reasonCode"],
                     "policyVersion": self.policy.version,
                     "contentKey": r["contentKey"],
                     "cached": r["cached"],
+                    "rule": rule,
                 }
             )
         label = {
@@ -231,6 +233,9 @@ class PinScorer:
             "source": {"topic": row["topic"], "partition": row["partition"], "offset": row["offset"]},
             "traceId": None,
             "workerVersion": WORKER_VERSION,
+            # A first scan, final: the job schedules no rescan (see policy.py).
+            "attempt": 0,
+            "rescanNotBefore": None,
         }
         schema_id, schema = self.registry.latest(f"{self.s.label_topic}-value")
         value = wire.encode(schema_id, schema, label)

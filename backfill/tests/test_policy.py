@@ -12,8 +12,51 @@ REPO = Path(__file__).resolve().parents[2]
 def test_reads_the_worker_policy_file():
     policy = load_policy(REPO / "policy" / "policy-v1.json")
     assert policy.version == "policy-v1"
-    assert policy.rule_for_model("text-spam") == "text.spam"
-    assert policy.rule_for_model("image-safety") == "image.safety"
+    assert policy.rule_for_model("text-spam@1") == "text.spam"
+    assert policy.rule_for_model("image-safety@1") == "image.safety"
+    assert policy.unscored == {"default": "REVIEW", "reasons": {}, "pending": "HOLD"}
+
+
+def test_the_default_policy_names_the_models_of_a_run():
+    policy = load_policy(REPO / "policy" / "policy-v2.json")
+    assert policy.model_ids() == ["image-safety@1", "text-spam@2"]
+    assert policy.rule_for_model("text-spam@2") == "text.spam"
+
+
+def test_a_model_the_policy_was_not_chosen_for_is_refused():
+    policy = load_policy(REPO / "policy" / "policy-v2.json")
+    with pytest.raises(BackfillError) as caught:
+        policy.rule_for_model("text-spam@1")
+    assert caught.value.code == "IW_POLICY_MODEL_MISMATCH"
+    with pytest.raises(BackfillError) as caught:
+        policy.rule_for_model("other-model@1")
+    assert caught.value.code == "IW_POLICY_INVALID"
+
+
+def test_unscored_signals_follow_the_rules_for_their_reason():
+    policy = load_policy(REPO / "policy" / "policy-v2.json")
+    # Named in the file (policy-v2: IW_CONTENT_ABSENT is IGNORE): UNSCORED, does not count.
+    assert policy.decide_signal("image.safety", None, "IW_CONTENT_ABSENT") == ("UNSCORED", "unscored.IW_CONTENT_ABSENT")
+    # Not named: the default, REVIEW, also for a transient code (the job schedules no rescan).
+    assert policy.decide_signal("image.safety", None, "IW_FETCH_STATUS") == ("REVIEW", "unscored.default")
+    assert policy.decide_signal("image.safety", None, "IW_FETCH_TIMEOUT") == ("REVIEW", "unscored.default")
+    assert policy.decide_signal("text.spam", {"ham": 1.0, "spam": 0.0}) == ("ALLOW", "thresholds")
+    assert policy.decide_signal("other.signal", {"x": 1.0}) == ("UNSCORED", "no-rule")
+    # Without an unscored section (policy-v1): absent content is ignored, the rest REVIEW.
+    v1 = load_policy(REPO / "policy" / "policy-v1.json")
+    assert v1.decide_signal("image.safety", None, "IW_CONTENT_ABSENT") == ("UNSCORED", "unscored.absent")
+    assert v1.decide_signal("image.safety", None, "IW_IMAGE_DECODE") == ("REVIEW", "unscored.default")
+
+
+def test_a_reason_rule_of_the_file_wins(tmp_path):
+    value = json.loads((REPO / "policy" / "policy-v2.json").read_text())
+    value["unscored"] = {"default": "BLOCK", "reasons": {"IW_FETCH_STATUS": "ALLOW", "IW_CONTENT_ABSENT": "REVIEW"}}
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps(value))
+    policy = load_policy(file)
+    assert policy.decide_signal("image.safety", None, "IW_FETCH_STATUS") == ("ALLOW", "unscored.IW_FETCH_STATUS")
+    assert policy.decide_signal("image.safety", None, "IW_CONTENT_ABSENT") == ("REVIEW", "unscored.IW_CONTENT_ABSENT")
+    assert policy.decide_signal("image.safety", None, "IW_IMAGE_DECODE") == ("BLOCK", "unscored.default")
 
 
 def test_thresholds_are_inclusive_and_block_wins():
@@ -41,8 +84,13 @@ def test_overall_is_the_most_severe_and_unscored_never_lowers_it():
         {"version": "v1"},
         {"combine": "average"},
         {"extra": 1},
-        {"signals": {"text.spam": {"model": "text-spam", "review": {"spam": 1.5}, "block": {}}}},
-        {"signals": {"Text": {"model": "text-spam", "review": {}, "block": {}}}},
+        {"signals": {"text.spam": {"model": "text-spam@1", "review": {"spam": 1.5}, "block": {}}}},
+        {"signals": {"Text": {"model": "text-spam@1", "review": {}, "block": {}}}},
+        {"signals": {"text.spam": {"model": "text-spam", "review": {}, "block": {}}}},
+        {"unscored": {"default": "MAYBE"}},
+        {"unscored": {"reasons": {"not-a-code": "REVIEW"}}},
+        {"unscored": {"pending": "IGNORE"}},
+        {"unscored": {"extra": 1}},
     ],
 )
 def test_a_bad_policy_is_refused_with_its_code(tmp_path, change):

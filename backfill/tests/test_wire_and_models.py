@@ -112,3 +112,18 @@ def test_pin_text_and_presence_follow_the_worker():
     assert not has_text({"title": " \u00a0\ufeff", "description": None, "link": "\n"})
     # U+001C is whitespace to Python but not to JavaScript's trim(): the worker scores it.
     assert has_text({"title": "\x1c", "description": None, "link": None})
+
+
+def test_text_spam_2_scores_equal_its_parity_fixtures():
+    """test/fixtures/text-spam-2/vectors.json: p(spam) of the served model (the worker is held to it)."""
+    model = load_model(REPO / "models", "text-spam@2")
+    fixture = json.loads((REPO / "test/fixtures/text-spam-2/vectors.json").read_text())
+    assert fixture["model_sha256"] == model.manifest["sha256"]
+    featurize = featurizer_for(model.manifest["preprocess"])
+    cases = fixture["vectors"]
+    assert len(cases) > 10
+    indices, values = pack_text_batch([featurize(c["text"]) for c in cases])
+    probabilities = model.run({"indices": indices, "values": values})
+    spam = model.classes.index("spam")
+    worst = max(abs(float(row[spam]) - c["p_spam"]) for row, c in zip(probabilities, cases))
+    assert worst <= 1e-6

@@ -3,7 +3,7 @@ import { toIntegrityError, type IntegrityError } from '../errors.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import type { ChunkDelivery } from './chunk-delivery.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
-import type { InputMessage } from './input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { MessageHandler } from './message-handler.js';
 import { UNTRACED, type MessageTracer } from './message-tracer.js';
 import { PartitionBackoff, type BackoffOptions } from './partition-backoff.js';
@@ -17,6 +17,15 @@ export interface BatchRunnerOptions {
   startPosition: 'earliest' | 'latest';
   /** Pause of a partition whose chunk failed (registry or Kafka down), doubling per failure. */
   backoff: BackoffOptions;
+  /**
+   * A record not to handle before a time (ms since the epoch; null: now), e.g. a rescan. When the
+   * next record of a partition is not due, the runner handles and commits the due ones before it,
+   * pauses that partition alone until the record is due, and reads from there again on resume:
+   * other partitions go on meanwhile.
+   */
+  notBefore?: (message: InputMessage) => number | null;
+  /** The clock for `notBefore`. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** What the runner reports; the composition root turns these into logs and metrics. */
@@ -61,6 +70,7 @@ const REBALANCING = new Set([
  */
 export class KafkaBatchRunner {
   private readonly backoff: PartitionBackoff;
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly consumer: Consumer,
@@ -74,9 +84,34 @@ export class KafkaBatchRunner {
     this.backoff = new PartitionBackoff(options.backoff);
   }
 
+  /**
+   * How many of `messages` (from the start) are due; when not all are, pauses the partition until
+   * the first one that is not due.
+   */
+  private dueCount(batch: Batch, messages: readonly KafkaMessage[], pause: () => () => void): number {
+    const { notBefore } = this.options;
+    if (!notBefore) return messages.length;
+    const now = (this.options.now ?? Date.now)();
+    const index = messages.findIndex((m) => (notBefore(toInput(batch, m)) ?? 0) > now);
+    if (index < 0) return messages.length;
+    if (index === 0) {
+      const wait = notBefore(toInput(batch, messages[0]!))! - now;
+      const resume = pause();
+      const timer = setTimeout(() => {
+        this.resumeTimers.delete(timer);
+        resume();
+      }, wait);
+      this.resumeTimers.add(timer);
+    }
+    return index;
+  }
+
   /** Subscribes and starts consuming; resolves once the consumer runs (not when it ends). */
-  async start(topic: string, partitionsConsumedConcurrently: number): Promise<void> {
-    await this.consumer.subscribe({ topic, fromBeginning: this.options.startPosition === 'earliest' });
+  async start(topic: string | readonly string[], partitionsConsumedConcurrently: number): Promise<void> {
+    await this.consumer.subscribe({
+      topics: typeof topic === 'string' ? [topic] : [...topic],
+      fromBeginning: this.options.startPosition === 'earliest',
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -88,6 +123,8 @@ export class KafkaBatchRunner {
   /** Stops fetching, lets the running chunks finish (delivered), then disconnects (not the delivery). */
   async stop(): Promise<void> {
     this.backoff.clear();
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
     await this.consumer.stop();
     await this.consumer.disconnect();
   }
@@ -107,7 +144,7 @@ export class KafkaBatchRunner {
     } catch (error) {
       return this.pause(payload, key, error);
     }
-    for (let start = 0; start < messages.length; start += chunkSize) {
+    for (let start = 0; start < messages.length;) {
       if (!isRunning() || isStale()) {
         this.observer.stale?.({
           topic: batch.topic,
@@ -117,7 +154,10 @@ export class KafkaBatchRunner {
         return;
       }
       const began = performance.now();
-      const chunk = messages.slice(start, start + chunkSize);
+      const due = this.dueCount(batch, messages.slice(start, start + chunkSize), payload.pause);
+      // Not due: the partition is paused; what is left unresolved is fetched again on resume.
+      if (due === 0) return;
+      const chunk = messages.slice(start, start + due);
       const last = chunk[chunk.length - 1]!.offset;
       try {
         const { outputs, rejected } = await this.whileHeartbeating(heartbeat, () =>
@@ -155,6 +195,7 @@ export class KafkaBatchRunner {
       }
       resolveOffset(last);
       await heartbeat();
+      start += chunk.length;
     }
   }
 

@@ -14,12 +14,14 @@ export const PIN_CREATED: Contract<PinCreated> = defineContract<PinCreated>(pinC
 export const INTEGRITY_LABEL: Contract<IntegrityLabel> = defineContract<IntegrityLabel>(integrityLabelSchema);
 export const DEAD_LETTER: Contract<DeadLetter> = defineContract<DeadLetter>(deadLetterSchema);
 
-export type ContractRole = 'pins' | 'labels' | 'deadLetters';
+export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'rescans';
 
 export const DEFAULT_TOPICS: Readonly<Record<ContractRole, string>> = Object.freeze({
   pins: 'pins.created.v1',
   labels: 'integrity.labels.v1',
   deadLetters: 'integrity.deadletter.v1',
+  /** Pins to rescan: the PinCreated bytes as read, with `iw-rescan-*` headers. */
+  rescans: 'pins.retry.v1',
 });
 
 /**
@@ -42,6 +44,7 @@ const FILES: Readonly<Record<ContractRole, { file: string; contract: Contract<un
   pins: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
   labels: { file: 'integrity_label.avsc', contract: INTEGRITY_LABEL as Contract<unknown> },
   deadLetters: { file: 'dead_letter.avsc', contract: DEAD_LETTER as Contract<unknown> },
+  rescans: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
 };
 
 /** The registry subject of a topic's values. */

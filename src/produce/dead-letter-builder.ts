@@ -1,4 +1,4 @@
-import type { InputMessage } from '../consume/input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { DeadLetter } from '../contracts/generated/dead-letter.js';
 import type { IntegrityError } from '../errors.js';
 

@@ -21,6 +21,8 @@ export class WorkerMetrics {
   readonly fetchFailures;
   readonly partitionPauses;
   readonly outputsRejected;
+  readonly signatureChecks;
+  readonly modelRestarts;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -84,6 +86,13 @@ export class WorkerMetrics {
     this.outputsRejected = meter.createCounter('iw.outputs.rejected', {
       description:
         'Outputs that can never be published (too large for their topic), by topic and code; their inputs are committed.',
+    });
+    this.signatureChecks = meter.createCounter('iw.image.signature.checks', {
+      description:
+        'Upstream `sha256:` image signatures checked against downloaded bytes, by result (match, mismatch).',
+    });
+    this.modelRestarts = meter.createCounter('iw.model.restarts', {
+      description: 'Model sessions started to replace one that died, by model (name@version).',
     });
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The Spark backfill (backfill/, PySpark in local[2]) against the real stack, and its parity with the
- * worker: the same pins go through the TypeScript worker and through the job; the scores must agree
- * (text and image within 1e-6), the decisions and UNSCORED reasons must be identical, and bad records
- * must be dead-lettered with the same codes. The image preprocessing is compared first on its own:
+ * worker: the same pins go through the TypeScript worker and through the job, both with their default
+ * models and policy (the job takes its models from the policy's rules); the scores must agree (text
+ * and image within 1e-6), the decisions, the rules behind them and UNSCORED reasons must be identical,
+ * and bad records must be dead-lettered with the same codes. The job schedules no rescans, so the
+ * worker runs with RESCAN_MAX_ATTEMPTS=0: a transient failure gets the permanent rule at once in both. The image preprocessing is compared first on its own:
  * the Python decode (libvips) and resize port must give the worker's pixels and model input, byte for
  * byte, on every fixture image.
  */
@@ -12,11 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
 import type { IntegrityLabel } from '../../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../../src/contracts/generated/pin-created.js';
 import { isIntegrityError } from '../../../src/errors.js';
 import { decodeImage } from '../../../src/preprocess/image-decode.js';
 import { imageTensorFromPixels, type ImagePreprocessSpec } from '../../../src/preprocess/image-tensor.js';
+import { readPolicy } from '../../../src/policy/policy.js';
+import { modelId } from '../../../src/scores.js';
 import { registerContracts } from '../../support/contract-cases.js';
 import { SCORABLE_IMAGES } from '../../support/fixture-images.js';
 import { FIXTURE_IMAGES_DIR } from '../../support/image-server.js';
@@ -161,7 +166,17 @@ describe('Spark backfill in local[2] vs the worker', () => {
     // The worker, without cache or memory, so that every score is its own inference.
     const workerLabels = await labelCollector(topics.labels);
     const workerDead = await deadLetterCollector(topics.deadLetters);
-    const { worker } = await startTestWorker(topics, { CACHE_ENABLED: 'false', MEMO_MAX_ENTRIES: '0' });
+    const defaults = loadConfig({});
+    const models = [modelId(defaults.IMAGE_MODEL), modelId(defaults.TEXT_MODEL)];
+    const { worker } = await startTestWorker(topics, {
+      CACHE_ENABLED: 'false',
+      MEMO_MAX_ENTRIES: '0',
+      RESCAN_MAX_ATTEMPTS: '0',
+      // The harness pins text-spam@1 for other tests; here the defaults of the config table.
+      IMAGE_MODEL: models[0]!,
+      TEXT_MODEL: models[1]!,
+      POLICY_FILE: defaults.POLICY_FILE,
+    });
     try {
       await workerLabels.waitFor(pins.length);
       await workerDead.waitFor(bad.length);
@@ -185,6 +200,7 @@ describe('Spark backfill in local[2] vs the worker', () => {
       pins: topics.pins,
       labels: out.labels,
       deadLetters: out.deadLetters,
+      rescans: `${out.labels}.rescan`, // registered only: the job schedules no rescans
     });
     const parquet = await mkdtemp(join(tmpdir(), 'iw-backfill-parquet-'));
     const { stdout } = await exec(
@@ -204,8 +220,6 @@ describe('Spark backfill in local[2] vs the worker', () => {
         'earliest',
         '--to',
         'latest',
-        '--models',
-        'image-safety@1,text-spam@1',
         '--output-topic',
         out.labels,
         '--deadletter-topic',
@@ -218,7 +232,12 @@ describe('Spark backfill in local[2] vs the worker', () => {
       { cwd: 'backfill', maxBuffer: 1 << 24, timeout: 600_000 },
     );
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    expect(summary).toMatchObject({ labels: pins.length, dead_letters: bad.length, policy: 'policy-v1' });
+    expect(summary).toMatchObject({
+      labels: pins.length,
+      dead_letters: bad.length,
+      models,
+      policy: (await readPolicy(defaults.POLICY_FILE)).version,
+    });
 
     const backfillLabels = await labelCollector(out.labels);
     const backfillDead = await deadLetterCollector(out.deadLetters);
@@ -237,10 +256,18 @@ describe('Spark backfill in local[2] vs the worker', () => {
     let scoredImages = 0;
     for (const [pinId, label] of mine) {
       const other = theirs.get(pinId)!;
-      expect({ pinId, decision: other.decision, source: other.source }).toEqual({
+      expect({
+        pinId,
+        decision: other.decision,
+        source: other.source,
+        attempt: other.attempt,
+        rescanNotBefore: other.rescanNotBefore,
+      }).toEqual({
         pinId,
         decision: label.decision,
         source: label.source,
+        attempt: 0,
+        rescanNotBefore: null,
       });
       expect(other.signals.map((s) => s.signal)).toEqual(label.signals.map((s) => s.signal));
       for (const signal of label.signals) {
@@ -249,6 +276,7 @@ describe('Spark backfill in local[2] vs the worker', () => {
           pinId,
           signal: signal.signal,
           decision: twin.decision,
+          rule: twin.rule,
           reason: twin.reasonCode,
           model: twin.model,
           policy: twin.policyVersion,
@@ -257,6 +285,7 @@ describe('Spark backfill in local[2] vs the worker', () => {
           pinId,
           signal: signal.signal,
           decision: signal.decision,
+          rule: signal.rule,
           reason: signal.reasonCode,
           model: signal.model,
           policy: signal.policyVersion,

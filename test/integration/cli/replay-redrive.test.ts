@@ -25,8 +25,12 @@ const bed = useWorkerTestBed();
 async function cli(
   topics: WorkerTopics,
   args: string[],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  const env = { ...process.env, ...workerEnv(topics, { CACHE_ENABLED: 'false', LOG_LEVEL: 'error' }) };
+  const env = {
+    ...process.env,
+    ...workerEnv(topics, { CACHE_ENABLED: 'false', LOG_LEVEL: 'error', ...extraEnv }),
+  };
   try {
     const { stdout, stderr } = await run('node', ['bin/integrity-worker.js', ...args], {
       env,
@@ -39,6 +43,9 @@ async function cli(
   }
 }
 
+const high = async (topic: string) =>
+  (await bed.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+
 const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 async function committed(groupId: string, topic: string): Promise<Record<number, string>> {
@@ -47,7 +54,7 @@ async function committed(groupId: string, topic: string): Promise<Record<number,
 }
 
 describe('replay', () => {
-  it('rescores exactly the range into its own topic and group, with the models asked for; live offsets untouched', async () => {
+  it('rescores exactly the range into its own topic and group, with the model and policy asked for; live offsets untouched', async () => {
     const topics = await createWorkerTopics(bed.admin, 2);
     const pins = Array.from({ length: 24 }, (_, i) =>
       minimalPinCreated({
@@ -89,7 +96,8 @@ describe('replay', () => {
         { partition: 1, offset: '7' },
       ],
     });
-    const output = `${topics.labels}.replay-v2`;
+    // The live worker of these tests serves text-spam@1 with policy-v1; the replay applies @2.
+    const output = `${topics.labels}.replay-text-spam-2`;
     const result = await cli(topics, [
       'replay',
       '--from',
@@ -99,7 +107,9 @@ describe('replay', () => {
       '--output-topic',
       output,
       '--models',
-      'image-safety@2',
+      'text-spam@2',
+      '--policy',
+      'policy/policy-v2.json',
     ]);
     expect(result.code, result.err).toBe(0);
     const summary = lastJson(result.out);
@@ -118,8 +128,9 @@ describe('replay', () => {
     ].sort();
     expect(positions).toEqual(expected);
     for (const { record } of labels.records) {
-      const image = record.signals.find((s) => s.signal === 'image.safety')!;
-      expect(image.model).toEqual({ name: 'image-safety', version: '2' });
+      const text = record.signals.find((s) => s.signal === 'text.spam')!;
+      expect(text.model).toEqual({ name: 'text-spam', version: '2' });
+      expect(text.policyVersion).toBe('policy-v2');
     }
     expect(await committed(topics.groupId, topics.pins)).toEqual({ 0: '5', 1: '7' });
 
@@ -135,6 +146,74 @@ describe('replay', () => {
     ]);
     expect(again.code).toBe(2);
     expect(again.err).toContain('IW_ARGUMENT_INVALID');
+  }, 600_000);
+
+  it("rescans through a rescan topic of its own, and finishes a transactional producer's range (commit markers at its end)", async () => {
+    const topics = await createWorkerTopics(bed.admin, 1);
+    const image = (path: string) => ({
+      url: bed.images.url(path),
+      signature: null,
+      width: null,
+      height: null,
+      mime: null,
+    });
+    const pins = [
+      minimalPinCreated({ pinId: 'tx-text', title: 'Lentil soup' }),
+      minimalPinCreated({ pinId: 'tx-down', title: 'A normal pin', image: image('/status/503') }),
+      minimalPinCreated({ pinId: 'tx-photo', title: 'Coffee', image: image('/images/photo-coffee.jpg') }),
+    ];
+    // One transaction: the partition ends with its commit marker (offset 3, high watermark 4).
+    const producer = kafka.producer({
+      transactionalId: uniqueName('replay-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.send({
+      topic: topics.pins,
+      messages: await Promise.all(
+        pins.map(async (pin) => ({
+          key: pin.pinId,
+          value: await codec.encode(topics.pins, PIN_CREATED, pin),
+        })),
+      ),
+    });
+    await transaction.commit();
+    await producer.disconnect();
+    expect(await high(topics.pins)).toBe(pins.length + 1);
+
+    const output = `${topics.labels}.replay-tx`;
+    const result = await cli(
+      topics,
+      ['replay', '--from', 'earliest', '--to', 'latest', '--output-topic', output],
+      {
+        RETRY_MAX_ATTEMPTS: '1',
+        RESCAN_MAX_ATTEMPTS: '1',
+        RESCAN_BASE_DELAY_MS: '500',
+        RESCAN_MAX_DELAY_MS: '500',
+      },
+    );
+    expect(result.code, result.err).toBe(0);
+    // 3 first labels, one rescan of tx-down and its final label.
+    expect(lastJson(result.out)).toMatchObject({
+      records: 3,
+      labels: 4,
+      rescans: 1,
+      deadLetters: 0,
+      rescanTopic: `${output}.rescan`,
+    });
+    expect(await high(`${output}.rescan`)).toBe(1);
+    expect(await high(topics.rescans)).toBe(0); // the live worker's rescan topic is not touched
+
+    const labels = await labelCollector(output);
+    await labels.waitFor(4, 30_000);
+    await labels.stop();
+    const down = labels.records.filter((l) => l.key === 'tx-down').map((l) => l.record);
+    expect(down.map((l) => [l.attempt, l.decision, l.signals[0]!.rule])).toEqual([
+      [0, 'UNSCORED', 'rescan'],
+      [1, 'REVIEW', 'unscored.default'],
+    ]);
   }, 600_000);
 
   it('refuses the live label topic as output', async () => {
@@ -207,9 +286,6 @@ describe('redrive', () => {
     await consumer.disconnect();
     return seen;
   }
-
-  const high = async (topic: string) =>
-    (await bed.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
 
   it('counts without publishing on a dry run, then re-publishes the chosen originals unchanged', async () => {
     const topics = await createWorkerTopics(bed.admin, 1);

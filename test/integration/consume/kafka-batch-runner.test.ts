@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtLeastOnceDelivery } from '../../../src/consume/chunk-delivery.js';
 import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
-import type { InputMessage } from '../../../src/consume/input-message.js';
+import type { InputMessage } from '../../../src/contracts/input-message.js';
 import { KafkaBatchRunner } from '../../../src/consume/kafka-batch-runner.js';
 import type { MessageHandler } from '../../../src/consume/message-handler.js';
 import { KafkaOutputSink } from '../../../src/produce/kafka-output-sink.js';

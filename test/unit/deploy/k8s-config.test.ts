@@ -3,9 +3,12 @@
  * variables of the worker's config table, with values the worker accepts.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ENV_VARIABLES } from '../../../src/config/env-variables.js';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { readPolicy } from '../../../src/policy/policy.js';
+import { modelId } from '../../../src/scores.js';
 
 const K8S = new URL('../../../deploy/k8s/', import.meta.url);
 
@@ -39,6 +42,24 @@ describe('deploy/k8s ConfigMap', () => {
     const config = loadConfig({ ...base, ...overlayLiterals(overlay) });
     expect(config.HTTP_HOST).toBe('0.0.0.0');
     expect(config.HTTP_PORT).toBe(9464);
+  });
+
+  it.each(['dev', 'prod'])("serves models its policy's rules are bound to (%s)", async (overlay) => {
+    const config = loadConfig({ ...base, ...overlayLiterals(overlay) });
+    const policy = await readPolicy(
+      fileURLToPath(new URL(`../../../${config.POLICY_FILE}`, import.meta.url)),
+    );
+    expect(Object.values(policy.signals).map((rule) => rule.model)).toEqual([
+      modelId(config.IMAGE_MODEL),
+      modelId(config.TEXT_MODEL),
+    ]);
+  });
+
+  it('holds no credentials (they come from Secrets)', () => {
+    for (const overlay of ['dev', 'prod']) {
+      const keys = Object.keys({ ...base, ...overlayLiterals(overlay) });
+      expect(keys.filter((key) => /PASSWORD|USERNAME|TOKEN/.test(key))).toEqual([]);
+    }
   });
 
   it('would refuse a wrong value', () => {
