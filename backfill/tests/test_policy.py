@@ -14,7 +14,7 @@ def test_reads_the_worker_policy_file():
     assert policy.version == "policy-v1"
     assert policy.rule_for_model("text-spam@1") == "text.spam"
     assert policy.rule_for_model("image-safety@1") == "image.safety"
-    assert policy.unscored == {"default": "REVIEW", "reasons": {}, "pending": "HOLD"}
+    assert policy.unscored == {"default": "REVIEW", "reasons": {"IW_CONTENT_ABSENT": "IGNORE"}, "pending": "HOLD"}
 
 
 def test_the_default_policy_names_the_models_of_a_run():
@@ -42,10 +42,19 @@ def test_unscored_signals_follow_the_rules_for_their_reason():
     assert policy.decide_signal("image.safety", None, "IW_FETCH_TIMEOUT") == ("REVIEW", "unscored.default")
     assert policy.decide_signal("text.spam", {"ham": 1.0, "spam": 0.0}) == ("ALLOW", "thresholds")
     assert policy.decide_signal("other.signal", {"x": 1.0}) == ("UNSCORED", "no-rule")
-    # Without an unscored section (policy-v1): absent content is ignored, the rest REVIEW.
-    v1 = load_policy(REPO / "policy" / "policy-v1.json")
-    assert v1.decide_signal("image.safety", None, "IW_CONTENT_ABSENT") == ("UNSCORED", "unscored.absent")
-    assert v1.decide_signal("image.safety", None, "IW_IMAGE_DECODE") == ("REVIEW", "unscored.default")
+
+
+def test_without_an_unscored_section_absent_content_is_ignored_and_the_rest_review(tmp_path):
+    value = json.loads((REPO / "policy" / "policy-v2.json").read_text())
+    del value["unscored"]
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps(value))
+    policy = load_policy(file)
+    assert policy.unscored == {"default": "REVIEW", "reasons": {}, "pending": "HOLD"}
+    assert policy.decide_signal("image.safety", None, "IW_CONTENT_ABSENT") == ("UNSCORED", "unscored.absent")
+    assert policy.decide_signal("image.safety", None, "IW_IMAGE_DECODE") == ("REVIEW", "unscored.default")
+    # No reason at all counts as an internal failure, as in the worker: never a silent ALLOW.
+    assert policy.decide_signal("image.safety", None) == ("REVIEW", "unscored.default")
 
 
 def test_a_reason_rule_of_the_file_wins(tmp_path):
@@ -66,7 +75,7 @@ def test_thresholds_are_inclusive_and_block_wins():
     assert policy.decide("text.spam", {"ham": 0.0, "spam": block}) == "BLOCK"
     assert policy.decide("text.spam", {"spam": review}) == "REVIEW"
     assert policy.decide("text.spam", {"spam": review - 1e-9}) == "ALLOW"
-    assert policy.decide("text.spam", None) == "UNSCORED"
+    assert policy.decide("text.spam", None, "IW_CONTENT_ABSENT") == "UNSCORED"
     assert policy.decide("image.safety", {"Porn": float("nan"), "Sexy": 0.71}) == "REVIEW"
     assert policy.decide("unknown.signal", {"x": 1.0}) == "UNSCORED"
 

@@ -8,13 +8,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, Partitioners, type IHeaders, type Message } from 'kafkajs';
+import { Partitioners, type IHeaders, type Message } from 'kafkajs';
 import { loadConfig } from '../config/load-config.js';
 import { AvroCodec } from '../contracts/avro-codec.js';
 import type { DeadLetter } from '../contracts/generated/dead-letter.js';
-import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from '../contracts/http-schema-registry.js';
 import { DEAD_LETTER } from '../contracts/subjects.js';
 import { IntegrityError, isIntegrityError } from '../errors.js';
+import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import { createLogger } from '../telemetry/logger.js';
 import { inRange, parsePosition, rangeSize, resolveRange } from './kafka-range.js';
 
 const USAGE = `usage: integrity-worker redrive [--code IW_X,...] [--from <pos>] [--to <pos>] [--to-topic T] [--dry-run]
@@ -53,14 +55,12 @@ export async function run(argv: string[]): Promise<number> {
   const target = values['to-topic'] ?? config.INPUT_TOPIC;
   const from = parsePosition(values.from, '--from');
   const to = parsePosition(values.to, '--to');
-  const kafka = new Kafka({
-    clientId: `${config.KAFKA_CLIENT_ID}-redrive`,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
+  const kafka = kafkaFromConfig(config, createLogger(config.LOG_LEVEL), '-redrive');
   const admin = kafka.admin();
   await admin.connect();
-  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
   const ranges = await resolveRange(admin, config.DEADLETTER_TOPIC, from, to);
   const selected: { letter: DeadLetter; partition: number; offset: string }[] = [];
   const byCode: Record<string, number> = {};
@@ -74,11 +74,27 @@ export async function run(argv: string[]): Promise<number> {
     const remaining = new Set(ranges.filter((r) => r.end > r.start).map((r) => r.partition));
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
+    // A partition is read once a fetched batch reaches its range's end. The batch's last offset counts
+    // the records kafkajs never hands to eachMessage (commit markers of a transactional producer, as in
+    // exactly-once mode, and aborted records): the last record's own offset can stay short of the end
+    // for good. END_BATCH_PROCESS also fires for batches holding nothing but those.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const range = ranges.find((r) => r.partition === payload.partition);
+      if (payload.topic !== config.DEADLETTER_TOPIC || !range) return;
+      if (BigInt(payload.lastOffset) + 1n >= range.end && remaining.delete(range.partition))
+        if (remaining.size === 0) finish();
+    });
+    // The throwaway group starts at the range's start (a seek after run could race a first fetch
+    // from the topic's end, whose batch would look like the end of the range).
+    await admin.setOffsets({
+      groupId,
+      topic: config.DEADLETTER_TOPIC,
+      partitions: ranges.map((r) => ({ partition: r.partition, offset: r.start.toString() })),
+    });
     await consumer.subscribe({ topic: config.DEADLETTER_TOPIC });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        const range = ranges.find((r) => r.partition === partition)!;
         if (inRange(ranges, partition, message.offset) && message.value) {
           scanned++;
           try {
@@ -92,17 +108,8 @@ export async function run(argv: string[]): Promise<number> {
             unreadable++;
           }
         }
-        if (BigInt(message.offset) + 1n >= range.end && remaining.delete(partition) && remaining.size === 0)
-          finish();
       },
     });
-    for (const range of ranges)
-      if (range.end > range.start)
-        consumer.seek({
-          topic: config.DEADLETTER_TOPIC,
-          partition: range.partition,
-          offset: range.start.toString(),
-        });
     await done;
     await consumer.disconnect();
     await admin.deleteGroups([groupId]).catch(() => undefined);

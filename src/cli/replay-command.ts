@@ -35,6 +35,8 @@ const USAGE = `usage: integrity-worker replay --from <pos> --to <pos> --output-t
  * rescan topic (rescans of records of the range); the rest are committed with no output.
  */
 export class RangeHandler implements MessageHandler {
+  /** Records of the range answered (a transaction's commit marker is an offset, not a record). */
+  records = 0;
   labels = 0;
   deadLetters = 0;
   rescans = 0;
@@ -48,6 +50,7 @@ export class RangeHandler implements MessageHandler {
     if (message.topic !== this.topics.rescans && !inRange(this.ranges, message.partition, message.offset))
       return [];
     const outputs = await this.inner.handle(message);
+    if (message.topic !== this.topics.rescans) this.records++;
     for (const output of outputs) {
       if (output.topic === this.topics.labels) this.labels++;
       else if (output.topic === this.topics.rescans) this.rescans++;
@@ -226,7 +229,8 @@ export async function run(argv: string[]): Promise<number> {
         start: r.start.toString(),
         end: r.end.toString(),
       })),
-      records: Number(rangeSize(ranges)),
+      offsets: Number(rangeSize(ranges)),
+      records: handler?.records ?? 0,
       labels: handler?.labels ?? 0,
       deadLetters: handler?.deadLetters ?? 0,
       rescans: handler?.rescans ?? 0,

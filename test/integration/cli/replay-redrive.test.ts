@@ -113,7 +113,13 @@ describe('replay', () => {
     ]);
     expect(result.code, result.err).toBe(0);
     const summary = lastJson(result.out);
-    expect(summary).toMatchObject({ records: 11, labels: 11, deadLetters: 0, outputTopic: output });
+    expect(summary).toMatchObject({
+      offsets: 11,
+      records: 11,
+      labels: 11,
+      deadLetters: 0,
+      outputTopic: output,
+    });
 
     const labels = await labelCollector(output);
     await labels.waitFor(11, 30_000);
@@ -181,6 +187,9 @@ describe('replay', () => {
     });
     await transaction.commit();
     await producer.disconnect();
+    // The coordinator writes the marker after the commit returns; read_committed ends move past it then.
+    const deadline = Date.now() + 15_000;
+    while ((await high(topics.pins)) < pins.length + 1 && Date.now() < deadline) await sleep(100);
     expect(await high(topics.pins)).toBe(pins.length + 1);
 
     const output = `${topics.labels}.replay-tx`;
@@ -197,6 +206,7 @@ describe('replay', () => {
     expect(result.code, result.err).toBe(0);
     // 3 first labels, one rescan of tx-down and its final label.
     expect(lastJson(result.out)).toMatchObject({
+      offsets: 4, // 3 records and the commit marker
       records: 3,
       labels: 4,
       rescans: 1,

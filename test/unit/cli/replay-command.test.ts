@@ -40,7 +40,13 @@ describe('RangeHandler', () => {
     // Offset 9 of the rescan topic is outside the input's range: it is a rescan of a record in it.
     await handler.handle(message('out.rescan', 0, 9));
     expect(answered).toEqual(['pins:2', 'pins:3', 'out.rescan:9']);
-    expect({ labels: handler.labels, rescans: handler.rescans, deadLetters: handler.deadLetters }).toEqual({
+    expect({
+      records: handler.records,
+      labels: handler.labels,
+      rescans: handler.rescans,
+      deadLetters: handler.deadLetters,
+    }).toEqual({
+      records: 2,
       labels: 3,
       rescans: 2,
       deadLetters: 0,
