@@ -243,7 +243,8 @@ describe('replay', () => {
 });
 
 describe('redrive', () => {
-  async function deadLetters(topics: WorkerTopics): Promise<DeadLetter[]> {
+  /** Dead letters as the worker writes them; `transactional`: in one transaction, as in exactly-once mode. */
+  async function deadLetters(topics: WorkerTopics, transactional = false): Promise<DeadLetter[]> {
     const letters = await Promise.all(
       ['IW_SCHEMA_UNKNOWN_ID', 'IW_WIRE_BAD_MAGIC', 'IW_SCHEMA_UNKNOWN_ID', 'IW_AVRO_BODY_MISMATCH'].map(
         async (errorCode, i) => {
@@ -261,17 +262,30 @@ describe('redrive', () => {
         },
       ),
     );
-    const producer = kafka.producer();
+    const messages = await Promise.all(
+      letters.map(async (letter) => ({
+        key: letter.key,
+        value: await codec.encode(topics.deadLetters, DEAD_LETTER, letter),
+      })),
+    );
+    const producer = transactional
+      ? kafka.producer({
+          transactionalId: uniqueName('redrive-tx'),
+          idempotent: true,
+          maxInFlightRequests: 1,
+        })
+      : kafka.producer();
     await producer.connect();
-    await producer.send({
-      topic: topics.deadLetters,
-      messages: await Promise.all(
-        letters.map(async (letter) => ({
-          key: letter.key,
-          value: await codec.encode(topics.deadLetters, DEAD_LETTER, letter),
-        })),
-      ),
-    });
+    if (transactional) {
+      const transaction = await producer.transaction();
+      await transaction.send({ topic: topics.deadLetters, messages });
+      await transaction.commit();
+      // The marker is written after the commit returns; the topic's end passes it then.
+      const deadline = Date.now() + 15_000;
+      while ((await high(topics.deadLetters)) < letters.length + 1 && Date.now() < deadline) await sleep(100);
+    } else {
+      await producer.send({ topic: topics.deadLetters, messages });
+    }
     await producer.disconnect();
     return letters;
   }
@@ -323,6 +337,15 @@ describe('redrive', () => {
       expect(String(message.headers.traceparent)).toBe(chosen[i]!.headers[0]!.value!.toString());
       expect((message.headers['x-repeat'] as Buffer[]).map(String)).toEqual(['one', 'two']);
     }
+  }, 300_000);
+
+  it('reads to the end of dead letters written in a transaction (a commit marker ends the topic)', async () => {
+    const topics = await createWorkerTopics(bed.admin, 1);
+    await deadLetters(topics, true);
+    expect(await high(topics.deadLetters)).toBe(5);
+    const dry = await cli(topics, ['redrive', '--dry-run']);
+    expect(dry.code, dry.err).toBe(0);
+    expect(lastJson(dry.out)).toMatchObject({ scanned: 4, matched: 4, published: 0 });
   }, 300_000);
 
   it('chooses by offsets of the dead-letter topic, and by time', async () => {
