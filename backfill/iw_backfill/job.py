@@ -164,6 +164,8 @@ def run(args: argparse.Namespace) -> dict:
         .option("subscribe", args.input_topic)
         .option("includeHeaders", "true")
         .option("failOnDataLoss", "false")
+        # As the worker reads (kafkajs: read_committed): records of aborted transactions are not pins.
+        .option("kafka.isolation.level", "read_committed")
     )
     for key, value in {**kafka_position(args.start, args.input_topic, False), **kafka_position(args.end, args.input_topic, True)}.items():
         reader = reader.option(key, value)
