@@ -8,6 +8,7 @@
 export const ERROR_CODES = {
   // config
   IW_CONFIG_INVALID: { retriable: false, doc: 'An environment variable has a wrong value.' },
+  IW_ARGUMENT_INVALID: { retriable: false, doc: 'A command-line argument has a wrong value.' },
   IW_TOPIC_MISSING: {
     retriable: false,
     doc: 'A configured topic does not exist; the worker never creates topics.',

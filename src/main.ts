@@ -11,6 +11,7 @@ import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-delivery.js';
 import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
+import type { MessageHandler } from './consume/message-handler.js';
 import { AvroCodec } from './contracts/avro-codec.js';
 import { readRescanHeaders } from './contracts/rescan-headers.js';
 import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
@@ -57,6 +58,8 @@ export interface WorkerOverrides {
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
   otelEnv?: NodeJS.ProcessEnv;
+  /** Wraps the message handler (`replay` answers only the records of its range). */
+  wrapHandler?: (handler: MessageHandler) => MessageHandler;
 }
 
 export interface WorkerHandle {
@@ -234,7 +237,7 @@ async function build(
   await consumer.connect();
   const runner = new KafkaBatchRunner(
     consumer,
-    handler,
+    overrides.wrapHandler ? overrides.wrapHandler(handler) : handler,
     delivery,
     new ConcurrencyLimiter(config.MAX_IN_FLIGHT),
     {

@@ -20,6 +20,14 @@ const commands: Record<string, Command> = {
     summary: 'create the configured topics and register their contracts (idempotent)',
     load: () => import('./setup-command.js'),
   },
+  replay: {
+    summary: 'rescore a range of the input topic into a versioned label topic (own group)',
+    load: () => import('./replay-command.js'),
+  },
+  redrive: {
+    summary: 're-publish chosen dead letters (by code, offsets or time) to the input topic',
+    load: () => import('./redrive-command.js'),
+  },
   schemas: {
     summary: 'check or register the Avro contracts with the schema registry',
     load: () => import('./schemas-command.js'),
