@@ -249,6 +249,7 @@ def markdown(e: dict) -> str:
     note = (f"\nFeaturizer `{e['chosen']['featurizer']}` (char n-grams {e['chosen']['char_ngrams'] or 'none'}). "
             "unseen2 was written after the training pins, in the style of real pins (blog titles, shop listings, "
             "lowercase, hashtags), and never used to choose anything.\n")
+    md = md.replace("pin texts from dev + unseen, one thread", "pin texts from dev + unseen + unseen2, four times, one thread")
     head, sep, rest = md.partition("## Data\n")
     return head + "\n".join(lines) + "\n" + note + "\n" + sep + rest
 
