@@ -3,7 +3,7 @@
 # Redis, on 127.0.0.1 with non-default ports. Downloads are cached outside the checkout; runtime state
 # (pid files, logs, data) lives in one run folder. It stops only what it started (pid files).
 #
-#   scripts/stack.sh start|stop|status|logs [kafka|registry|redis]|env
+#   scripts/stack.sh start|stop|status|logs [kafka|registry|redis|postgres]|env
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +16,8 @@ KAFKA_CONTROLLER_PORT=${IW_KAFKA_CONTROLLER_PORT:-19093}
 REGISTRY_PORT=${IW_REGISTRY_PORT:-18081}
 REGISTRY_MGMT_PORT=${IW_REGISTRY_MGMT_PORT:-18091}
 REDIS_PORT=${IW_REDIS_PORT:-16379}
+POSTGRES_PORT=${IW_POSTGRES_PORT:-15432}
+PG_BIN=${IW_PG_BIN:-/usr/lib/postgresql/15/bin}
 START_DEADLINE_S=${IW_STACK_DEADLINE_S:-120}
 
 KAFKA_LIBS=$CACHE_DIR/kafka-$KAFKA_VERSION/libs
@@ -32,7 +34,7 @@ running() { # running <service>: its saved pid is alive and still that service (
   f=$(pidfile "$1")
   [[ -f $f ]] || return 1
   pid=$(cat "$f")
-  case $1 in kafka) marker=kafka.Kafka ;; registry) marker=quarkus-run.jar ;; *) marker=redis-server ;; esac
+  case $1 in kafka) marker=kafka.Kafka ;; registry) marker=quarkus-run.jar ;; postgres) marker=postgres ;; *) marker=redis-server ;; esac
   kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$marker"
 }
 
@@ -155,13 +157,48 @@ start_redis() {
   log "redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) ready on 127.0.0.1:$REDIS_PORT"
 }
 
+# --- PostgreSQL (the review console's production store) -------------------------------------------
+# Debian's PostgreSQL 15 binaries, a throwaway cluster under the run folder (trust auth on loopback,
+# no fsync: test data only), database `integrity` owned by `integrity`. Runs as the invoking user;
+# as root, as the `postgres` system user (initdb refuses root).
+
+ensure_postgres() {
+  [[ -x $PG_BIN/initdb ]] && return
+  [[ $(id -u) == 0 ]] || die "PostgreSQL 15 is missing: run 'sudo apt-get install postgresql-15'"
+  log "installing postgresql-15 from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+}
+
+as_pg_user() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  running postgres && { log "postgres already running (pid $(cat "$(pidfile postgres)"))"; return; }
+  ensure_postgres
+  tcp_open "$POSTGRES_PORT" && die "port $POSTGRES_PORT is taken by a process this script did not start"
+  local dir=$RUN_DIR/postgres
+  rm -rf "$dir" && mkdir -p "$dir"
+  [[ $(id -u) == 0 ]] && chown postgres "$dir"
+  as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U integrity --auth=trust -E UTF8 --no-sync >"$(logfile postgres)" 2>&1 \
+    || fail_start postgres "initdb failed"
+  [[ $(id -u) == 0 ]] && touch "$(logfile postgres)" && chown postgres "$(logfile postgres)"
+  as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$(logfile postgres)" -s \
+    -o "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c fsync=off -c full_page_writes=off" start \
+    || fail_start postgres "pg_ctl start failed"
+  head -1 "$dir/data/postmaster.pid" >"$(pidfile postgres)"
+  wait_for postgres "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT"
+  "$PG_BIN/psql" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U integrity -d postgres -c 'CREATE DATABASE integrity' \
+    >>"$(logfile postgres)" 2>&1 || fail_start postgres "CREATE DATABASE failed"
+  log "postgres $("$PG_BIN/postgres" --version | awk '{print $3}') ready on 127.0.0.1:$POSTGRES_PORT"
+}
+
 stop_one() {
   local svc=$1 f pid
   f=$(pidfile "$svc")
   [[ -f $f ]] || return 0
   pid=$(cat "$f")
   if running "$svc"; then
-    kill -TERM "$pid"
+    # PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for every client to disconnect).
+    if [[ $svc == postgres ]]; then kill -INT "$pid"; else kill -TERM "$pid"; fi
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && { log "$svc ignored SIGTERM for 30s; killing"; kill -KILL "$pid"; }
     log "$svc stopped"
@@ -171,7 +208,7 @@ stop_one() {
 
 status() {
   local svc rc=0
-  for svc in kafka registry redis; do
+  for svc in kafka registry redis postgres; do
     if running "$svc"; then echo "$svc: running (pid $(cat "$(pidfile "$svc")"))"
     else echo "$svc: stopped"; rc=3; fi
   done
@@ -183,6 +220,7 @@ print_env() {
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+CONSOLE_POSTGRES_URL=postgres://integrity@127.0.0.1:$POSTGRES_PORT/integrity
 EOF
 }
 
@@ -193,13 +231,13 @@ case $cmd in
     need_cmd java "install a JDK 17+"
     need_cmd curl "install curl"
     # Fetch everything first so that download time never counts against a readiness deadline.
-    fetch_kafka; fetch_apicurio; ensure_redis
-    start_redis; start_kafka; start_registry
+    fetch_kafka; fetch_apicurio; ensure_redis; ensure_postgres
+    start_redis; start_kafka; start_registry; start_postgres
     print_env ;;
-  stop) stop_one registry; stop_one kafka; stop_one redis ;;
+  stop) stop_one postgres; stop_one registry; stop_one kafka; stop_one redis ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   env) print_env ;;
   logs) tail -n "${LINES:-100}" "$(logfile "${2:-kafka}")" ;;
-  *) die "usage: $0 start|stop|restart|status|env|logs [kafka|registry|redis]" ;;
+  *) die "usage: $0 start|stop|restart|status|env|logs [kafka|registry|redis|postgres]" ;;
 esac

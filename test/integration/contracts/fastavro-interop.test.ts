@@ -13,7 +13,12 @@ import { recordCases, registerContracts } from '../../support/contract-cases.js'
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const suffix = `.${uniqueName('interop')}`;
-const topics = { pins: `pins${suffix}`, labels: `labels${suffix}`, deadLetters: `dlq${suffix}` };
+const topics = {
+  pins: `pins${suffix}`,
+  labels: `labels${suffix}`,
+  deadLetters: `dlq${suffix}`,
+  reviews: `reviews${suffix}`,
+};
 
 const cases = recordCases(topics);
 
