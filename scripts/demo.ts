@@ -3,11 +3,14 @@
  * creates the topics and registers the contracts, serves the fixture images on loopback, starts the
  * worker as its own process, publishes a stream of sample pins (photos, drawings, spam and normal
  * texts, broken records and images), and prints a live summary while labels arrive. Then it stops the
- * worker and what it started, unless `--keep-running`.
+ * worker and what it started, unless `--keep-running`. `--console` also builds and starts the review
+ * console on a fresh store with a seeded reviewer and admin (printed), and leaves everything running.
  *
- *   npm run demo -- [--pins 300] [--rate 100] [--keep-running]
+ *   npm run demo -- [--pins 300] [--rate 100] [--keep-running] [--console]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { loadConfig } from '../src/config/load-config.js';
@@ -25,8 +28,10 @@ const { values } = parseArgs({
     pins: { type: 'string', default: '300' },
     rate: { type: 'string', default: '100' },
     'keep-running': { type: 'boolean', default: false },
+    console: { type: 'boolean', default: false },
   },
 });
+const keepRunning = values['keep-running'] || values.console;
 const pinCount = Number(values.pins);
 const rate = Number(values.rate);
 const root = new URL('..', import.meta.url);
@@ -54,6 +59,7 @@ run(process.execPath, ['bin/integrity-worker.js', 'setup']);
 const images = await startImageServer();
 const worker = startWorkerProcess();
 await waitForReady(config.HTTP_PORT);
+const reviewConsole = values.console ? await startConsoleProcess() : undefined;
 
 const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
 const summary = new DemoSummary();
@@ -98,10 +104,16 @@ clearInterval(ticker);
 summary.printFinal(pins.length, (Date.now() - started) / 1000);
 
 await Promise.all([producer.disconnect(), reader.disconnect()]);
-if (values['keep-running']) {
+if (keepRunning) {
   console.log(
     `\nworker keeps running (pid ${worker.pid}); metrics on http://127.0.0.1:${config.HTTP_PORT}/metrics`,
   );
+  if (reviewConsole) {
+    console.log(`review console (pid ${reviewConsole.child.pid}): ${reviewConsole.url}`);
+    for (const [name, role] of reviewConsole.accounts)
+      console.log(`  ${role.padEnd(8)} ${name} / ${reviewConsole.password}`);
+    console.log('stop with Ctrl-C here (the worker and console are child processes of this one)');
+  }
 } else {
   worker.kill('SIGTERM');
   await new Promise((resolve) => worker.once('exit', resolve));
@@ -109,6 +121,57 @@ if (values['keep-running']) {
   if (!stackWasRunning) run('bash', ['scripts/stack.sh', 'stop']);
 }
 process.exitCode = summary.total === pins.length ? 0 : 1;
+
+/**
+ * The review console as its own process, on a fresh SQLite store (a materialized view: rebuilt from
+ * the topics at start), with a reviewer and an admin whose one-time password is printed.
+ */
+async function startConsoleProcess() {
+  run('npm', ['run', '--silent', 'console:build']);
+  const port = Number(process.env.CONSOLE_PORT ?? 8480);
+  const store = 'var/demo-console.sqlite';
+  for (const suffix of ['', '-wal', '-shm'])
+    rmSync(new URL(`../${store}${suffix}`, import.meta.url), { force: true });
+  const password = randomBytes(9).toString('base64url');
+  const env = {
+    ...process.env,
+    CONSOLE_STORE_URL: `sqlite:${store}`,
+    CONSOLE_PORT: String(port),
+    CONSOLE_PASSWORD: password,
+  };
+  const accounts: [string, string][] = [
+    ['reviewer', 'reviewer'],
+    ['admin', 'admin'],
+  ];
+  for (const [name, role] of accounts) {
+    execFileSync(
+      process.execPath,
+      ['bin/integrity-worker.js', 'console', 'users', 'add', name, '--role', role],
+      {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+  }
+  const child = spawn(process.execPath, ['bin/integrity-worker.js', 'console'], {
+    cwd: root,
+    env: { ...env, FETCH_ALLOW_PRIVATE: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 60_000;
+  while (
+    !(await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > until) throw new Error('the console did not start within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { child, url, password, accounts };
+}
 
 function startWorkerProcess(): ChildProcess {
   const child = spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {

@@ -78,7 +78,9 @@ describe.each(engines)('label store on $name', (engine) => {
   async function open(rates = { allow: 0, block: 0 }) {
     const driver = await engine.open();
     const store = new LabelStore(driver, rates, (_s, _p, scores) =>
-      (scores.spam ?? 0) >= 0.5 ? { reason: 'spam', rule: 'spam >= 0.5 -> REVIEW' } : undefined,
+      (scores.spam ?? 0) >= 0.5
+        ? { reason: 'spam', rule: 'spam >= 0.5 -> REVIEW', riskScore: scores.spam ?? 0 }
+        : { riskScore: scores.spam ?? 0 },
     );
     await store.migrate();
     return { store, driver, stats: new StoreStats(driver), accounts: new AccountStore(driver) };
@@ -120,6 +122,11 @@ describe.each(engines)('label store on $name', (engine) => {
     expect(await store.listQueue()).toHaveLength(0);
     const buckets = await stats.decisionsOverTime(60_000, 0);
     expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(3);
+    // T0 + 10 and T0 + 20 fall in T0's minute: one bucket per decision, starting on the minute.
+    expect(buckets.map((b) => [b.bucketStart, b.decision, b.count])).toEqual([
+      [T0, 'ALLOW', 2],
+      [T0, 'REVIEW', 1],
+    ]);
   });
 
   it('draws ALLOW and BLOCK into the audit queue at the configured rate, the same draw on every rebuild', async () => {

@@ -58,12 +58,12 @@ export class QueueView {
     if (!item) return;
     try {
       await api.decide(item.itemId, verdict);
-      this.status = `Saved: ${item.signal} ${verdict === 'VIOLATES' ? 'violates' : 'does not violate'}.`;
       const index = this.items.findIndex((i) => i.itemId === item.itemId);
       this.items.splice(index, 1);
       this.selected = undefined;
       const next = this.items[Math.min(index, this.items.length - 1)];
       if (next) await this.open(next);
+      this.status = `Saved: ${item.signal} ${verdict === 'VIOLATES' ? 'violates' : 'does not violate'}.`;
     } catch (error) {
       this.status = error instanceof api.ApiError ? `Not saved: ${error.code}` : String(error);
     }

@@ -14,12 +14,15 @@ import type { Row, SqlDriver, SqlExecutor } from './sql-driver.js';
 import { STORE_DDL, VIEW_TABLES } from './store-schema.js';
 import type { KafkaPos, LabelRole, QueueFilter, QueueItem } from './store-types.js';
 
-/** Says which rule decided a signal: the trigger class and a readable rule; undefined when none. */
+/**
+ * Says which rule decided a signal (the trigger class and a readable rule, when one fired) and its
+ * risk score: the highest score among the classes the policy's rules name (what "by score" sorts).
+ */
 export type RuleExplainer = (
   signal: string,
   policyVersion: string,
   scores: Readonly<Record<string, number>>,
-) => { reason: string; rule: string } | undefined;
+) => { reason?: string; rule?: string; riskScore: number } | undefined;
 
 export function itemIdFor(pinId: string, signal: string): string {
   return createHash('sha256').update(`${pinId}\n${signal}`).digest('hex').slice(0, 24);

@@ -29,9 +29,11 @@ export async function explainerFromConfig(config: Config): Promise<RuleExplainer
     const rule = policy.signals[signal];
     if (!rule || policyVersion !== policy.version) return undefined;
     const { decision, trigger } = decideSignal(rule, scores);
-    return (
-      trigger && { reason: trigger.class, rule: `${trigger.class} >= ${trigger.threshold} -> ${decision}` }
-    );
+    const classes = new Set([...Object.keys(rule.review), ...Object.keys(rule.block)]);
+    const riskScore = Math.max(0, ...[...classes].map((c) => scores[c] ?? 0));
+    return trigger
+      ? { reason: trigger.class, rule: `${trigger.class} >= ${trigger.threshold} -> ${decision}`, riskScore }
+      : { riskScore };
   };
 }
 

@@ -24,10 +24,10 @@ export class StoreStats {
   /** Primary signal decisions per time bucket (all label records, superseded ones included). */
   async decisionsOverTime(bucketMs: number, since: number): Promise<DecisionBucket[]> {
     const rows = await this.driver.query(
-      `SELECT (labeled_at / ?) * ? AS bucket_start, signal, model, decision, COUNT(*) AS n
+      `SELECT labeled_at - (labeled_at % ?) AS bucket_start, signal, model, decision, COUNT(*) AS n
        FROM signal_events WHERE role = 'primary' AND labeled_at >= ?
        GROUP BY bucket_start, signal, model, decision ORDER BY bucket_start`,
-      [bucketMs, bucketMs, since],
+      [bucketMs, since],
     );
     return rows.map((r) => ({
       bucketStart: Number(r.bucket_start),
