@@ -21,7 +21,9 @@ export class RecordingPublisher implements VerdictPublisher {
 
 export const PASSWORD = 'correct horse battery';
 
-export async function consoleAppBed(options: { loginMaxPerMinute?: number; fetcher?: ImageFetcher } = {}) {
+export async function consoleAppBed(
+  options: { loginMaxPerMinute?: number; fetcher?: ImageFetcher; secureCookies?: boolean } = {},
+) {
   const driver = new SqliteDriver(':memory:');
   const labels = new LabelStore(driver, { allow: 0, block: 0 });
   await labels.migrate();
@@ -51,7 +53,7 @@ export async function consoleAppBed(options: { loginMaxPerMinute?: number; fetch
       claimTtlMs: 60_000,
       sessionTtlMs: 3_600_000,
       loginMaxPerMinute: options.loginMaxPerMinute ?? 100,
-      secureCookies: false,
+      secureCookies: options.secureCookies ?? false,
     },
     metricsText: async () => '',
     isReady: () => true,

@@ -60,6 +60,16 @@ describe('console security', () => {
     );
   });
 
+  it('marks the session cookie Secure (and sends HSTS) when the console serves TLS', async () => {
+    bed = await consoleAppBed({ secureCookies: true });
+    const { response } = await bed.login('rita');
+    expect(response.cookies.find((c) => c.name === 'iw_session')).toMatchObject({
+      secure: true,
+      httpOnly: true,
+    });
+    expect(response.headers['strict-transport-security']).toBe('max-age=31536000');
+  });
+
   it('refuses a login without the pre-session CSRF token', async () => {
     bed = await consoleAppBed();
     const response = await bed.app.inject({
