@@ -4,13 +4,13 @@
  * metrics and the HTTP app, and closes them in reverse order on stop.
  */
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config/load-config.js';
 import { checkTopics } from '../consume/check-topics.js';
 import { AvroCodec } from '../contracts/avro-codec.js';
-import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from '../contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from '../fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from '../fetch/fetcher-from-config.js';
+import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createConsoleMetrics } from './console-metrics.js';
 import { StoreIngest } from './ingest/store-ingest.js';
@@ -42,14 +42,13 @@ export async function startConsole(config: Config, overrides: ConsoleOverrides =
   try {
     const stores = await storesFromConfig(config);
     closers.push(() => stores.close());
-    const kafka = new Kafka({
-      clientId: `${config.KAFKA_CLIENT_ID}-console`,
-      brokers: [...config.KAFKA_BROKERS],
-      logLevel: logLevel.WARN,
-    });
+    // The worker's connection settings (TLS, SASL) and its kafkajs log mapping.
+    const kafka = kafkaFromConfig(config, logger, '-console');
     const labelTopics = config.CONSOLE_LABEL_TOPICS.map((l) => l.topic);
     await checkTopics(kafka, [config.INPUT_TOPIC, config.REVIEW_TOPIC, ...labelTopics]);
-    const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+    const codec = new AvroCodec(
+      new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+    );
     const fetcher = imageFetcherFromConfig(config, {
       lookup: overrides.lookup,
       connector: overrides.connector,

@@ -16,13 +16,15 @@ export const INTEGRITY_LABEL: Contract<IntegrityLabel> = defineContract<Integrit
 export const DEAD_LETTER: Contract<DeadLetter> = defineContract<DeadLetter>(deadLetterSchema);
 export const REVIEW_VERDICT: Contract<ReviewVerdict> = defineContract<ReviewVerdict>(reviewVerdictSchema);
 
-export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'reviews';
+export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'reviews' | 'rescans';
 
 export const DEFAULT_TOPICS: Readonly<Record<ContractRole, string>> = Object.freeze({
   pins: 'pins.created.v1',
   labels: 'integrity.labels.v1',
   deadLetters: 'integrity.deadletter.v1',
   reviews: 'integrity.reviews.v1',
+  /** Pins to rescan: the PinCreated bytes as read, with `iw-rescan-*` headers. */
+  rescans: 'pins.retry.v1',
 });
 
 /**
@@ -46,6 +48,7 @@ const FILES: Readonly<Record<ContractRole, { file: string; contract: Contract<un
   labels: { file: 'integrity_label.avsc', contract: INTEGRITY_LABEL as Contract<unknown> },
   deadLetters: { file: 'dead_letter.avsc', contract: DEAD_LETTER as Contract<unknown> },
   reviews: { file: 'review_verdict.avsc', contract: REVIEW_VERDICT as Contract<unknown> },
+  rescans: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
 };
 
 /** The registry subject of a topic's values. */

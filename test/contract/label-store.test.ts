@@ -129,6 +129,56 @@ describe.each(engines)('label store on $name', (engine) => {
     ]);
   });
 
+  it("lets a rescan's label (higher attempt, same event) supersede the first scan's, even replayed later", async () => {
+    const { store } = await open();
+    const event = '00000000-0000-4000-8000-00000000e001';
+    const held = { ...label('p1', 'ALLOW', 0.1, T0, event), attempt: 0, rescanNotBefore: T0 + 60_000 };
+    const rescanned = { ...label('p1', 'REVIEW', 0.7, T0 + 60_000, event), attempt: 1 };
+    await store.applyLabel(held, 'primary', pos('labels', 0));
+    await store.applyLabel(rescanned, 'primary', pos('labels', 1));
+    expect((await store.listQueue()).map((i) => [i.pinId, i.decision])).toEqual([['p1', 'REVIEW']]);
+    // A replay republishes the first scan's label later (a newer labeled-at, the lower attempt).
+    await store.applyLabel({ ...held, labeledAt: T0 + 120_000 }, 'primary', pos('labels', 2));
+    expect((await store.listQueue()).map((i) => [i.pinId, i.decision])).toEqual([['p1', 'REVIEW']]);
+    // A new event for the pin is decided by time again.
+    await store.applyLabel(label('p1', 'ALLOW', 0.1, T0 + 180_000), 'primary', pos('labels', 3));
+    expect(await store.listQueue()).toEqual([]);
+  });
+
+  it('shows the rule the label names when the policy file does not explain it (unscored.default)', async () => {
+    const { store } = await open();
+    const unscored = scoredSignal({
+      signal: 'image.safety',
+      decision: 'REVIEW',
+      scores: {},
+      reasonCode: 'IW_IMAGE_DECODE',
+      rule: 'unscored.default',
+    });
+    await store.applyLabel(
+      minimalIntegrityLabel({ pinId: 'p9', decision: 'REVIEW', signals: [unscored] }),
+      'primary',
+      pos('labels', 0),
+    );
+    expect(await store.listQueue()).toMatchObject([
+      { pinId: 'p9', reason: 'IW_IMAGE_DECODE', rule: 'unscored.default' },
+    ]);
+  });
+
+  it('drops a view of an older layout at start and keeps accounts (the ingest rebuilds the view)', async () => {
+    const { store, driver, accounts } = await open();
+    await accounts.addUser({ username: 'ann', role: 'reviewer', passwordHash: 'x' });
+    await store.applyLabel(label('p1', 'REVIEW', 0.7), 'primary', pos('labels', 0));
+    await driver.query("UPDATE store_meta SET value = '1' WHERE name = 'view_version'");
+    await store.migrate();
+    expect(await store.listQueue()).toEqual([]);
+    expect(await store.nextOffsets()).toEqual([]);
+    expect(await accounts.findUser('ann')).toBeDefined();
+    await store.migrate();
+    await store.applyLabel(label('p1', 'REVIEW', 0.7), 'primary', pos('labels', 0));
+    await store.migrate();
+    expect(await store.listQueue()).toHaveLength(1);
+  });
+
   it('draws ALLOW and BLOCK into the audit queue at the configured rate, the same draw on every rebuild', async () => {
     const { store } = await open({ allow: 0.5, block: 1 });
     for (let i = 0; i < 40; i++) {

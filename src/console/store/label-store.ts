@@ -11,7 +11,7 @@ import type { PinCreated } from '../../contracts/generated/pin-created.js';
 import type { ReviewVerdict } from '../../contracts/generated/review-verdict.js';
 import { inclusionFor, type AuditRates } from '../ingest/audit-sample.js';
 import type { Row, SqlDriver, SqlExecutor } from './sql-driver.js';
-import { STORE_DDL, VIEW_TABLES } from './store-schema.js';
+import { META_DDL, STORE_DDL, VIEW_TABLES, VIEW_VERSION } from './store-schema.js';
 import type { KafkaPos, LabelRole, QueueFilter, QueueItem } from './store-types.js';
 
 /**
@@ -44,8 +44,19 @@ export class LabelStore {
     private readonly explain: RuleExplainer = () => undefined,
   ) {}
 
+  /** Creates the tables; a view of another layout version is dropped first (the ingest rebuilds it). */
   async migrate(): Promise<void> {
+    await this.driver.exec(META_DDL);
+    const rows = await this.driver.query("SELECT value FROM store_meta WHERE name = 'view_version'");
+    if (rows[0]?.value !== String(VIEW_VERSION)) {
+      await this.driver.exec(VIEW_TABLES.map((table) => `DROP TABLE IF EXISTS ${table}`).join(';\n'));
+    }
     await this.driver.exec(STORE_DDL);
+    await this.driver.query(
+      `INSERT INTO store_meta (name, value) VALUES ('view_version', ?)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+      [String(VIEW_VERSION)],
+    );
   }
 
   /** Empties the materialized view (not users, sessions or the audit log): the next ingest rebuilds it. */
@@ -109,24 +120,24 @@ export class LabelStore {
           ],
         );
       }
-      const stored = await tx.query('SELECT labeled_at FROM labels WHERE pin_id = ? AND role = ?', [
-        label.pinId,
-        role,
-      ]);
-      const newer = stored.length === 0 || Number(stored[0]!.labeled_at) <= label.labeledAt;
-      if (newer) {
+      const stored = await tx.query(
+        'SELECT source_event_id, labeled_at, attempt FROM labels WHERE pin_id = ? AND role = ?',
+        [label.pinId, role],
+      );
+      if (stored.length === 0 || supersedes(label, stored[0]!)) {
         await tx.query(
-          `INSERT INTO labels (pin_id, role, topic, source_event_id, labeled_at, decision, signals, worker_version)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO labels (pin_id, role, topic, source_event_id, labeled_at, attempt, decision, signals, worker_version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (pin_id, role) DO UPDATE SET topic = excluded.topic, source_event_id = excluded.source_event_id,
-             labeled_at = excluded.labeled_at, decision = excluded.decision, signals = excluded.signals,
-             worker_version = excluded.worker_version`,
+             labeled_at = excluded.labeled_at, attempt = excluded.attempt, decision = excluded.decision,
+             signals = excluded.signals, worker_version = excluded.worker_version`,
           [
             label.pinId,
             role,
             pos.topic,
             label.sourceEventId,
             label.labeledAt,
+            label.attempt,
             label.decision,
             JSON.stringify(label.signals),
             label.workerVersion,
@@ -259,11 +270,25 @@ export class LabelStore {
           JSON.stringify(s.scores),
           Math.max(0, ...Object.values(s.scores)),
           why?.reason ?? s.reasonCode,
-          why?.rule ?? null,
+          // the label names the rule it applied (thresholds, unscored.<CODE>, ...); the policy file
+          // the console reads spells out the threshold when it is the label's version
+          why?.rule ?? s.rule,
         ],
       );
     }
   }
+}
+
+/**
+ * The IntegrityLabel contract's order: for one source event the higher attempt wins (a rescan's label
+ * supersedes the first scan's, even when a replay republishes the older one later), then the later
+ * labeled-at; across events, the later labeled-at.
+ */
+function supersedes(label: IntegrityLabel, stored: Row): boolean {
+  if (label.sourceEventId === stored.source_event_id && label.attempt !== Number(stored.attempt)) {
+    return label.attempt > Number(stored.attempt);
+  }
+  return label.labeledAt >= Number(stored.labeled_at);
 }
 
 async function advance(tx: SqlExecutor, pos: KafkaPos): Promise<void> {

@@ -7,6 +7,14 @@
  */
 export const VIEW_TABLES = ['offsets', 'pins', 'labels', 'signal_events', 'items', 'verdicts'] as const;
 
+/**
+ * The view's layout version: a store written with another one has its view tables dropped at start
+ * and rebuilt from the topics (2: labels keep their `attempt`, so a rescan's label supersedes).
+ */
+export const VIEW_VERSION = 2;
+
+export const META_DDL = `CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)`;
+
 export const STORE_DDL = `
 CREATE TABLE IF NOT EXISTS offsets (
   topic TEXT NOT NULL, part BIGINT NOT NULL, next_offset BIGINT NOT NULL,
@@ -16,8 +24,8 @@ CREATE TABLE IF NOT EXISTS pins (
   title TEXT, description TEXT, link TEXT, link_domain TEXT, image_url TEXT);
 CREATE TABLE IF NOT EXISTS labels (
   pin_id TEXT NOT NULL, role TEXT NOT NULL, topic TEXT NOT NULL, source_event_id TEXT NOT NULL,
-  labeled_at BIGINT NOT NULL, decision TEXT NOT NULL, signals TEXT NOT NULL, worker_version TEXT NOT NULL,
-  PRIMARY KEY (pin_id, role));
+  labeled_at BIGINT NOT NULL, attempt BIGINT NOT NULL, decision TEXT NOT NULL, signals TEXT NOT NULL,
+  worker_version TEXT NOT NULL, PRIMARY KEY (pin_id, role));
 CREATE TABLE IF NOT EXISTS signal_events (
   topic TEXT NOT NULL, part BIGINT NOT NULL, record_offset BIGINT NOT NULL, signal TEXT NOT NULL,
   pin_id TEXT NOT NULL, role TEXT NOT NULL, model TEXT NOT NULL, decision TEXT NOT NULL,

@@ -16,6 +16,7 @@ const topics = {
   labels: `labels${suffix}`,
   deadLetters: `dlq${suffix}`,
   reviews: `reviews${suffix}`,
+  rescans: `rescan${suffix}`,
 };
 
 async function errorOf(promise: Promise<unknown>): Promise<IntegrityError> {

@@ -18,6 +18,7 @@ const topics = {
   labels: `labels${suffix}`,
   deadLetters: `dlq${suffix}`,
   reviews: `reviews${suffix}`,
+  rescans: `rescan${suffix}`,
 };
 
 const cases = recordCases(topics);
