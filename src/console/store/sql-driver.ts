@@ -1,5 +1,5 @@
 /**
- * The little SQL the label store needs, over two engines: SQLite (better-sqlite3, embedded) and
+ * The little SQL the label store needs, over two engines: SQLite (libsql, embedded) and
  * PostgreSQL (pg). Statements are written once with `?` placeholders and portable types (TEXT,
  * BIGINT, DOUBLE PRECISION, `ON CONFLICT ... DO UPDATE`); the PostgreSQL driver numbers the
  * placeholders. BIGINT columns come back as numbers from both.

@@ -1,10 +1,11 @@
-import Database from 'better-sqlite3';
+import Database from 'libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './sql-driver.js';
 
 /**
- * SQLite through better-sqlite3 (synchronous, in process). WAL journal so readers never wait for
+ * SQLite through libsql (better-sqlite3's API; its native binding is a prebuilt npm package, so
+ * nothing is compiled at install: README, "Review console"). Synchronous, in process. WAL journal so readers never wait for
  * the ingest writer. Transactions are serialized by a promise chain: between the awaits of one
  * transaction no other statement may run on the connection, or it would join the transaction.
  */
