@@ -1,4 +1,5 @@
-"""Retraining from verdicts: which verdicts count, the gate, and the whole command on the pin sets
+"""Retraining from verdicts (the campaign: off-platform contact scams without links, which text-spam@2
+lets through): which verdicts count, the gate, and the whole command on the pin sets
 (the other sources left out to keep it quick) against the committed serving model."""
 
 import json
@@ -60,8 +61,8 @@ def test_gate_needs_fewer_heldout_errors_enough_verdicts_and_no_pin_regression()
     assert retrain.gate(_figures(2, spam_flagged=0.79), _figures(5))["passed"]
 
 
-CAMPAIGN = ["Earn {n} USDT daily with the Lumora staking bot", "Lumora bot doubled my USDT in {n} hours",
-            "Passive income: Lumora staking pays {n}% a week", "Join Lumora: {n} USDT bonus for new stakers"]
+CAMPAIGN = ["Message me on telegram for the vip signals group {n}", "Whatsapp the number in my profile for cheap followers {n}",
+            "Comment YES and I will send you the secret side hustle {n}", "Tap my profile for the giveaway winners list {n}"]
 NORMAL = ["Lemon ricotta pancakes for {n}", "Small balcony garden ideas no. {n}", "Knitting a cardigan, week {n}",
           "Watercolour sky study {n}"]
 
@@ -71,8 +72,7 @@ def campaign_verdicts(n=80):
     for i in range(n):
         spam = i % 2 == 0
         title = (CAMPAIGN if spam else NORMAL)[i // 2 % 4].format(n=10 + i)
-        out.append(verdict(f"pin-{i}", "VIOLATES" if spam else "NOT_VIOLATING", at=i, title=title,
-                           description="link in bio" if spam else "", link="https://lumora-stake.example/r" if spam else None))
+        out.append(verdict(f"pin-{i}", "VIOLATES" if spam else "NOT_VIOLATING", at=i, title=title))
     return out
 
 

@@ -1,8 +1,9 @@
 /**
  * `npm run models:retrain` end to end on the real stack: pins and reviewer verdicts are produced to
  * topics of this test, the command reads them back, joins verdicts with the pins' texts, retrains
- * text-spam with training/text_spam/retrain.py (the real sources) and, because the verdicts teach a
- * campaign the serving model misses, writes the next version into a copy of models/.
+ * text-spam with training/text_spam/retrain.py (the real sources) and gates the candidate: the
+ * verdicts teach a campaign the serving model misses (off-platform contact scams without links), and
+ * the gate weighs that against the pin sets.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +20,10 @@ import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { codec, kafka, producePins, registry } from '../../support/worker-harness.js';
 
 const CAMPAIGN = [
-  'Earn {n} USDT daily with the Lumora staking bot',
-  'Lumora bot doubled my USDT in {n} hours',
-  'Passive income: Lumora staking pays {n}% a week',
-  'Join Lumora: {n} USDT bonus for new stakers',
+  'Message me on telegram for the vip signals group {n}',
+  'Whatsapp the number in my profile for cheap followers {n}',
+  'Comment YES and I will send you the secret side hustle {n}',
+  'Tap my profile for the giveaway winners list {n}',
 ];
 const NORMAL = [
   'Lemon ricotta pancakes for {n}',
@@ -64,8 +65,8 @@ beforeAll(async () => {
         eventId: randomUUID(),
         pinId,
         title: (spam ? CAMPAIGN : NORMAL)[Math.floor(i / 2) % 4]!.replace('{n}', String(10 + i)),
-        description: spam ? 'link in bio' : '',
-        link: spam ? 'https://lumora-stake.example/r' : null,
+        description: '',
+        link: null,
       }),
     );
     verdicts.push(
@@ -117,22 +118,26 @@ describe('npm run models:retrain', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { pinId: string; title: string | null; source: { topic: string } });
     expect(exported).toHaveLength(82);
-    expect(exported.find((v) => v.pinId === `${prefix}-pin-0`)?.title).toMatch(/Lumora/);
+    expect(exported.find((v) => v.pinId === `${prefix}-pin-0`)?.title).toMatch(/telegram|Whatsapp|side hustle|giveaway/);
     expect(exported.find((v) => v.pinId === `${prefix}-no-pin`)?.title).toBeNull();
     expect(exported.every((v) => v.source.topic === topics.reviews)).toBe(true);
 
-    expect(summary).toMatchObject({ passed: true, candidate: 'text-spam@3', serving: 'text-spam@2' });
+    // The candidate learns the campaign (no held-out verdict wrong, where text-spam@2 misses every
+    // violating one), but its REVIEW threshold rises on the development pins (ham pins there use the
+    // campaign's words: "message me", "comment", "profile"), so it flags fewer spam pins: the gate
+    // refuses it and models/ is left as it was.
+    expect(summary).toMatchObject({ passed: false, candidate: 'text-spam@3', serving: 'text-spam@2', written: null });
     expect(summary.heldout_errors.candidate).toBeLessThan(summary.heldout_errors.serving);
-    const out = join(dir, 'models/text-spam/3');
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
-      version: string;
-      training: { sources: { verdicts: { train: number; heldout: number; other_signal: number } } };
+    expect(existsSync(join(dir, 'models/text-spam/3'))).toBe(false);
+    const report = JSON.parse(readFileSync(join(dir, 'report/RETRAIN.json'), 'utf8')) as {
+      gate: { passed: boolean; checks: { check: string; ok: boolean }[] };
+      verdicts: { train: number; heldout: number; other_signal: number; without_text: number };
     };
-    expect(manifest.version).toBe('3');
-    expect(manifest.training.sources.verdicts).toMatchObject({ other_signal: 1 });
-    expect(manifest.training.sources.verdicts.train + manifest.training.sources.verdicts.heldout).toBe(80);
-    for (const file of ['model.onnx', 'policy.json', 'RETRAIN.md', 'training-verdicts.jsonl'])
-      expect(existsSync(join(out, file))).toBe(true);
-    expect(readFileSync(join(dir, 'report/RETRAIN.md'), 'utf8')).toMatch(/ACCEPTED/);
+    expect(report.gate.checks.filter((c) => !c.ok).map((c) => c.check)).toContain(
+      'pins/dev: spam flagged at most -2%',
+    );
+    expect(report.verdicts).toMatchObject({ other_signal: 1, without_text: 1 });
+    expect(report.verdicts.train + report.verdicts.heldout).toBe(80);
+    expect(readFileSync(join(dir, 'report/RETRAIN.md'), 'utf8')).toMatch(/REFUSED/);
   }, 900_000);
 });
