@@ -90,6 +90,15 @@ export const ERROR_CODES = {
     doc: 'An exactly-once transaction was aborted (fenced by a newer owner of the partition, or Kafka failed); nothing of it is visible to read_committed readers.',
   },
   IW_CACHE_UNAVAILABLE: { retriable: false, doc: 'Redis failed; the worker continues without cache.' },
+  // the review console
+  IW_CONSOLE_USER_EXISTS: { retriable: false, doc: 'A console account with this name exists.' },
+  IW_CONSOLE_UNAUTHENTICATED: { retriable: false, doc: 'No valid console session (or wrong password).' },
+  IW_CONSOLE_FORBIDDEN: { retriable: false, doc: "The account's role may not do this." },
+  IW_CONSOLE_CSRF: { retriable: false, doc: 'A state-changing request without its CSRF token.' },
+  IW_CONSOLE_RATE_LIMITED: { retriable: true, doc: 'Too many login attempts from one address.' },
+  IW_CONSOLE_NOT_FOUND: { retriable: false, doc: 'No such queue item or pin.' },
+  IW_CONSOLE_CLAIMED: { retriable: false, doc: 'Another reviewer holds the claim on this item.' },
+  IW_CONSOLE_BAD_REQUEST: { retriable: false, doc: 'A console request body or query is malformed.' },
   // the catch-all: a bug, never expected
   IW_INTERNAL: { retriable: false, doc: 'An unexpected error; a bug.' },
 } as const satisfies Record<string, { retriable: boolean; doc: string }>;

@@ -32,6 +32,10 @@ const commands: Record<string, Command> = {
     summary: 'check or register the Avro contracts with the schema registry',
     load: () => import('./schemas-command.js'),
   },
+  console: {
+    summary: 'the review console (serve), its accounts (users add) and store (rebuild)',
+    load: () => import('./console-command.js'),
+  },
 };
 
 function usage(): string {

@@ -1,8 +1,9 @@
 /**
  * `integrity-worker setup [--partitions N] [--replication R]`: prepares a cluster for the worker, as
- * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC, DEADLETTER_TOPIC and RESCAN_TOPIC when missing
- * (the worker itself never creates topics) and registers each topic's contract under `<topic>-value`
- * with the compatibility rule of src/contracts/subjects.ts. Safe to run again.
+ * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC, DEADLETTER_TOPIC, RESCAN_TOPIC and
+ * REVIEW_TOPIC when missing (the worker itself never creates topics) and registers each topic's
+ * contract under `<topic>-value` with the compatibility rule of src/contracts/subjects.ts. Safe to run
+ * again.
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -39,7 +40,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC, config.RESCAN_TOPIC];
+    const topics = [
+      config.INPUT_TOPIC,
+      config.LABEL_TOPIC,
+      config.DEADLETTER_TOPIC,
+      config.RESCAN_TOPIC,
+      config.REVIEW_TOPIC,
+    ];
     const missing = topics.filter((topic) => !existing.has(topic));
     await admin.createTopics({
       topics: missing.map((topic) => ({
@@ -62,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     pins: config.INPUT_TOPIC,
     labels: config.LABEL_TOPIC,
     deadLetters: config.DEADLETTER_TOPIC,
+    reviews: config.REVIEW_TOPIC,
     rescans: config.RESCAN_TOPIC,
   };
   for (const { subject, contract } of topicContracts(topics)) {

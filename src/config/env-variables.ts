@@ -29,6 +29,17 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const labelTopics = list.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^=\s]+=(primary|shadow|canary)$/, 'expected topic=primary|shadow|canary')
+      .transform((entry) => {
+        const [topic, role] = entry.split('=') as [string, 'primary' | 'shadow' | 'canary'];
+        return { topic, role };
+      }),
+  ),
+);
 /** Parses with one of the shared parsers in `src/scores.ts`; their IW_CONFIG_INVALID becomes an issue. */
 const parsedBy = <T>(parse: (text: string) => T) =>
   z.string().transform((text, ctx) => {
@@ -336,6 +347,68 @@ export const ENV_VARIABLES = {
     z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     'info',
     'pino log level.',
+  ),
+  // --- the review console (`integrity-worker console`) -------------------------------------------
+  REVIEW_TOPIC: v(
+    z.string().min(1).default('integrity.reviews.v1'),
+    'integrity.reviews.v1',
+    'Topic of ReviewVerdict records (the console publishes, the console store reads back).',
+  ),
+  CONSOLE_LABEL_TOPICS: v(
+    labelTopics.default([{ topic: 'integrity.labels.v1', role: 'primary' }]),
+    'integrity.labels.v1=primary',
+    'Label topics the console reads, `topic=role` comma-separated (role primary, shadow or canary); queues come from the primary.',
+  ),
+  CONSOLE_STORE_URL: v(
+    z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:<file> or postgres://...')
+      .default('sqlite:var/console.sqlite'),
+    'sqlite:var/console.sqlite',
+    'Label store: `sqlite:<file>` (embedded) or a `postgres://` URL; a materialized view of the topics.',
+  ),
+  CONSOLE_GROUP_ID: v(
+    z.string().min(1).default('integrity-console'),
+    'integrity-console',
+    'Consumer group id of the console (offsets live in the store, never committed to Kafka).',
+  ),
+  CONSOLE_HOST: v(z.string().min(1).default('127.0.0.1'), '127.0.0.1', 'Address the console binds.'),
+  CONSOLE_PORT: v(int(0, 65_535).default(8480), '8480', 'Port of the console (0 = any free port).'),
+  CONSOLE_WEB_DIR: v(
+    z.string().min(1).default('dist/console-web'),
+    'dist/console-web',
+    'Built web client served by the console (`npm run console:build`).',
+  ),
+  CONSOLE_AUDIT_RATE_ALLOW: v(
+    z.coerce.number().min(0).max(1).default(0.05),
+    '0.05',
+    'Probability that an ALLOW signal is drawn into the audit sample.',
+  ),
+  CONSOLE_AUDIT_RATE_BLOCK: v(
+    z.coerce.number().min(0).max(1).default(0.2),
+    '0.2',
+    'Probability that a BLOCK signal is drawn into the audit sample.',
+  ),
+  CONSOLE_CLAIM_TTL_S: v(int(10, 86_400).default(600), '600', 'How long a reviewer holds a claimed item, s.'),
+  CONSOLE_SESSION_TTL_S: v(
+    int(60, 7 * 86_400).default(8 * 3600),
+    '28800 (8 h)',
+    'Lifetime of a console login session, s.',
+  ),
+  CONSOLE_LOGIN_MAX_PER_MIN: v(
+    int(1, 1000).default(10),
+    '10',
+    'Login attempts allowed per client address per minute.',
+  ),
+  CONSOLE_TLS_CERT_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM certificate: the console serves HTTPS and marks cookies Secure.',
+  ),
+  CONSOLE_TLS_KEY_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM private key of CONSOLE_TLS_CERT_FILE.',
   ),
 } as const satisfies Record<string, EnvVariable>;
 

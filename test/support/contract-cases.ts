@@ -9,20 +9,22 @@ import {
   DEAD_LETTER,
   INTEGRITY_LABEL,
   PIN_CREATED,
+  REVIEW_VERDICT,
   SUBJECT_COMPATIBILITY,
   topicContracts,
   type ContractRole,
 } from '../../src/contracts/subjects.js';
 import * as records from './records.js';
 
-export type ContractTopics = Record<ContractRole, string>;
+/** Topics per contract; `reviews` is optional so that worker tests register only what they use. */
+export type ContractTopics = Omit<Record<ContractRole, string>, 'reviews'> & { reviews?: string };
 
 /** Registers each contract under `<topic>-value` with the project's compatibility rule. */
 export async function registerContracts(
   registry: SchemaRegistryAdmin,
   topics: ContractTopics,
 ): Promise<void> {
-  for (const entry of topicContracts(topics)) {
+  for (const entry of topicContracts(topics).filter((e) => e.role in topics)) {
     await registerSchema(registry, entry.subject, entry.contract.schemaText, SUBJECT_COMPATIBILITY);
   }
 }
@@ -36,5 +38,6 @@ export function recordCases(topics: ContractTopics): [string, string, Contract<u
     ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
     ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
     ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
+    ...(topics.reviews ? [['ReviewVerdict', topics.reviews, REVIEW_VERDICT, records.reviewVerdict()]] : []),
   ] as [string, string, Contract<unknown>, unknown][];
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel, Signal } from '../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import type { ReviewVerdict } from '../../src/contracts/generated/review-verdict.js';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0, 123);
 
@@ -143,4 +144,26 @@ export function fullDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter 
     originalValueBytes: 1_000_000,
     ...overrides,
   });
+}
+
+export function reviewVerdict(overrides: Partial<ReviewVerdict> = {}): ReviewVerdict {
+  return {
+    verdictId: '0b7c1f4e-6a55-4c21-9d3e-1f2a3b4c5d6e',
+    pinId: 'pin-1',
+    signal: 'text.spam',
+    verdict: 'VIOLATES',
+    reviewerId: 'r-7f3a',
+    reviewedAt: AT + 60_000,
+    label: {
+      modelName: 'text-spam',
+      modelVersion: '1',
+      decision: 'REVIEW',
+      policyVersion: 'policy-v1',
+      labeledAt: AT,
+      labelTopic: 'integrity.labels.v1',
+    },
+    queue: 'audit',
+    inclusionProbability: 0.05,
+    ...overrides,
+  };
 }

@@ -15,6 +15,7 @@ const topics = {
   pins: `pins${suffix}`,
   labels: `labels${suffix}`,
   deadLetters: `dlq${suffix}`,
+  reviews: `reviews${suffix}`,
   rescans: `rescan${suffix}`,
 };
 

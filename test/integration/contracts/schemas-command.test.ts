@@ -43,8 +43,8 @@ async function registered(): Promise<string> {
 describe('integrity-worker schemas', () => {
   it('check accepts subjects that do not exist yet', async () => {
     expect(await run(['check', '--topic-suffix', `.${uniqueName('cli')}`])).toBe(0);
-    // pins, labels, dead letters, rescans (PinCreated on pins.retry.v1)
-    expect(output.filter((line) => line.startsWith('new'))).toHaveLength(4);
+    // pins, labels, dead letters, reviews (ReviewVerdict), rescans (PinCreated on pins.retry.v1)
+    expect(output.filter((line) => line.startsWith('new'))).toHaveLength(5);
   });
 
   it('register registers every contract with the FULL rule; a second check finds them unchanged', async () => {
@@ -53,7 +53,7 @@ describe('integrity-worker schemas', () => {
     const config = await fetch(`${stackEnv.schemaRegistryUrl}/config/${labelSubject(suffix)}`);
     expect(await config.json()).toMatchObject({ compatibilityLevel: 'FULL' });
     expect(await run(['check', '--topic-suffix', suffix])).toBe(0);
-    expect(output.filter((line) => line.startsWith('unchanged'))).toHaveLength(4);
+    expect(output.filter((line) => line.startsWith('unchanged'))).toHaveLength(5);
   });
 
   it('refuses removing a field without default (check and register exit 1, registry unchanged)', async () => {
