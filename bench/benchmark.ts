@@ -238,7 +238,8 @@ try {
       const result = await runThroughput(
         scenario('video', {
           CACHE_NAMESPACE: uniqueName('bench-video'),
-          SIGNALS: `image.safety=${model},text.spam=${extraEnv.TEXT_MODEL ?? 'text-spam@2'},video.safety=${model}`,
+          // The bench's worker environment (workerEnv) serves text-spam@1 with policy-v1.
+          SIGNALS: `image.safety=${model},text.spam=${extraEnv.TEXT_MODEL ?? 'text-spam@1'},video.safety=${model}`,
           RETRY_BUDGET_MS: '600000',
           VIDEO_DECODE_TIMEOUT_MS: '120000',
         }),
