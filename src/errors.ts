@@ -16,6 +16,10 @@ export const ERROR_CODES = {
     retriable: false,
     doc: 'The brokers refused the SASL credentials (or the mechanism) of KAFKA_SASL_*.',
   },
+  IW_KAFKA_UNREACHABLE: {
+    retriable: true,
+    doc: 'No broker of KAFKA_BROKERS answered while the worker started (after kafkajs retried); it exits with code 2 for its supervisor to restart it.',
+  },
   // contracts (wire format, registry, schemas)
   IW_WIRE_TOO_SHORT: { retriable: false, doc: 'Fewer than 5 bytes: not the Confluent wire format.' },
   IW_WIRE_BAD_MAGIC: { retriable: false, doc: 'The first byte is not the magic byte 0.' },

@@ -2,6 +2,7 @@
  * Helpers for worker integration tests against the real stack: unique topics with their contracts
  * registered, a producer of encoded pins, and a collector of decoded outputs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll } from 'vitest';
 import { AvroCodec } from '../../src/contracts/avro-codec.js';
@@ -171,6 +172,22 @@ export async function startTestWorker(
     },
   });
   return { worker, guard };
+}
+
+/** The shipped entry (`node bin/integrity-worker.js run`) as its own process, so it can be SIGKILLed or SIGTERMed. */
+export function spawnWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** The exit code of a worker process (null when a signal ended it). */
+export function exitCode(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
 }
 
 /** Reads one series of the worker's Prometheus text, e.g. `iw_labels_total`; sums over matching labels. */
