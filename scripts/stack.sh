@@ -65,6 +65,14 @@ ensure_redis() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 }
 
+# Not a service: ffmpeg/ffprobe sample video frames for the worker's video.safety signal and its tests.
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 && return
+  [[ $(id -u) == 0 ]] || die "ffmpeg is missing: run 'sudo apt-get install ffmpeg'"
+  log "installing ffmpeg from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+}
+
 # --- services -------------------------------------------------------------------------------------
 
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -224,7 +232,7 @@ case $cmd in
     need_cmd java "install a JDK 17+"
     need_cmd curl "install curl"
     # Fetch everything first so that download time never counts against a readiness deadline.
-    fetch_kafka; fetch_apicurio; ensure_redis; ensure_postgres
+    fetch_kafka; fetch_apicurio; ensure_redis; ensure_postgres; ensure_ffmpeg
     start_redis; start_kafka; start_registry; start_postgres
     print_env ;;
   stop) # stop [service...]: all of them by default, the registry and the broker first

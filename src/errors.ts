@@ -63,6 +63,29 @@ export const ERROR_CODES = {
   IW_IMAGE_DECODE: { retriable: false, doc: 'The image bytes cannot be decoded.' },
   IW_IMAGE_TOO_LARGE: { retriable: false, doc: 'The image exceeds the byte or pixel cap.' },
   IW_IMAGE_UNSUPPORTED: { retriable: false, doc: 'The bytes are not a supported image type.' },
+  // video (ffmpeg probes and samples frames of the downloaded bytes, in a child process)
+  IW_VIDEO_UNSUPPORTED: {
+    retriable: false,
+    doc: 'The bytes are not a supported video container (MP4/QuickTime, WebM/Matroska), or are empty.',
+  },
+  IW_VIDEO_DECODE: {
+    retriable: false,
+    doc: 'The video cannot be decoded: truncated or corrupt (a partial video is not scored).',
+  },
+  IW_VIDEO_NO_VIDEO_STREAM: { retriable: false, doc: 'The file has no video stream (audio only).' },
+  IW_VIDEO_EMPTY: { retriable: false, doc: 'The video stream has no frame to score (zero length).' },
+  IW_VIDEO_TOO_LARGE: {
+    retriable: false,
+    doc: 'The video exceeds the byte cap (VIDEO_MAX_BYTES) or its frames the pixel cap (IMAGE_MAX_PIXELS).',
+  },
+  IW_VIDEO_TIMEOUT: {
+    retriable: false,
+    doc: 'ffmpeg did not finish within VIDEO_DECODE_TIMEOUT_MS (a video that never ends); it was killed.',
+  },
+  IW_VIDEO_TOOL_MISSING: {
+    retriable: false,
+    doc: "ffmpeg or ffprobe cannot be started (FFMPEG_PATH, FFPROBE_PATH); install Debian's ffmpeg.",
+  },
   // image fetch
   IW_FETCH_HOST_REFUSED: { retriable: false, doc: 'The URL host is not allowed.' },
   IW_FETCH_ADDRESS_REFUSED: { retriable: false, doc: 'The host resolves to a refused address.' },

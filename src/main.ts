@@ -16,19 +16,25 @@ import { AvroCodec } from './contracts/avro-codec.js';
 import { readRescanHeaders } from './contracts/rescan-headers.js';
 import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
-import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
+import { imageFetcherFromConfig, videoFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { PinContentExtractor } from './content/content.js';
 import { ImageContentSource } from './content/image-content.js';
+import { VideoContentSource } from './content/video-content.js';
 import { kafkaFromConfig } from './kafka/kafka-from-config.js';
 import { loadServing } from './infer/serving.js';
 import type { SessionFactory } from './infer/session-runner.js';
 import { decodedImageGateFromConfig } from './preprocess/decoded-image-gate.js';
+import {
+  checkVideoTools,
+  frameSamplerFromConfig,
+  videoGateFromConfig,
+} from './preprocess/video-from-config.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { PolicyEngine } from './policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy } from './policy/policy.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { TopicLimits } from './produce/topic-limits.js';
-import { createSignals, declaredSignals, servedModels } from './signals/catalog.js';
+import { createSignals, declaredSignals, readsVideo, servedModels } from './signals/catalog.js';
 import { ScoreMemo } from './signals/score-memo.js';
 import { SignalRunner } from './signals/signal-runner.js';
 import { HealthServer } from './telemetry/health-server.js';
@@ -137,9 +143,15 @@ async function build(
   );
   closers.push(() => serving.close());
   modelsReady = () => serving.ready();
+  const videos = readsVideo(declared);
+  if (videos) await checkVideoTools(config);
   const signals = createSignals(declared, {
     scorer: (model) => serving.scorer(model),
     decodedImages: decodedImageGateFromConfig(config),
+    ...(videos && {
+      videoFrames: frameSamplerFromConfig(config),
+      decodedVideos: videoGateFromConfig(config),
+    }),
   });
   checkPolicyCovers(policy.policy, signals);
   const codec = new AvroCodec(
@@ -152,11 +164,17 @@ async function build(
     connector: overrides.connector,
   });
   closers.push(() => fetcher.close());
+  // Videos are fetched only when a declared signal reads them (video.safety), by a fetcher of their own.
+  const videoFetcher = videos
+    ? videoFetcherFromConfig(config, { lookup: overrides.lookup, connector: overrides.connector })
+    : undefined;
+  if (videoFetcher) closers.push(() => videoFetcher.close());
   const contents = new PinContentExtractor(
     new ImageContentSource(fetcher, {
       signatures: config.IMAGE_SIGNATURES,
       onSignatureCheck: (result) => metrics.signatureChecks.add(1, { result }),
     }),
+    videoFetcher && new VideoContentSource(videoFetcher),
   );
   const signalRunner = new SignalRunner(
     signals,

@@ -20,7 +20,9 @@ import { loadServing } from '../infer/serving.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
 import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
-import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
+import { sniffVideoType } from '../preprocess/sniff-video-type.js';
+import { frameSamplerFromConfig, videoGateFromConfig } from '../preprocess/video-from-config.js';
+import { createSignals, declaredSignals, readsVideo, servedModels } from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
 import type { Signal } from '../signals/signal.js';
 import { SignalRunner } from '../signals/signal-runner.js';
@@ -29,7 +31,7 @@ import type { ImageFetcher } from '../fetch/image-fetcher.js';
 import { classifyLines, inputLines } from './classify-input.js';
 
 const USAGE = [
-  'usage: integrity-worker classify [<image file or URL>] [--text "description"] [--title ..] [--link ..] [--json]',
+  'usage: integrity-worker classify [<image or video file, or image URL>] [--text "description"] [--title ..] [--link ..] [--json]',
   '       integrity-worker classify --input pins.jsonl|-   (one JSON pin per line -> one JSON result per line)',
 ].join('\n');
 
@@ -40,6 +42,8 @@ export interface SignalReport {
   /** The policy rule that decided (`thresholds`, `unscored.<CODE>`, ...: see the label's Signal.rule). */
   rule: string;
   reasonCode?: string;
+  /** For video.safety: the timestamp (ms) of the frame that decided. */
+  frameTimestampMs?: number;
 }
 
 export interface ClassifyReport {
@@ -109,19 +113,21 @@ export async function classifyPin(
     text?: string | null | undefined;
     link?: string | null | undefined;
   },
+  video: Buffer | null = null,
 ): Promise<ClassifyReport> {
   const text = modelText({
     title: fields.title ?? null,
     description: fields.text ?? null,
     link: fields.link ?? null,
   });
-  if (bytes === null && text === null)
-    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image or some text');
+  if (bytes === null && text === null && video === null)
+    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image, a video or some text');
   const runner = new SignalRunner(signals, new DisabledSignalCache(), new ScoreMemo(0), 'classify');
   const results = await runner.run(
     {
       ...(bytes !== null && { image: contentOf('image', bytes) }),
       ...(text !== null && { text: contentOf('text', text) }),
+      ...(video !== null && { video: contentOf('video', video) }),
     },
     DIRECT_STAGES,
   );
@@ -135,6 +141,8 @@ export async function classifyPin(
       decision: decided.signals[i]!.decision,
       rule: decided.signals[i]!.rule,
       ...(result.reasonCode !== null && { reasonCode: result.reasonCode }),
+      ...(result.reasonCode === null &&
+        result.frameTimestampMs !== undefined && { frameTimestampMs: result.frameTimestampMs }),
     };
   });
   return { signals: reports, decision: decided.decision, policyVersion: decided.policyVersion };
@@ -147,7 +155,8 @@ function format(report: ClassifyReport): string {
           .map(([k, v]) => `${k} ${v.toFixed(4)}`)
           .join('  ')
       : `(${s.reasonCode})`;
-    return `${signal.padEnd(13)} ${`${s.model.name}@${s.model.version}`.padEnd(15)} ${s.decision.padEnd(8)} ${scores}`;
+    const frame = s.frameTimestampMs === undefined ? '' : `  (frame at ${s.frameTimestampMs} ms)`;
+    return `${signal.padEnd(13)} ${`${s.model.name}@${s.model.version}`.padEnd(15)} ${s.decision.padEnd(8)} ${scores}${frame}`;
   });
   return [...lines, `${'decision'.padEnd(13)} ${report.policyVersion.padEnd(15)} ${report.decision}`].join(
     '\n',
@@ -172,10 +181,14 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const images = new ImageReader(config);
   try {
-    const bytes = positionals[0] === undefined ? null : await images.read(positionals[0]);
-    return await classifyWith(config, async (signals, policy) => {
+    const read = positionals[0] === undefined ? null : await images.read(positionals[0]);
+    // A video file (sniffed, like the worker does) is the pin's video, an image file its image.
+    const isVideo = read !== null && sniffVideoType(read) !== undefined;
+    const bytes = isVideo ? null : read;
+    const video = isVideo ? read : null;
+    return await classifyWith(config, isVideo, async (signals, policy) => {
       if (values.input === undefined) {
-        const report = await classifyPin(signals, policy, bytes, values);
+        const report = await classifyPin(signals, policy, bytes, values, video);
         console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
         return 0;
       }
@@ -196,18 +209,29 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** Loads models and policy as the worker does, runs `work`, closes the models. */
+/**
+ * Loads models and policy as the worker does, runs `work`, closes the models. With a video to score and
+ * no declared signal reading videos, `video.safety=<IMAGE_MODEL>` is declared for this run.
+ */
 async function classifyWith(
   config: Config,
+  withVideo: boolean,
   work: (signals: readonly Signal[], policy: PolicyEngine) => Promise<number>,
 ): Promise<number> {
-  const declared = declaredSignals(config);
+  let declared = declaredSignals(config);
+  if (withVideo && !readsVideo(declared))
+    declared = [...declared, { name: 'video.safety', model: config.IMAGE_MODEL, role: 'primary' }];
+  const videos = readsVideo(declared);
   const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
   const serving = await loadServing(config, servedModels(declared));
   try {
     const signals = createSignals(declared, {
       scorer: (model) => serving.scorer(model),
       decodedImages: decodedImageGateFromConfig(config),
+      ...(videos && {
+        videoFrames: frameSamplerFromConfig(config),
+        decodedVideos: videoGateFromConfig(config),
+      }),
     });
     checkPolicyCovers(policy.policy, signals);
     return await work(signals, policy);

@@ -284,6 +284,34 @@ export const ENV_VARIABLES = {
     '100000000',
     'Decoded image pixels held at once, all images together (3 bytes each), from the header before decoding until the batch ran; a larger image runs alone.',
   ),
+  VIDEO_MAX_BYTES: v(
+    int(1024, 4 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+    '33554432 (32 MiB)',
+    'Largest video body (video.safety), bytes; a larger one is UNSCORED with IW_VIDEO_TOO_LARGE.',
+  ),
+  VIDEO_FETCH_TIMEOUT_MS: v(
+    int(1, 600_000).default(15_000),
+    '15000',
+    "Video fetch total timeout per attempt, ms (bounded by what is left of the pin's RETRY_BUDGET_MS).",
+  ),
+  VIDEO_DECODE_TIMEOUT_MS: v(
+    int(1, 600_000).default(20_000),
+    '20000',
+    'Deadline of ffprobe plus ffmpeg for one video, ms; past it ffmpeg is killed and the signal is UNSCORED with IW_VIDEO_TIMEOUT.',
+  ),
+  VIDEO_MAX_FRAMES: v(int(1, 256).default(16), '16', 'Most frames sampled (and scored) per video.'),
+  VIDEO_MAX_PROBE_S: v(
+    int(1, 86_400).default(600),
+    '600 (10 minutes)',
+    'Seconds of a video read at most; frames after it are not sampled.',
+  ),
+  VIDEO_MAX_CONCURRENT: v(
+    int(1, 64).default(2),
+    '2',
+    'Videos sampled and scored at once (each runs one single-threaded ffmpeg); more wait.',
+  ),
+  FFMPEG_PATH: v(z.string().min(1).default('ffmpeg'), 'ffmpeg', "ffmpeg binary (Debian's ffmpeg package)."),
+  FFPROBE_PATH: v(z.string().min(1).default('ffprobe'), 'ffprobe', 'ffprobe binary (same package).'),
   RETRY_MAX_ATTEMPTS: v(int(1, 20).default(3), '3', 'Attempts for a transient failure of one message.'),
   RETRY_BASE_DELAY_MS: v(
     int(0, 60_000).default(100),

@@ -48,6 +48,7 @@ export function buildLabel(
     contentKey: result.contentKey,
     cached: result.cached,
     rule: decided.signals[i]!.rule,
+    frameTimestampMs: result.reasonCode === null ? (result.frameTimestampMs ?? null) : null,
   }));
   return {
     pinId: context.pinId,

@@ -8,8 +8,9 @@ import type { ModelRef, SignalDeclaration } from '../scores.js';
 import { imageSafety } from './image-safety.js';
 import type { Signal, SignalDeps, SignalPlugin } from './signal.js';
 import { textSpam } from './text-spam.js';
+import { videoSafety } from './video-safety.js';
 
-export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [imageSafety, textSpam];
+export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [imageSafety, textSpam, videoSafety];
 
 /** The declared signals, in label order: `SIGNALS`, or by default image.safety and text.spam. */
 export function declaredSignals(
@@ -45,4 +46,9 @@ export function servedModels(declared: readonly SignalDeclaration[]): ModelRef[]
 
 export function createSignals(declared: readonly SignalDeclaration[], deps: SignalDeps): Signal[] {
   return declared.map((d) => pluginFor(d.name).create(d, deps) as Signal);
+}
+
+/** True when a declared signal reads videos (the worker then needs ffmpeg and a video fetcher). */
+export function readsVideo(declared: readonly SignalDeclaration[]): boolean {
+  return declared.some((d) => pluginFor(d.name).content === 'video');
 }

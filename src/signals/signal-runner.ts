@@ -5,7 +5,7 @@ import { toIntegrityError } from '../errors.js';
 import { modelId, type ClassScores } from '../scores.js';
 import type { StageRunner } from '../stage-runner.js';
 import type { ScoreMemo } from './score-memo.js';
-import { unscored, type Signal, type SignalResult } from './signal.js';
+import { FRAME_TIMESTAMP_SCORE, unscored, type Signal, type SignalResult } from './signal.js';
 
 interface Plan {
   readonly signal: Signal;
@@ -137,7 +137,10 @@ export class SignalRunner {
   }
 }
 
-function scored(signal: Signal, contentKey: string, scores: ClassScores, cached: boolean): SignalResult {
+function scored(signal: Signal, contentKey: string, values: ClassScores, cached: boolean): SignalResult {
+  // A video signal's frame timestamp travels (and is cached) with its scores; it is not a class.
+  const { [FRAME_TIMESTAMP_SCORE]: frameTimestampMs, ...rest } = values;
+  const scores = frameTimestampMs === undefined ? values : rest;
   return {
     signal: signal.name,
     model: signal.model,
@@ -146,5 +149,6 @@ function scored(signal: Signal, contentKey: string, scores: ClassScores, cached:
     scores,
     cached,
     reasonCode: null,
+    ...(frameTimestampMs !== undefined && { frameTimestampMs }),
   };
 }

@@ -27,13 +27,29 @@ export interface Signal<V = unknown> {
   readonly gate?: Gate<V>;
 }
 
+/** Samples a video's frames (`FfmpegFrameSampler`): PNG frames with their timestamps. */
+export interface FrameSampler {
+  sample(bytes: Uint8Array): Promise<{ readonly frames: readonly { timestampMs: number; png: Buffer }[] }>;
+}
+
 /** What a plug-in may use to build its signal. */
 export interface SignalDeps {
   /** The batched scorer of a model served from the model repository. */
   scorer(model: ModelRef): Scorer;
   /** Bounds images decoded at once (by count and pixels), from decode to the end of their batch. */
   readonly decodedImages: Gate<Buffer>;
+  /** Video frame sampling (ffmpeg), for signals over videos; absent where no video is read. */
+  readonly videoFrames?: FrameSampler;
+  /** Bounds videos sampled and scored at once (`VIDEO_MAX_CONCURRENT`). */
+  readonly decodedVideos?: Gate<Buffer>;
 }
+
+/**
+ * A value a signal may return among its scores that is not a class: the timestamp (ms) of the video
+ * frame whose scores are the signal's. It is cached with the scores; the runner moves it out of the
+ * scores into {@link SignalResult}'s `frameTimestampMs`, so the policy and the label never see it as a class.
+ */
+export const FRAME_TIMESTAMP_SCORE = '@frameTimestampMs';
 
 /** One signal kind: one file in `src/signals/`, listed in `catalog.ts`. */
 export interface SignalPlugin<K extends ContentKind = ContentKind> {
@@ -52,7 +68,13 @@ export type SignalResult = {
   /** Key of the content scored (`sig:...` or `sha256:...`); null when the content could not be read. */
   readonly contentKey: string | null;
 } & (
-  | { readonly scores: ClassScores; readonly cached: boolean; readonly reasonCode: null }
+  | {
+      readonly scores: ClassScores;
+      readonly cached: boolean;
+      readonly reasonCode: null;
+      /** For a signal over video frames: the timestamp (ms) of the frame that decided. */
+      readonly frameTimestampMs?: number;
+    }
   | {
       readonly scores: null;
       readonly cached: false;

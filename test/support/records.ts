@@ -21,6 +21,7 @@ export function minimalPinCreated(overrides: Partial<PinCreated> = {}): PinCreat
     link: null,
     image: null,
     locale: null,
+    video: null,
     ...overrides,
   };
 }
@@ -38,6 +39,12 @@ export function fullPinCreated(overrides: Partial<PinCreated> = {}): PinCreated 
       mime: 'image/jpeg',
     },
     locale: 'en-US',
+    video: {
+      url: 'https://video.example.com/vase.mp4',
+      signature: 'sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752',
+      durationMs: 12_500,
+      mime: 'video/mp4',
+    },
     ...overrides,
   });
 }
@@ -53,6 +60,7 @@ export function scoredSignal(overrides: Partial<Signal> = {}): Signal {
     contentKey: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     cached: false,
     rule: 'thresholds',
+    frameTimestampMs: null,
     ...overrides,
   };
 }

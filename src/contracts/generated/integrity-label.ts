@@ -16,7 +16,7 @@ export interface ModelRef {
 
 /** One signal: one model's view of one part of the pin, and the policy's decision on it. */
 export interface Signal {
-  /** Signal name: image.safety or text.spam today; consumers must ignore names they do not know. */
+  /** Signal name: image.safety, text.spam or video.safety today; consumers must ignore names they do not know. */
   signal: string;
   /** The model that produced (or, when UNSCORED, would have produced) the scores. */
   model: ModelRef;
@@ -34,6 +34,8 @@ export interface Signal {
   cached: boolean;
   /** Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed. Default: null. */
   rule: string | null;
+  /** For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed. Default: null. */
+  frameTimestampMs: number | null;
 }
 
 /** Where a Kafka record was read from. */
@@ -111,7 +113,7 @@ export const integrityLabelSchema = {
             {
               name: 'signal',
               type: 'string',
-              doc: 'Signal name: image.safety or text.spam today; consumers must ignore names they do not know.',
+              doc: 'Signal name: image.safety, text.spam or video.safety today; consumers must ignore names they do not know.',
             },
             {
               name: 'model',
@@ -163,6 +165,12 @@ export const integrityLabelSchema = {
               type: ['null', 'string'],
               default: null,
               doc: "Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed.",
+            },
+            {
+              name: 'frameTimestampMs',
+              type: ['null', 'long'],
+              default: null,
+              doc: "For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed.",
             },
           ],
         },
