@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   IW_MODEL_MANIFEST: { retriable: false, doc: 'A manifest is malformed or disagrees with the session.' },
   IW_INFERENCE_FAILED: { retriable: true, doc: 'onnxruntime failed to run a batch.' },
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
+  IW_EMBEDDING_INVALID: {
+    retriable: false,
+    doc: 'An embedding has the wrong length, a non-finite value or a model the index does not hold.',
+  },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
   // input

@@ -1,6 +1,6 @@
 /**
  * `integrity-worker setup [--partitions N] [--replication R]`: prepares a cluster for the worker, as
- * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC and DEADLETTER_TOPIC when missing
+ * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC, DEADLETTER_TOPIC and EMBEDDING_TOPIC when missing
  * (the worker itself never creates topics) and registers each topic's contract under `<topic>-value`
  * with the compatibility rule of src/contracts/subjects.ts. Safe to run again.
  */
@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC];
+    const topics = [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC, config.EMBEDDING_TOPIC];
     const missing = topics.filter((topic) => !existing.has(topic));
     await admin.createTopics({
       topics: missing.map((topic) => ({
@@ -56,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     pins: config.INPUT_TOPIC,
     labels: config.LABEL_TOPIC,
     deadLetters: config.DEADLETTER_TOPIC,
+    embeddings: config.EMBEDDING_TOPIC,
   };
   for (const { subject, contract } of topicContracts(topics)) {
     const { check, id } = await registerSchema(registry, subject, contract.schemaText, SUBJECT_COMPATIBILITY);

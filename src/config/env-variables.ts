@@ -53,6 +53,11 @@ export const ENV_VARIABLES = {
     'integrity.deadletter.v1',
     'Topic of DeadLetter records.',
   ),
+  EMBEDDING_TOPIC: v(
+    z.string().min(1).default('content.embeddings.v1'),
+    'content.embeddings.v1',
+    'Topic of ContentEmbedding records (created and registered by setup).',
+  ),
   SCHEMA_REGISTRY_URL: v(
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',

@@ -6,6 +6,7 @@
 import type { Contract } from './contract.js';
 import { defineContract } from './contract.js';
 import type { CompatibilityLevel } from './schema-registry.js';
+import { contentEmbeddingSchema, type ContentEmbedding } from './generated/content-embedding.js';
 import { deadLetterSchema, type DeadLetter } from './generated/dead-letter.js';
 import { integrityLabelSchema, type IntegrityLabel } from './generated/integrity-label.js';
 import { pinCreatedSchema, type PinCreated } from './generated/pin-created.js';
@@ -13,13 +14,16 @@ import { pinCreatedSchema, type PinCreated } from './generated/pin-created.js';
 export const PIN_CREATED: Contract<PinCreated> = defineContract<PinCreated>(pinCreatedSchema);
 export const INTEGRITY_LABEL: Contract<IntegrityLabel> = defineContract<IntegrityLabel>(integrityLabelSchema);
 export const DEAD_LETTER: Contract<DeadLetter> = defineContract<DeadLetter>(deadLetterSchema);
+export const CONTENT_EMBEDDING: Contract<ContentEmbedding> =
+  defineContract<ContentEmbedding>(contentEmbeddingSchema);
 
-export type ContractRole = 'pins' | 'labels' | 'deadLetters';
+export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'embeddings';
 
 export const DEFAULT_TOPICS: Readonly<Record<ContractRole, string>> = Object.freeze({
   pins: 'pins.created.v1',
   labels: 'integrity.labels.v1',
   deadLetters: 'integrity.deadletter.v1',
+  embeddings: 'content.embeddings.v1',
 });
 
 /**
@@ -42,6 +46,7 @@ const FILES: Readonly<Record<ContractRole, { file: string; contract: Contract<un
   pins: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
   labels: { file: 'integrity_label.avsc', contract: INTEGRITY_LABEL as Contract<unknown> },
   deadLetters: { file: 'dead_letter.avsc', contract: DEAD_LETTER as Contract<unknown> },
+  embeddings: { file: 'content_embedding.avsc', contract: CONTENT_EMBEDDING as Contract<unknown> },
 };
 
 /** The registry subject of a topic's values. */

@@ -6,6 +6,7 @@ import type { Contract } from '../../src/contracts/contract.js';
 import { registerSchema } from '../../src/contracts/schema-check.js';
 import type { SchemaRegistryAdmin } from '../../src/contracts/schema-registry.js';
 import {
+  CONTENT_EMBEDDING,
   DEAD_LETTER,
   INTEGRITY_LABEL,
   PIN_CREATED,
@@ -15,14 +16,17 @@ import {
 } from '../../src/contracts/subjects.js';
 import * as records from './records.js';
 
-export type ContractTopics = Record<ContractRole, string>;
+/** Topics of the three contracts every worker test needs, and optionally the embeddings topic. */
+export type ContractTopics = Record<Exclude<ContractRole, 'embeddings'>, string> &
+  Partial<Record<'embeddings', string>>;
 
 /** Registers each contract under `<topic>-value` with the project's compatibility rule. */
 export async function registerContracts(
   registry: SchemaRegistryAdmin,
   topics: ContractTopics,
 ): Promise<void> {
-  for (const entry of topicContracts(topics)) {
+  // Only the roles the test named: a default topic's subject is never touched by a test.
+  for (const entry of topicContracts(topics).filter((e) => e.role in topics)) {
     await registerSchema(registry, entry.subject, entry.contract.schemaText, SUBJECT_COMPATIBILITY);
   }
 }
@@ -36,5 +40,16 @@ export function recordCases(topics: ContractTopics): [string, string, Contract<u
     ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
     ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
     ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
+    ...(topics.embeddings === undefined
+      ? []
+      : [
+          [
+            'ContentEmbedding minimal',
+            topics.embeddings,
+            CONTENT_EMBEDDING,
+            records.minimalContentEmbedding(),
+          ],
+          ['ContentEmbedding full', topics.embeddings, CONTENT_EMBEDDING, records.fullContentEmbedding()],
+        ]),
   ] as [string, string, Contract<unknown>, unknown][];
 }

@@ -11,7 +11,12 @@ import { recordCases, registerContracts } from '../../support/contract-cases.js'
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const suffix = `.${uniqueName('roundtrip')}`;
-const topics = { pins: `pins${suffix}`, labels: `labels${suffix}`, deadLetters: `dlq${suffix}` };
+const topics = {
+  pins: `pins${suffix}`,
+  labels: `labels${suffix}`,
+  deadLetters: `dlq${suffix}`,
+  embeddings: `embeddings${suffix}`,
+};
 
 async function errorOf(promise: Promise<unknown>): Promise<IntegrityError> {
   const error = await promise.then(
