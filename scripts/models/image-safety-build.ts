@@ -43,6 +43,10 @@ export const IMAGE_SAFETY_VERSIONS: Record<
   },
 };
 
+/** The graph node of mobilenet_v2_mid holding its 1792 pooled features (TF-Hub's feature vector). */
+export const MID_FEATURE_NODE =
+  'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/feature_vector/SpatialSqueeze';
+
 export const modelDir = (version: string): string => path.join('models', 'image-safety', version);
 
 export interface ImageSafetyBuild {
@@ -71,9 +75,6 @@ export async function convertNsfwjs(
     artifacts.modelJson.format === 'graph-model'
       ? convertGraphModel((topology as { node: TfjsGraphNode[] }).node, weights, options)
       : convertLayersModel(topology as KerasModelTopology, weights, options);
-  if (artifacts.modelJson.format === 'graph-model' && embeddingLayer !== undefined) {
-    throw new Error('an embedding output is only supported for layers models');
-  }
   return { bytes: converted.bytes, sha256: sha256Hex(converted.bytes), converted, artifacts };
 }
 
