@@ -14,6 +14,11 @@ export interface ModelRef {
   version: string;
 }
 
+/** Symbols of Decision, in schema order. */
+export const DECISION_SYMBOLS = ['ALLOW', 'REVIEW', 'BLOCK', 'UNSCORED'] as const;
+/** What the policy decides. ALLOW: show the pin; REVIEW: send it to human review; BLOCK: hide it; UNSCORED: no decision could be made. A reader that meets a symbol it does not know reads UNSCORED. Default: "UNSCORED". */
+export type Decision = (typeof DECISION_SYMBOLS)[number];
+
 /** Where a Kafka record was read from. */
 export interface KafkaPosition {
   /** Topic name. */
@@ -46,6 +51,8 @@ export interface ContentEmbedding {
   vector: Buffer;
   /** True when the vector has unit L2 norm, so the cosine similarity of two vectors is their dot product. */
   normalized: boolean;
+  /** The decision of the label published for the same pin and event (its strictest signal); null when none was made. The near-duplicate index keeps REVIEW and BLOCK content. Default: null. */
+  decision: Decision | null;
   /** When the worker computed (or found in its cache) the vector: milliseconds since the Unix epoch, UTC. (Avro timestamp-millis.) */
   embeddedAt: number;
   /** Where the PinCreated record that carried the content was read. */
@@ -118,6 +125,21 @@ export const contentEmbeddingSchema = {
       name: 'normalized',
       type: 'boolean',
       doc: 'True when the vector has unit L2 norm, so the cosine similarity of two vectors is their dot product.',
+    },
+    {
+      name: 'decision',
+      type: [
+        'null',
+        {
+          type: 'enum',
+          name: 'Decision',
+          doc: 'What the policy decides. ALLOW: show the pin; REVIEW: send it to human review; BLOCK: hide it; UNSCORED: no decision could be made. A reader that meets a symbol it does not know reads UNSCORED.',
+          symbols: ['ALLOW', 'REVIEW', 'BLOCK', 'UNSCORED'],
+          default: 'UNSCORED',
+        },
+      ],
+      default: null,
+      doc: 'The decision of the label published for the same pin and event (its strictest signal); null when none was made. The near-duplicate index keeps REVIEW and BLOCK content.',
     },
     {
       name: 'embeddedAt',
