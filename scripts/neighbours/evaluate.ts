@@ -92,6 +92,8 @@ const methods: Method[] = [
 ];
 
 const results: Result[] = [];
+type Row = { photo: number; transform: string; set: 'fixture' | 'extra'; own: number; wrong: number };
+const rowsOf: Row[][] = [];
 for (const m of methods) {
   const started = performance.now();
   const index = await Promise.all(photos.map((p) => m.features(p.bytes)));
@@ -105,6 +107,7 @@ for (const m of methods) {
     for (let j = 0; j < photos.length; j++) if (j !== q.photo) wrong = Math.min(wrong, d(qf[k], index[j]));
     return { ...q, set: photos[q.photo]!.set, own: d(qf[k], index[q.photo]), wrong };
   });
+  rowsOf.push(rows.map(({ photo, transform, set, own, wrong }) => ({ photo, transform, set, own, wrong })));
   const pairs: { a: number; b: number; d: number }[] = [];
   for (let a = 0; a < photos.length; a++)
     for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, d: d(index[a], index[b]) });
@@ -176,6 +179,29 @@ for (const m of methods) {
 }
 await Promise.all(embedders.map((e) => e.close()));
 
+// Two stages: PDQ at the industry rule first (exchangeable, cheap), then an embedding at its threshold.
+const pdqAt = methods.findIndex((m) => m.standard !== undefined);
+const combined = embedders.map((e, k) => {
+  const pdq = rowsOf[pdqAt]!;
+  const emb = rowsOf[k]!;
+  const t = results[k]!.threshold;
+  const stat = (set: 'extra' | 'all') => {
+    const idx = pdq.map((_, i) => i).filter((i) => set === 'all' || pdq[i]!.set === set);
+    const hit = (i: number) => (pdq[i]!.own <= 31 && pdq[i]!.own < pdq[i]!.wrong) || (emb[i]!.own <= t && emb[i]!.own < emb[i]!.wrong);
+    const falseMatch = (i: number) => pdq[i]!.wrong <= 31 || emb[i]!.wrong <= t;
+    return { queries: idx.length, recall: idx.filter(hit).length / idx.length, falseMatchQueries: idx.filter(falseMatch).length };
+  };
+  const perTransform = Object.fromEntries(
+    transformNames.map((tr) => {
+      const idx = pdq.map((_, i) => i).filter((i) => pdq[i]!.transform === tr);
+      const hit = (i: number) => (pdq[i]!.own <= 31 && pdq[i]!.own < pdq[i]!.wrong) || (emb[i]!.own <= t && emb[i]!.own < emb[i]!.wrong);
+      return [tr, idx.filter(hit).length / idx.length];
+    }),
+  );
+  return { method: `PDQ <= 31, then ${e.name} <= ${t.toFixed(4)}`, heldOut: stat('extra'), all: stat('all'), perTransform };
+});
+console.log(JSON.stringify(combined.map(({ perTransform: _, ...c }) => c)));
+
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fmt = (r: Result, t: number) => (r.unit === 'Hamming distance' ? String(t) : t.toFixed(4));
 const md = [
@@ -204,6 +230,14 @@ const md = [
         `\nPDQ at the industry rule (Hamming <= ${r.standardThreshold}): recall ${pct(r.atStandard!.recallAtThreshold)}, false matches ${r.atStandard!.falseMatchQueries} copies / ${r.atStandard!.falseMatchPairs} pairs.`,
     ),
   '',
+  '## Two stages: PDQ, then the embedding',
+  '',
+  'A copy matches when PDQ is within 31 bits of an indexed photo, or else the embedding is within its threshold (the same nearest-photo rule). False matches count a copy that either stage would send to another photo.',
+  '',
+  '| rule | held-out recall | held-out false-match copies | all: recall | all: false-match copies |',
+  '| --- | --- | --- | --- | --- |',
+  ...combined.map((c) => `| ${c.method} | ${pct(c.heldOut.recall)} | ${c.heldOut.falseMatchQueries} of ${c.heldOut.queries} | ${pct(c.all.recall)} | ${c.all.falseMatchQueries} of ${c.all.queries} |`),
+  '',
   '## Recall at the threshold, per edit',
   '',
   `| edit | ${results.map((r) => r.method).join(' | ')} |`,
@@ -218,5 +252,5 @@ const md = [
   '',
 ];
 writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
-writeFileSync('models/image-safety/1/near-duplicates.json', `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync('models/image-safety/1/near-duplicates.json', `${JSON.stringify({ results, combined }, null, 1)}\n`);
 console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');

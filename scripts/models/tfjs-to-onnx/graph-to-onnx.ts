@@ -1,6 +1,6 @@
 import { windowPads } from './keras-layers.js';
 import type { ConvertedModel, LayersConversionOptions } from './layers-to-onnx.js';
-import { type GraphIo, OnnxGraph, type WeightStorage } from './onnx-graph.js';
+import { type GraphIo, OnnxGraph } from './onnx-graph.js';
 import type { TfjsWeight } from './weights.js';
 
 /** One node of a tfjs graph model (a frozen TensorFlow GraphDef in JSON). */
