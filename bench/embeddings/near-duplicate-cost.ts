@@ -18,21 +18,30 @@ import { pdqHash } from '../../src/neighbours/pdq-hash.js';
 import { l2Normalize } from '../../src/neighbours/vector-math.js';
 import { latencySummary } from '../lib/stats.js';
 
-const { values } = parseArgs({ options: { vectors: { type: "string", default: "20000" } } });
+const { values } = parseArgs({ options: { vectors: { type: 'string', default: '20000' } } });
 const N = Number(values.vectors);
 const DIM = 1280;
 const out: Record<string, unknown> = {};
 
 // 1. The second output's cost: same inputs, both sessions, alternating to share the machine's noise.
-const withEmbedding = await ort.InferenceSession.create(await readFile('models/image-safety/1/model.onnx'), { intraOpNumThreads: 2, interOpNumThreads: 1 });
-const scoresOnly = await ort.InferenceSession.create((await convertNsfwjs('mobilenet_v2', 'uint8')).bytes, { intraOpNumThreads: 2, interOpNumThreads: 1 });
+const withEmbedding = await ort.InferenceSession.create(await readFile('models/image-safety/1/model.onnx'), {
+  intraOpNumThreads: 2,
+  interOpNumThreads: 1,
+});
+const scoresOnly = await ort.InferenceSession.create((await convertNsfwjs('mobilenet_v2', 'uint8')).bytes, {
+  intraOpNumThreads: 2,
+  interOpNumThreads: 1,
+});
 for (const batch of [1, 8]) {
   const x = Float32Array.from({ length: batch * 224 * 224 * 3 }, (_, i) => (i % 251) / 251);
   const feed = () => ({ input: new ort.Tensor('float32', x, [batch, 224, 224, 3]) });
   const times = { with: [] as number[], without: [] as number[] };
   for (let r = 0; r < 3; r++) await Promise.all([withEmbedding.run(feed()), scoresOnly.run(feed())]);
   for (let r = 0; r < 12; r++) {
-    for (const [s, t] of [[withEmbedding, times.with], [scoresOnly, times.without]] as const) {
+    for (const [s, t] of [
+      [withEmbedding, times.with],
+      [scoresOnly, times.without],
+    ] as const) {
       const start = performance.now();
       await s.run(feed());
       t.push((performance.now() - start) / batch);
@@ -62,7 +71,9 @@ global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 const index = new NearDuplicateIndex('bench@1', DIM);
 start = performance.now();
-vectors.forEach((vec, i) => index.upsert({ contentKey: `sha256:${i}`, pinId: `pin-${i}`, decision: 'BLOCK' }, vec));
+vectors.forEach((vec, i) =>
+  index.upsert({ contentKey: `sha256:${i}`, pinId: `pin-${i}`, decision: 'BLOCK' }, vec),
+);
 const addMs = performance.now() - start;
 const rssAfter = process.memoryUsage().rss;
 const dir = mkdtempSync(join(tmpdir(), 'iw-bench-index-'));
@@ -82,7 +93,13 @@ for (const { target, q } of queries) {
   latency.push(performance.now() - t0);
   if (m.contentKey === `sha256:${target}`) hits++;
 }
-const exact = usearch.exactSearch(vectors.slice(0, 1), queries.slice(0, 1).map((x) => x.q), DIM, 1, usearch.MetricKind.Cos);
+const exact = usearch.exactSearch(
+  vectors.slice(0, 1),
+  queries.slice(0, 1).map((x) => x.q),
+  DIM,
+  1,
+  usearch.MetricKind.Cos,
+);
 void exact;
 out.index = {
   vectors: N,
@@ -90,8 +107,8 @@ out.index = {
   addUsPerVector: (addMs / N) * 1000,
   rssBytesPerVector: (rssAfter - rssBefore) / N,
   snapshotBytesPerVector: fileBytes / N,
-  rssGiBPerMillion: ((rssAfter - rssBefore) / N) * 1e6 / 2 ** 30,
-  snapshotGiBPerMillion: (fileBytes / N) * 1e6 / 2 ** 30,
+  rssGiBPerMillion: (((rssAfter - rssBefore) / N) * 1e6) / 2 ** 30,
+  snapshotGiBPerMillion: ((fileBytes / N) * 1e6) / 2 ** 30,
   queryMs: latencySummary(latency),
   recallAt1: hits / queries.length,
 };

@@ -187,18 +187,30 @@ const combined = embedders.map((e, k) => {
   const t = results[k]!.threshold;
   const stat = (set: 'extra' | 'all') => {
     const idx = pdq.map((_, i) => i).filter((i) => set === 'all' || pdq[i]!.set === set);
-    const hit = (i: number) => (pdq[i]!.own <= 31 && pdq[i]!.own < pdq[i]!.wrong) || (emb[i]!.own <= t && emb[i]!.own < emb[i]!.wrong);
+    const hit = (i: number) =>
+      (pdq[i]!.own <= 31 && pdq[i]!.own < pdq[i]!.wrong) || (emb[i]!.own <= t && emb[i]!.own < emb[i]!.wrong);
     const falseMatch = (i: number) => pdq[i]!.wrong <= 31 || emb[i]!.wrong <= t;
-    return { queries: idx.length, recall: idx.filter(hit).length / idx.length, falseMatchQueries: idx.filter(falseMatch).length };
+    return {
+      queries: idx.length,
+      recall: idx.filter(hit).length / idx.length,
+      falseMatchQueries: idx.filter(falseMatch).length,
+    };
   };
   const perTransform = Object.fromEntries(
     transformNames.map((tr) => {
       const idx = pdq.map((_, i) => i).filter((i) => pdq[i]!.transform === tr);
-      const hit = (i: number) => (pdq[i]!.own <= 31 && pdq[i]!.own < pdq[i]!.wrong) || (emb[i]!.own <= t && emb[i]!.own < emb[i]!.wrong);
+      const hit = (i: number) =>
+        (pdq[i]!.own <= 31 && pdq[i]!.own < pdq[i]!.wrong) ||
+        (emb[i]!.own <= t && emb[i]!.own < emb[i]!.wrong);
       return [tr, idx.filter(hit).length / idx.length];
     }),
   );
-  return { method: `PDQ <= 31, then ${e.name} <= ${t.toFixed(4)}`, heldOut: stat('extra'), all: stat('all'), perTransform };
+  return {
+    method: `PDQ <= 31, then ${e.name} <= ${t.toFixed(4)}`,
+    heldOut: stat('extra'),
+    all: stat('all'),
+    perTransform,
+  };
 });
 console.log(JSON.stringify(combined.map(({ perTransform: _, ...c }) => c)));
 
@@ -236,7 +248,10 @@ const md = [
   '',
   '| rule | held-out recall | held-out false-match copies | all: recall | all: false-match copies |',
   '| --- | --- | --- | --- | --- |',
-  ...combined.map((c) => `| ${c.method} | ${pct(c.heldOut.recall)} | ${c.heldOut.falseMatchQueries} of ${c.heldOut.queries} | ${pct(c.all.recall)} | ${c.all.falseMatchQueries} of ${c.all.queries} |`),
+  ...combined.map(
+    (c) =>
+      `| ${c.method} | ${pct(c.heldOut.recall)} | ${c.heldOut.falseMatchQueries} of ${c.heldOut.queries} | ${pct(c.all.recall)} | ${c.all.falseMatchQueries} of ${c.all.queries} |`,
+  ),
   '',
   '## Recall at the threshold, per edit',
   '',
@@ -252,5 +267,8 @@ const md = [
   '',
 ];
 writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
-writeFileSync('models/image-safety/1/near-duplicates.json', `${JSON.stringify({ results, combined }, null, 1)}\n`);
+writeFileSync(
+  'models/image-safety/1/near-duplicates.json',
+  `${JSON.stringify({ results, combined }, null, 1)}\n`,
+);
 console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');

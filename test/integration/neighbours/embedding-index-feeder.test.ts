@@ -23,7 +23,11 @@ import { stackEnv, uniqueName } from '../../support/stack-env.js';
 const DIM = 1280;
 const MODEL = 'image-safety@1';
 const topic = uniqueName('embeddings');
-const kafka = new Kafka({ clientId: uniqueName('feeder-test'), brokers: stackEnv.kafkaBrokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: uniqueName('feeder-test'),
+  brokers: stackEnv.kafkaBrokers,
+  logLevel: logLevel.NOTHING,
+});
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const codec = new AvroCodec(registry);
 const producer = kafka.producer();
@@ -34,23 +38,47 @@ const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed / 
 const vector = () => l2Normalize(Float32Array.from({ length: DIM }, random));
 
 const vectors = new Map<string, Float32Array>();
-function record(i: number, decision: Decision | null, overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
+function record(
+  i: number,
+  decision: Decision | null,
+  overrides: Partial<ContentEmbedding> = {},
+): ContentEmbedding {
   const key = `sha256:${topic}-${i}`;
   if (!vectors.has(key)) vectors.set(key, vector());
-  return fullContentEmbedding({ pinId: `pin-${i}`, contentKey: key, decision, vector: embeddingToBytes(vectors.get(key)!), ...overrides });
+  return fullContentEmbedding({
+    pinId: `pin-${i}`,
+    contentKey: key,
+    decision,
+    vector: embeddingToBytes(vectors.get(key)!),
+    ...overrides,
+  });
 }
 async function publish(values: (ContentEmbedding | Buffer)[]): Promise<void> {
-  const encoded = await Promise.all(values.map((v) => (Buffer.isBuffer(v) ? v : codec.encode(topic, CONTENT_EMBEDDING, v))));
-  await producer.send({ topic, messages: encoded.map((value, i) => ({ key: `pin-${i}`, value, partition: i % 3 })) });
+  const encoded = await Promise.all(
+    values.map((v) => (Buffer.isBuffer(v) ? v : codec.encode(topic, CONTENT_EMBEDDING, v))),
+  );
+  await producer.send({
+    topic,
+    messages: encoded.map((value, i) => ({ key: `pin-${i}`, value, partition: i % 3 })),
+  });
 }
 const feeder = (index: NearDuplicateIndex, snapshotDir?: string) =>
-  new EmbeddingIndexFeeder(kafka, codec, index, { topic, groupId: uniqueName('index'), model: MODEL, output: 'embedding', ...(snapshotDir && { snapshotDir }) });
+  new EmbeddingIndexFeeder(kafka, codec, index, {
+    topic,
+    groupId: uniqueName('index'),
+    model: MODEL,
+    output: 'embedding',
+    ...(snapshotDir && { snapshotDir }),
+  });
 
 beforeAll(async () => {
   snapshots = await mkdtemp(join(tmpdir(), 'iw-feeder-'));
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   await registerSchema(registry, subjectForTopic(topic), CONTENT_EMBEDDING.schemaText, 'FULL');
   await producer.connect();
@@ -81,7 +109,10 @@ describe('EmbeddingIndexFeeder', () => {
     await Promise.all([fa.caughtUp(), fb.caughtUp()]);
     for (const index of [a, b]) {
       expect(index.size).toBe(3);
-      expect(index.nearest(vectors.get(`sha256:${topic}-1`)!)).toMatchObject({ pinId: 'pin-1', decision: 'REVIEW' });
+      expect(index.nearest(vectors.get(`sha256:${topic}-1`)!)).toMatchObject({
+        pinId: 'pin-1',
+        decision: 'REVIEW',
+      });
     }
     expect(fa.counts).toEqual({ read: 8, indexed: 3, skipped: 2 });
     await Promise.all([fa.stop(), fb.stop()]);
@@ -96,7 +127,10 @@ describe('EmbeddingIndexFeeder', () => {
     await f.caughtUp();
     expect(f.counts.read).toBe(2);
     expect(restored.size).toBe(4);
-    expect(restored.nearest(vectors.get(`sha256:${topic}-0`)!)).toMatchObject({ decision: 'REVIEW', distance: expect.any(Number) });
+    expect(restored.nearest(vectors.get(`sha256:${topic}-0`)!)).toMatchObject({
+      decision: 'REVIEW',
+      distance: expect.any(Number),
+    });
     expect(restored.nearest(vectors.get(`sha256:${topic}-7`)!)!.distance).toBeLessThan(1e-5);
     await f.stop();
   }, 60_000);
