@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import usearch from 'usearch';
 import { convertNsfwjs } from '../../scripts/models/image-safety-build.js';
 import { rgbPixels } from '../../scripts/neighbours/transforms.js';
 import { NearDuplicateIndex } from '../../src/neighbours/near-duplicate-index.js';
 import { pdqHash } from '../../src/neighbours/pdq-hash.js';
 import { l2Normalize } from '../../src/neighbours/vector-math.js';
 import { latencySummary } from '../lib/stats.js';
+import { seededRandom } from '../../test/support/random.js';
 
 const { values } = parseArgs({ options: { vectors: { type: 'string', default: '20000' } } });
 const N = Number(values.vectors);
@@ -64,8 +64,7 @@ for (let i = 0; i < 20; i++) pdqHash(photo.data, photo.width, photo.height);
 out.pdqMsPerImage = { ms: (performance.now() - start) / 20, image: `${photo.width}x${photo.height}` };
 
 // 3. The index at N random unit vectors.
-let seed = 9;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed / 2147483648 - 0.5);
+const random = seededRandom(9);
 const vectors = Array.from({ length: N }, () => l2Normalize(Float32Array.from({ length: DIM }, random)));
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;

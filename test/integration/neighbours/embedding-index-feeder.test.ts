@@ -19,6 +19,7 @@ import { NearDuplicateIndex } from '../../../src/neighbours/near-duplicate-index
 import { l2Normalize } from '../../../src/neighbours/vector-math.js';
 import { fullContentEmbedding } from '../../support/records.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { seededRandom } from '../../support/random.js';
 
 const DIM = 1280;
 const MODEL = 'image-safety@1';
@@ -33,8 +34,7 @@ const codec = new AvroCodec(registry);
 const producer = kafka.producer();
 let snapshots: string;
 
-let seed = 3;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed / 2147483648 - 0.5);
+const random = seededRandom(3);
 const vector = () => l2Normalize(Float32Array.from({ length: DIM }, random));
 
 const vectors = new Map<string, Float32Array>();

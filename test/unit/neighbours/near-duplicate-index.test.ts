@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NearDuplicateIndex } from '../../../src/neighbours/near-duplicate-index.js';
 import { cosineDistance, l2Normalize } from '../../../src/neighbours/vector-math.js';
+import { seededRandom } from '../../support/random.js';
 
 const DIM = 64;
-let seed = 1;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed / 2147483648 - 0.5);
+const random = seededRandom(1);
 const vector = () => l2Normalize(Float32Array.from({ length: DIM }, random));
 const near = (v: Float32Array, noise: number) => l2Normalize(v.map((x) => x + noise * random()));
 
