@@ -92,14 +92,6 @@ for (const { target, q } of queries) {
   latency.push(performance.now() - t0);
   if (m.contentKey === `sha256:${target}`) hits++;
 }
-const exact = usearch.exactSearch(
-  vectors.slice(0, 1),
-  queries.slice(0, 1).map((x) => x.q),
-  DIM,
-  1,
-  usearch.MetricKind.Cos,
-);
-void exact;
 out.index = {
   vectors: N,
   dimension: DIM,

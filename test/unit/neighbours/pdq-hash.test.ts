@@ -40,7 +40,7 @@ describe('PDQ equals the reference implementation', () => {
         quality: row.quality,
       });
     }
-  });
+  }, 60_000);
 
   it('covers flat images (quality 0) and edited copies that stay within the matching distance', () => {
     const byName = new Map(inputs.map((i) => [i.name, pdqHash(i.data, i.width, i.height)]));
@@ -49,7 +49,7 @@ describe('PDQ equals the reference implementation', () => {
     expect(hammingDistance(original, byName.get('photo-coffee.jpg~jpeg-q30')!.bits)).toBeLessThanOrEqual(31);
     expect(hammingDistance(original, byName.get('photo-coffee.jpg~resize-50')!.bits)).toBeLessThanOrEqual(31);
     expect(hammingDistance(original, byName.get('photo-astronaut.jpg')!.bits)).toBeGreaterThan(31);
-  });
+  }, 30_000);
 
   it('prints the reference hex form (last 16-bit word first) and refuses a wrong pixel count', () => {
     const bits = new Uint8Array(32);
