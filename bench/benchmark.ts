@@ -8,20 +8,23 @@
  *
  *   npm run bench -- [--images 1000] [--warm-pins 20000] [--text-pins 20000] [--duration 30]
  *                    [--limit-seconds 4] [--peer-seconds 20] [--peer-cpu-images 6] [--partitions 4]
- *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced]
+ *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced,flood]
+ *                    [--flood-pins 48] [--flood-budgets on|off]
  *                    [--env KEY=VALUE ...] [--node-arg=--cpu-prof ...] [--out file.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { Cleanups } from '../scripts/lib/cleanups.js';
+import { ensureStackStarted } from '../scripts/lib/stack-control.js';
 import { uniqueName } from '../test/support/stack-env.js';
 import { startImageServer } from '../test/support/image-server.js';
 import { makeImageVariants } from './lib/image-variants.js';
+import { BUDGETS_OFF, floodPin, makeMaxImage, variantOf } from './lib/flood.js';
 import { measureLimit } from './lib/limit.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
 import { imagePin, textPin } from './lib/pins.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
-import { ensureStack } from './lib/stack.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -39,7 +42,9 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'skip-peer': { type: 'boolean', default: false },
     'skip-limit': { type: 'boolean', default: false },
-    only: { type: 'string', default: 'cold,warm,text,paced' },
+    only: { type: 'string', default: 'cold,warm,text,paced,flood' },
+    'flood-pins': { type: 'string', default: '48' },
+    'flood-budgets': { type: 'string', default: 'on' },
     env: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
@@ -71,21 +76,29 @@ const results: BenchResults = {
   warm: null,
   text: null,
   paced: null,
+  flood: null,
   loadAverageAtEnd: [0, 0, 0],
   totalSeconds: 0,
 };
 log(`machine: ${describeMachine(results.machine)}`);
 
-const stack = await ensureStack(root);
-const imageCount = num('images');
-log(`making ${imageCount} distinct image variants of the fixture photos`);
-const variants = await makeImageVariants(imageCount);
-const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
-log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
-const server = await startImageServer({ files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])) });
-const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
-
+// What the bench starts (stack services, the image server; worker processes stop in their scenario)
+// is undone however it ends: success, an error, Ctrl-C or SIGTERM.
+const cleanups = new Cleanups(log);
 try {
+  const stack = ensureStackStarted(root, log);
+  cleanups.add('stack', () => stack.stop());
+  const imageCount = num('images');
+  log(`making ${imageCount} distinct image variants of the fixture photos`);
+  const variants = await makeImageVariants(imageCount);
+  const meanKiB = variants.reduce((a, v) => a + v.bytes.length, 0) / variants.length / 1024;
+  log(`variants ready: mean ${meanKiB.toFixed(0)} KiB`);
+  const server = await startImageServer({
+    files: Object.fromEntries(variants.map((v) => [v.name, v.bytes])),
+  });
+  cleanups.add('image server', () => server.close());
+  const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
+
   if (!values['skip-limit']) {
     results.limit = await measureLimit({
       modelsDir: 'models',
@@ -106,9 +119,28 @@ try {
       log,
     });
   }
-  const scenario = (name: string, env: Record<string, string>): ScenarioOptions => ({
+  // The stages each scenario must run (a missing one fails the bench instead of a silent NaN): images
+  // are fetched, decoded and scored when cold; warm pins are answered by the cache.
+  const scored = [
+    'decode',
+    'cache-lookup',
+    'preprocess',
+    'infer',
+    'cache-write',
+    'policy',
+    'encode',
+  ] as const;
+  const stagesOf = {
+    cold: [...scored, 'fetch'],
+    warm: ['decode', 'cache-lookup', 'policy', 'encode'],
+    text: scored,
+    paced: [...scored, 'fetch'],
+    flood: [...scored, 'fetch'],
+  } as const;
+  const scenario = (name: keyof typeof stagesOf, env: Record<string, string>): ScenarioOptions => ({
     root,
     name,
+    stages: stagesOf[name],
     partitions: num('partitions'),
     env: { ...env, ...extraEnv },
     timeoutMs: 300_000,
@@ -157,9 +189,41 @@ try {
     );
     log(`paced: p99 ${results.paced.latencyMs.p99.toFixed(0)} ms over ${count} pins`);
   }
+  if (only.has('flood')) {
+    // The caps the worker runs with (its defaults unless --env changes them).
+    const maxPixels = Number(extraEnv.IMAGE_MAX_PIXELS ?? 50_000_000);
+    const maxBytes = Number(extraEnv.FETCH_MAX_BYTES ?? 10 * 1024 * 1024);
+    const image = await makeMaxImage(maxPixels, maxBytes);
+    const count = num('flood-pins');
+    log(
+      `flood: ${count} distinct ${image.width}x${image.height} JPEGs of ${(image.bytes.length / 1048576).toFixed(1)} MiB (quality ${image.quality}), budgets ${values['flood-budgets']}`,
+    );
+    const files = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`flood-${i}.jpg`, variantOf(image.bytes, i)]),
+    );
+    const floodServer = await startImageServer({ files });
+    try {
+      const off = values['flood-budgets'] === 'off';
+      results.flood = await runThroughput(
+        scenario('flood', {
+          CACHE_NAMESPACE: uniqueName('bench-flood'),
+          // Decoding 50 MP on a busy 2-core machine is slow: the pins must not run out of time.
+          RETRY_BUDGET_MS: '600000',
+          FETCH_TOTAL_TIMEOUT_MS: '120000',
+          ...(off ? BUDGETS_OFF : {}),
+        }),
+        () => Array.from({ length: count }, (_, i) => floodPin(floodServer.url(`/images/flood-${i}.jpg`), i)),
+      );
+      results.flood = { ...results.flood, budgets: off ? 'off' : 'on' };
+      log(
+        `flood: peak RSS ${results.flood.peakRssMiB.toFixed(0)} MiB (ready ${results.flood.readyRssMiB.toFixed(0)} MiB), ${results.flood.labels} labels, unscored ${results.flood.unscored}, load average ${machine().loadAverage.join(' ')}`,
+      );
+    } finally {
+      await floodServer.close();
+    }
+  }
 } finally {
-  await server.close();
-  stack.restore();
+  await cleanups.run();
 }
 
 results.loadAverageAtEnd = machine().loadAverage;

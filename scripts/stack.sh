@@ -3,7 +3,8 @@
 # Redis, on 127.0.0.1 with non-default ports. Downloads are cached outside the checkout; runtime state
 # (pid files, logs, data) lives in one run folder. It stops only what it started (pid files).
 #
-#   scripts/stack.sh start|stop|status|logs [kafka|registry|redis]|env
+#   scripts/stack.sh start|stop [service...]|status|env|restart [service]|pid <service>|logs [service]
+#   (service: kafka|registry|redis; `restart kafka` keeps the broker's data)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,45 +14,21 @@ CACHE_DIR=${IW_CACHE_DIR:-$HOME/.cache/integrity-worker}
 RUN_DIR=${IW_STACK_DIR:-${TMPDIR:-/tmp}/integrity-worker-stack}
 KAFKA_PORT=${IW_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${IW_KAFKA_CONTROLLER_PORT:-19093}
+# The broker's SASL listener (SCRAM-SHA-256/512 and PLAIN) for one local user; not a secret.
+KAFKA_SASL_PORT=${IW_KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}
+KAFKA_SASL_USER=${IW_KAFKA_SASL_USER:-iw-local}
+KAFKA_SASL_PASSWORD=${IW_KAFKA_SASL_PASSWORD:-iw-local-secret}
 REGISTRY_PORT=${IW_REGISTRY_PORT:-18081}
 REGISTRY_MGMT_PORT=${IW_REGISTRY_MGMT_PORT:-18091}
 REDIS_PORT=${IW_REDIS_PORT:-16379}
-START_DEADLINE_S=${IW_STACK_DEADLINE_S:-120}
+START_DEADLINE_S=${IW_STACK_DEADLINE_S:-300}
 
 KAFKA_LIBS=$CACHE_DIR/kafka-$KAFKA_VERSION/libs
 APICURIO_HOME=$CACHE_DIR/apicurio-registry-$APICURIO_VERSION
 M2=$CACHE_DIR/m2
 
-log() { printf '[stack] %s\n' "$*" >&2; }
-die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
-pidfile() { echo "$RUN_DIR/$1.pid"; }
-logfile() { echo "$RUN_DIR/$1.log"; }
-
-running() { # running <service>: its saved pid is alive and still that service (pids get reused)
-  local f pid marker
-  f=$(pidfile "$1")
-  [[ -f $f ]] || return 1
-  pid=$(cat "$f")
-  case $1 in kafka) marker=kafka.Kafka ;; registry) marker=quarkus-run.jar ;; *) marker=redis-server ;; esac
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$marker"
-}
-
-fail_start() { # fail_start <service> <why>: names the service and shows its log tail
-  local f; f=$(logfile "$1")
-  printf '[stack] error: %s did not start: %s\n' "$1" "$2" >&2
-  [[ -f $f ]] && { printf -- '--- last lines of %s ---\n' "$f" >&2; tail -n 40 "$f" >&2; }
-  exit 1
-}
-
-wait_for() { # wait_for <service> <probe command...>: polls until the probe passes or the deadline
-  local svc=$1; shift
-  local deadline=$((SECONDS + START_DEADLINE_S))
-  until "$@" >/dev/null 2>&1; do
-    running "$svc" || fail_start "$svc" "the process exited"
-    ((SECONDS < deadline)) || fail_start "$svc" "not ready after ${START_DEADLINE_S}s"
-    sleep 0.5
-  done
-}
+# shellcheck source=stack/lib.sh
+source "$here/stack/lib.sh"
 
 # --- downloads (cached) ---------------------------------------------------------------------------
 
@@ -90,30 +67,47 @@ ensure_redis() {
 
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-start_kafka() {
-  running kafka && { log "kafka already running (pid $(cat "$(pidfile kafka)"))"; return; }
+start_kafka() { # start_kafka [keep]: a fresh broker, or with "keep" the one whose data is on disk
+  running kafka && { log "kafka already running (pid $(saved_pid kafka))"; return; }
   fetch_kafka
-  tcp_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this script did not start"
+  local port
+  for port in "$KAFKA_PORT" "$KAFKA_SASL_PORT"; do
+    tcp_open "$port" && die "port $port is taken by a process this script did not start"
+  done
   local dir=$RUN_DIR/kafka
+  if [[ ${1:-} == keep && -f $dir/data/meta.properties ]]; then
+    KAFKA_STARTS_BEFORE=$(kafka_starts)
+    launch kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$dir/server.properties"
+    wait_for kafka kafka_ready
+    log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (data kept)"
+    return
+  fi
   rm -rf "$dir" && mkdir -p "$dir/data"
   sed -e "s#@PORT@#$KAFKA_PORT#g; s#@CTRL_PORT@#$KAFKA_CONTROLLER_PORT#g; s#@DATA@#$dir/data#g" \
+    -e "s#@SASL_PORT@#$KAFKA_SASL_PORT#g; s#@SASL_USER@#$KAFKA_SASL_USER#g" \
+    -e "s#@SASL_PASSWORD@#$KAFKA_SASL_PASSWORD#g" \
     "$here/stack/kafka.properties" >"$dir/server.properties"
-  local java=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
-    -Dlog4j2.configurationFile="$here/stack/log4j2.properties" -cp "$KAFKA_LIBS/*")
   local cluster_id
-  cluster_id=$("${java[@]}" kafka.tools.StorageTool random-uuid)
-  "${java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+  cluster_id=$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid)
+  local scram="name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD"
+  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+    --add-scram "SCRAM-SHA-256=[$scram]" --add-scram "SCRAM-SHA-512=[$scram]" \
     --ignore-formatted >"$(logfile kafka)" 2>&1 || fail_start kafka "storage format failed"
-  nohup "${java[@]}" kafka.Kafka "$dir/server.properties" >>"$(logfile kafka)" 2>&1 &
-  echo $! >"$(pidfile kafka)"
+  KAFKA_STARTS_BEFORE=0
+  launch kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$dir/server.properties"
   wait_for kafka kafka_ready
   log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT"
 }
 
-# Ready means the broker answers metadata requests, not just that the port is open.
+KAFKA_JAVA=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
+  -Dlog4j2.configurationFile="$here/stack/log4j2.properties" -cp "$KAFKA_LIBS/*")
+
+# Ready means this start of the broker logged that it serves (the log is appended to across restarts:
+# count the lines that say so), not just that the port is open.
 kafka_ready() {
-  tcp_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$(logfile kafka)"
+  tcp_open "$KAFKA_PORT" && (($(kafka_starts) > KAFKA_STARTS_BEFORE))
 }
+kafka_starts() { grep -c "Kafka Server started" "$(logfile kafka)" 2>/dev/null || true; }
 
 # Apicurio 3.x is compiled for Java 21: use IW_REGISTRY_JAVA, else the first JDK >= 21 found.
 registry_java() {
@@ -127,52 +121,38 @@ registry_java() {
 }
 
 start_registry() {
-  running registry && { log "registry already running (pid $(cat "$(pidfile registry)"))"; return; }
+  running registry && { log "registry already running (pid $(saved_pid registry))"; return; }
   fetch_apicurio
   local java
   java=$(registry_java) || die "Apicurio Registry $APICURIO_VERSION needs Java 21+; set IW_REGISTRY_JAVA"
   tcp_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process this script did not start"
-  # exec: the saved pid must be the JVM itself, not a subshell that would outlive a stop.
-  (cd "$APICURIO_HOME" && exec nohup "$java" -Xms128m -Xmx512m \
+  : >"$(logfile registry)"
+  # env -C execs the JVM in Apicurio's folder: the saved pid is the JVM itself, never a subshell.
+  launch registry env -C "$APICURIO_HOME" "$java" -Xms128m -Xmx512m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
-    -jar quarkus-run.jar >"$(logfile registry)" 2>&1) &
-  echo $! >"$(pidfile registry)"
+    -jar quarkus-run.jar
   wait_for registry curl -fsS "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects"
   log "apicurio registry $APICURIO_VERSION ready on http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
 }
 
 start_redis() {
-  running redis && { log "redis already running (pid $(cat "$(pidfile redis)"))"; return; }
+  running redis && { log "redis already running (pid $(saved_pid redis))"; return; }
   ensure_redis
   tcp_open "$REDIS_PORT" && die "port $REDIS_PORT is taken by a process this script did not start"
   mkdir -p "$RUN_DIR/redis"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN_DIR/redis" --save '' --appendonly no \
-    --daemonize yes --pidfile "$(pidfile redis)" --logfile "$(logfile redis)" \
-    || fail_start redis "redis-server refused to start"
+  : >"$(logfile redis)"
+  launch redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN_DIR/redis" --save '' \
+    --appendonly no --daemonize no
   wait_for redis redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
   log "redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) ready on 127.0.0.1:$REDIS_PORT"
-}
-
-stop_one() {
-  local svc=$1 f pid
-  f=$(pidfile "$svc")
-  [[ -f $f ]] || return 0
-  pid=$(cat "$f")
-  if running "$svc"; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$svc ignored SIGTERM for 30s; killing"; kill -KILL "$pid"; }
-    log "$svc stopped"
-  fi
-  rm -f "$f"
 }
 
 status() {
   local svc rc=0
   for svc in kafka registry redis; do
-    if running "$svc"; then echo "$svc: running (pid $(cat "$(pidfile "$svc")"))"
+    if running "$svc"; then echo "$svc: running (pid $(saved_pid "$svc"))"
     else echo "$svc: stopped"; rc=3; fi
   done
   return $rc
@@ -181,6 +161,7 @@ status() {
 print_env() {
   cat <<EOF
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT
 SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 EOF
@@ -196,10 +177,24 @@ case $cmd in
     fetch_kafka; fetch_apicurio; ensure_redis
     start_redis; start_kafka; start_registry
     print_env ;;
-  stop) stop_one registry; stop_one kafka; stop_one redis ;;
-  restart) "$0" stop; "$0" start ;;
+  stop) # stop [service...]: all of them by default, the registry and the broker first
+    shift
+    (($# > 0)) || set -- registry kafka redis
+    for svc in "$@"; do
+      case $svc in kafka | registry | redis) stop_one "$svc" ;; *) die "unknown service $svc" ;; esac
+    done ;;
+  restart)
+    case ${2:-all} in
+      # The broker keeps its data (topics, offsets, transactions): what a broker restart in production does.
+      kafka) stop_one kafka; start_kafka keep ;;
+      registry) stop_one registry; start_registry ;;
+      redis) stop_one redis; start_redis ;;
+      all) stop_one registry; stop_one kafka; stop_one redis; start_redis; start_kafka; start_registry ;;
+      *) die "usage: $0 restart [kafka|registry|redis]" ;;
+    esac ;;
+  pid) running "${2:-}" || die "${2:-?} is not running"; saved_pid "$2" ;;
   status) status ;;
   env) print_env ;;
   logs) tail -n "${LINES:-100}" "$(logfile "${2:-kafka}")" ;;
-  *) die "usage: $0 start|stop|restart|status|env|logs [kafka|registry|redis]" ;;
+  *) die "usage: $0 start|stop|restart [service]|status|env|pid <service>|logs [service]" ;;
 esac

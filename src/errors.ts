@@ -12,6 +12,10 @@ export const ERROR_CODES = {
     retriable: false,
     doc: 'A configured topic does not exist; the worker never creates topics.',
   },
+  IW_KAFKA_AUTH_FAILED: {
+    retriable: false,
+    doc: 'The brokers refused the SASL credentials (or the mechanism) of KAFKA_SASL_*.',
+  },
   // contracts (wire format, registry, schemas)
   IW_WIRE_TOO_SHORT: { retriable: false, doc: 'Fewer than 5 bytes: not the Confluent wire format.' },
   IW_WIRE_BAD_MAGIC: { retriable: false, doc: 'The first byte is not the magic byte 0.' },
@@ -21,6 +25,10 @@ export const ERROR_CODES = {
   IW_RECORD_INVALID: { retriable: false, doc: 'A record fails schema validation before encoding.' },
   IW_SCHEMA_INCOMPATIBLE: { retriable: false, doc: 'A local schema is not compatible with the registry.' },
   IW_SCHEMA_NOT_REGISTERED: { retriable: false, doc: 'The registry has no id for a schema we encode with.' },
+  IW_REGISTRY_AUTH_FAILED: {
+    retriable: false,
+    doc: 'The registry answered 401 or 403: check SCHEMA_REGISTRY_USERNAME/PASSWORD or _BEARER_TOKEN.',
+  },
   IW_REGISTRY_REJECTED: {
     retriable: false,
     doc: 'The registry refused a request (a 4xx other than not found).',
@@ -30,6 +38,10 @@ export const ERROR_CODES = {
   IW_MODEL_CHECKSUM: { retriable: false, doc: "A model file's sha256 differs from its manifest." },
   IW_MODEL_MANIFEST: { retriable: false, doc: 'A manifest is malformed or disagrees with the session.' },
   IW_INFERENCE_FAILED: { retriable: true, doc: 'onnxruntime failed to run a batch.' },
+  IW_MODEL_UNAVAILABLE: {
+    retriable: true,
+    doc: "The model's session died (its worker thread crashed) and is being restarted.",
+  },
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
   IW_EMBEDDING_INVALID: {
     retriable: false,
@@ -37,6 +49,10 @@ export const ERROR_CODES = {
   },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
+  IW_POLICY_MODEL_MISMATCH: {
+    retriable: false,
+    doc: 'A policy rule is bound to another model version than the one served.',
+  },
   // input
   IW_INPUT_INVALID: { retriable: false, doc: 'A decoded pin lacks what the worker needs.' },
   IW_CONTENT_ABSENT: {
@@ -56,7 +72,22 @@ export const ERROR_CODES = {
   IW_FETCH_NETWORK: { retriable: true, doc: 'The connection failed.' },
   IW_FETCH_TOO_MANY_REDIRECTS: { retriable: false, doc: 'More redirects than allowed.' },
   // outputs
-  IW_PUBLISH_FAILED: { retriable: true, doc: 'Kafka did not acknowledge a label or dead letter.' },
+  IW_PUBLISH_FAILED: {
+    retriable: true,
+    doc: "Kafka did not acknowledge outputs within the producer's bounded retries (broker or topic unavailable); the partition pauses and backs off.",
+  },
+  IW_PUBLISH_TOO_LARGE: {
+    retriable: false,
+    doc: "An output is larger than its topic's max.message.bytes; it is never sent (a dead letter is truncated to fit first).",
+  },
+  IW_PUBLISH_REJECTED: {
+    retriable: false,
+    doc: 'Kafka refused outputs for a reason retrying does not fix (authorization, invalid record, topic config); the partition pauses until it is fixed.',
+  },
+  IW_TRANSACTION_FAILED: {
+    retriable: true,
+    doc: 'An exactly-once transaction was aborted (fenced by a newer owner of the partition, or Kafka failed); nothing of it is visible to read_committed readers.',
+  },
   IW_CACHE_UNAVAILABLE: { retriable: false, doc: 'Redis failed; the worker continues without cache.' },
   // the catch-all: a bug, never expected
   IW_INTERNAL: { retriable: false, doc: 'An unexpected error; a bug.' },

@@ -3,26 +3,36 @@
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';
 import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
+import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-delivery.js';
+import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
 import { AvroCodec } from './contracts/avro-codec.js';
-import { HttpSchemaRegistry } from './contracts/http-schema-registry.js';
+import { readRescanHeaders } from './contracts/rescan-headers.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
 import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
+import { PinContentExtractor } from './content/content.js';
+import { ImageContentSource } from './content/image-content.js';
+import { kafkaFromConfig } from './kafka/kafka-from-config.js';
 import { loadServing } from './infer/serving.js';
-import { ImageSignal } from './pipeline/image-signal.js';
+import type { SessionFactory } from './infer/session-runner.js';
+import { decodedImageGateFromConfig } from './preprocess/decoded-image-gate.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
-import { PinProcessor } from './pipeline/pin-processor.js';
-import { ScoreMemo } from './pipeline/score-memo.js';
-import { TextSignal } from './pipeline/text-signal.js';
+import { PolicyEngine } from './policy/policy-engine.js';
+import { checkPolicyCovers, readPolicy } from './policy/policy.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
+import { TopicLimits } from './produce/topic-limits.js';
+import { createSignals, declaredSignals, servedModels } from './signals/catalog.js';
+import { ScoreMemo } from './signals/score-memo.js';
+import { SignalRunner } from './signals/signal-runner.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
-import { KafkaMessageTracer } from './telemetry/kafka-message-tracer.js';
+import { KafkaMessageTracer } from './consume/kafka-message-tracer.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { observeOutcome } from './telemetry/outcome-metrics.js';
 import { observePublished } from './telemetry/publish-metrics.js';
@@ -41,6 +51,8 @@ export interface WorkerOverrides {
   connector?: Connector;
   /** Called when the Kafka consumer crashed for good; the default exits the process with code 1. */
   onFatal?: (error: unknown) => void;
+  /** Where model sessions run (supervision tests wrap the worker-thread factory to reach its threads). */
+  createSession?: SessionFactory;
   /** Span processors added to those the `OTEL_*` variables configure (tests: an in-memory exporter). */
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
@@ -88,25 +100,48 @@ async function build(
   closers.push(() => telemetry.close());
   const { metrics, tracer } = telemetry;
   let ready = false;
+  let modelsReady = (): boolean => false;
+  const isReady = (): boolean => ready && modelsReady();
   const http = new HealthServer({
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
-    isReady: () => ready,
+    isReady,
     serveMetrics: (request, response) => telemetry.serveMetrics(request, response),
   });
   const httpPort = await http.listen();
   closers.push(() => http.close());
 
-  const kafka = new Kafka({
-    clientId: config.KAFKA_CLIENT_ID,
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
-  });
-  await checkTopics(kafka, [config.INPUT_TOPIC, config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  const kafka = kafkaFromConfig(config, logger);
+  await checkTopics(kafka, [
+    config.INPUT_TOPIC,
+    config.LABEL_TOPIC,
+    config.DEADLETTER_TOPIC,
+    config.RESCAN_TOPIC,
+  ]);
+  const admin = kafka.admin();
+  await admin.connect();
+  closers.push(() => admin.disconnect());
+  const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  await limits.refresh();
 
-  const serving = await loadServing(config, { metrics, logger, tracer });
+  const declared = declaredSignals(config);
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  const serving = await loadServing(
+    config,
+    servedModels(declared),
+    { metrics, logger, tracer },
+    overrides.createSession,
+  );
   closers.push(() => serving.close());
-  const codec = new AvroCodec(new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL }));
+  modelsReady = () => serving.ready();
+  const signals = createSignals(declared, {
+    scorer: (model) => serving.scorer(model),
+    decodedImages: decodedImageGateFromConfig(config),
+  });
+  checkPolicyCovers(policy.policy, signals);
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {
@@ -114,25 +149,23 @@ async function build(
     connector: overrides.connector,
   });
   closers.push(() => fetcher.close());
-  const memo = new ScoreMemo(config.MEMO_MAX_ENTRIES);
-  const processor = new PinProcessor(
-    new ImageSignal(
-      fetcher,
-      serving.image,
-      cache,
-      memo,
-      config.CACHE_NAMESPACE,
-      new ConcurrencyLimiter(2 * config.IMAGE_MAX_BATCH),
-    ),
-    new TextSignal(serving.text, memo, config.CACHE_NAMESPACE),
-    cache,
-    memo,
-    { image: serving.image.model, text: serving.text.model },
+  const contents = new PinContentExtractor(
+    new ImageContentSource(fetcher, {
+      signatures: config.IMAGE_SIGNATURES,
+      onSignatureCheck: (result) => metrics.signatureChecks.add(1, { result }),
+    }),
   );
-  const handler = new PinMessageHandler(codec, processor, serving.policy, {
+  const signalRunner = new SignalRunner(
+    signals,
+    cache,
+    new ScoreMemo(config.MEMO_MAX_ENTRIES),
+    config.CACHE_NAMESPACE,
+  );
+  const handler = new PinMessageHandler(codec, contents, signalRunner, policy, {
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
     workerVersion: WORKER_VERSION,
+    deadLetterMaxBytes: () => limits.maxBytes(config.DEADLETTER_TOPIC),
     retry: {
       attempts: config.RETRY_MAX_ATTEMPTS,
       baseDelayMs: config.RETRY_BASE_DELAY_MS,
@@ -141,35 +174,100 @@ async function build(
     },
     observeStage: observeStage(metrics),
     observeOutcome: observeOutcome(metrics),
+    rescan: {
+      topic: config.RESCAN_TOPIC,
+      maxAttempts: config.RESCAN_MAX_ATTEMPTS,
+      baseDelayMs: config.RESCAN_BASE_DELAY_MS,
+      maxDelayMs: config.RESCAN_MAX_DELAY_MS,
+    },
     ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
   });
 
-  // The default (murmur2, Java-compatible) partitioner, named so kafkajs stops warning about it.
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 5,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  const sink = new KafkaOutputSink(producer);
-  closers.push(() => sink.close());
+  // Bounded retries (kafkajs's idempotent default is unbounded, outside any heartbeat): after them
+  // the chunk's partition pauses and backs off instead. The default (murmur2, Java-compatible)
+  // partitioner, named so kafkajs stops warning about it.
+  const producerRetry = { retries: config.PUBLISH_MAX_RETRIES, maxRetryTime: 5000 };
+  let delivery: ChunkDelivery;
+  if (config.DELIVERY === 'exactly-once') {
+    delivery = new ExactlyOnceDelivery({
+      groupId: config.KAFKA_GROUP_ID,
+      createProducer: (transactionalId) =>
+        kafka.producer({
+          transactionalId,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          retry: producerRetry,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+      maxBytesOf: (topic) => limits.maxBytes(topic),
+      committedOffset: async (topic, partition) => {
+        const [offsets] = await admin.fetchOffsets({ groupId: config.KAFKA_GROUP_ID, topics: [topic] });
+        return offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+      },
+    });
+  } else {
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      retry: producerRetry,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    delivery = new AtLeastOnceDelivery(
+      new KafkaOutputSink(
+        producer,
+        (topic) => limits.maxBytes(topic),
+        () => limits.refresh(),
+      ),
+    );
+  }
+  // Closed after the runner stopped (closers run in reverse): its producers must not keep the process alive.
+  closers.push(() => delivery.close());
+  const heartbeatMs = Math.min(3000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 10));
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatInterval: heartbeatMs,
+    // An empty fetch (every partition paused) waits this long; the runner heartbeats after it.
+    maxWaitTimeInMs: heartbeatMs,
   });
   await consumer.connect();
   const runner = new KafkaBatchRunner(
     consumer,
     handler,
-    sink,
+    delivery,
     new ConcurrencyLimiter(config.MAX_IN_FLIGHT),
     {
       chunkSize: Math.max(1, Math.floor(config.MAX_IN_FLIGHT / config.PARTITIONS_CONCURRENTLY)),
-      heartbeatIntervalMs: 3000,
+      heartbeatIntervalMs: heartbeatMs,
+      startPosition: config.CONSUMER_START_POSITION,
+      backoff: { initialMs: config.PAUSE_BACKOFF_INITIAL_MS, maxMs: config.PAUSE_BACKOFF_MAX_MS },
+      // A rescan waits for its not-before time; its partition alone is paused meanwhile.
+      notBefore: (message) =>
+        message.topic === config.RESCAN_TOPIC ? (readRescanHeaders(message)?.notBefore ?? null) : null,
     },
     {
       published: observePublished(metrics),
+      paused: ({ error, ...info }) => {
+        metrics.partitionPauses.add(1, { code: error.code });
+        // An outage repeats every backoff: its code and message say enough, a stack would flood.
+        const fields = error.retriable
+          ? { ...info, code: error.code, reason: error.message }
+          : { ...info, code: error.code, err: error };
+        (error.retriable ? logger.warn : logger.error).call(
+          logger,
+          fields,
+          'partition paused; its chunk is read again after the backoff',
+        );
+      },
+      resumed: (info) => logger.info(info, 'partition resumed'),
+      rejected: ({ output, error }) => {
+        metrics.outputsRejected.add(1, { topic: output.topic, code: error.code });
+        logger.error(
+          { err: error, code: error.code, topic: output.topic },
+          'output can never be published; dropped',
+        );
+      },
       chunkDone: ({ messages, outputs }) => logger.debug({ messages, outputs }, 'chunk committed'),
       stale: (info) => logger.info(info, 'batch ended early (rebalance or stop); the rest is read again'),
     },
@@ -194,14 +292,17 @@ async function build(
     logger.fatal({ err: payload.error }, 'consumer crashed for good');
     (overrides.onFatal ?? (() => void closeAll().finally(() => process.exit(1))))(payload.error);
   });
-  await runner.start(config.INPUT_TOPIC, config.PARTITIONS_CONCURRENTLY);
+  await runner.start([config.INPUT_TOPIC, config.RESCAN_TOPIC], config.PARTITIONS_CONCURRENTLY);
   ready = true;
-  logger.info({ topic: config.INPUT_TOPIC, models: serving.modelIds, httpPort }, 'worker ready');
+  logger.info(
+    { topic: config.INPUT_TOPIC, signals: declared.map((d) => d.name), models: serving.modelIds, httpPort },
+    'worker ready',
+  );
 
   return {
     httpPort,
     metrics,
-    isReady: () => ready,
+    isReady,
     stop: async () => {
       ready = false;
       await closeAll();

@@ -14,6 +14,7 @@ export interface BenchResults {
   warm: ScenarioResult | null;
   text: ScenarioResult | null;
   paced: ScenarioResult | null;
+  flood: (ScenarioResult & { budgets?: 'on' | 'off' }) | null;
   loadAverageAtEnd: [number, number, number];
   totalSeconds: number;
 }
@@ -116,6 +117,27 @@ export function tableRows(r: BenchResults): string[][] {
       '',
       'p99 <= 300 ms',
       check(p.latencyMs.p99 <= 300),
+    ]);
+  }
+  if (r.flood) {
+    const fl = r.flood;
+    rows.push([
+      `worker, flood of ${fl.pins} max-size images (budgets ${fl.budgets ?? 'on'}): peak RSS (VmHWM)`,
+      f(fl.peakRssMiB, 0),
+      'MiB',
+      '',
+      '',
+      'bounded by the budgets',
+      '',
+    ]);
+    rows.push([
+      `worker, flood: labels / UNSCORED (${fl.durationSeconds.toFixed(0)} s)`,
+      `${fl.labels} / ${fl.unscored}`,
+      'pins',
+      '',
+      '',
+      '',
+      '',
     ]);
   }
   const rss = Math.max(

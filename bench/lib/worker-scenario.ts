@@ -6,6 +6,7 @@
  */
 import type { Consumer } from 'kafkajs';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import type { StageName } from '../../src/stage-runner.js';
 import { PIN_CREATED } from '../../src/contracts/subjects.js';
 import { uniqueName } from '../../test/support/stack-env.js';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../../test/support/worker-harness.js';
 import { latencySummary, sleep, type LatencySummary } from './stats.js';
 import { metricSum } from '../../test/support/prometheus-text.js';
+import { stageMeans } from './stage-means.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export interface ScenarioResult {
@@ -52,6 +54,8 @@ export interface ScenarioOptions {
   timeoutMs: number;
   nodeArgs?: readonly string[];
   log: (line: string) => void;
+  /** Stages every run of this scenario goes through: one without observations fails the run. */
+  stages: readonly StageName[];
 }
 
 class LabelTimes {
@@ -89,7 +93,7 @@ async function withTopics<T>(
     return await body(topics);
   } finally {
     await admin
-      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters] })
+      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters, topics.rescans] })
       .catch(() => undefined);
     await admin.disconnect();
   }
@@ -97,6 +101,7 @@ async function withTopics<T>(
 
 function summarize(
   name: string,
+  stages: readonly StageName[],
   pins: readonly PinCreated[],
   times: Map<string, number>,
   worker: WorkerProcess & { readyRssMiB: number },
@@ -128,23 +133,9 @@ function summarize(
     deadLetters: metricSum(metricsText, 'iw_dead_letters_total'),
     cacheHits: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'hit' }),
     cacheMisses: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'miss' }),
-    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@1') },
-    meanMs: meanMs(metricsText),
+    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@2') || hist('text-spam@1') },
+    meanMs: stageMeans(metricsText, stages),
   };
-}
-
-function meanMs(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const mean = (metric: string, labels: Record<string, string>) =>
-    metricSum(text, `${metric}_sum`, labels) / metricSum(text, `${metric}_count`, labels);
-  for (const stage of ['decode', 'cache-lookup', 'fetch', 'preprocess-infer', 'cache-write', 'encode'])
-    out[`stage ${stage}`] = mean('iw_stage_duration', { stage });
-  for (const model of ['image-safety@1', 'text-spam@1']) {
-    out[`compute ${model}`] = mean('iw_inference_compute', { model });
-    out[`queue wait ${model}`] = mean('iw_inference_queue_wait', { model });
-  }
-  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
-  return out;
 }
 
 /** Pins produced first, then the worker started: throughput from the first to the last label. */
@@ -162,7 +153,15 @@ export async function runThroughput(
       options.log(`${options.name}: ${pins.length} pins queued; worker pid ${worker.pid} ready`);
       await reader.waitFor(pins.length, options.timeoutMs);
       const text = await worker.metrics();
-      const result = summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, true);
+      const result = summarize(
+        options.name,
+        options.stages,
+        pins,
+        reader.times,
+        { ...worker, readyRssMiB },
+        text,
+        true,
+      );
       return { ...result, metricsText: text };
     } finally {
       await worker.stop();
@@ -204,7 +203,15 @@ export async function runPaced(
       await reader.waitFor(count, options.timeoutMs);
       const text = await worker.metrics();
       return {
-        ...summarize(options.name, pins, reader.times, { ...worker, readyRssMiB }, text, false),
+        ...summarize(
+          options.name,
+          options.stages,
+          pins,
+          reader.times,
+          { ...worker, readyRssMiB },
+          text,
+          false,
+        ),
         offeredPerSecond: rate,
         metricsText: text,
       };

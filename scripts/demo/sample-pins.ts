@@ -20,7 +20,7 @@ const BROKEN_IMAGES = [
   'http://169.254.169.254/latest/meta-data', // the cloud metadata address, refused the same way
   '/images/odd-huge-20000x20000.png', // IW_IMAGE_TOO_LARGE (pixel cap)
 ];
-const NORMAL_TEXTS: [string, string][] = [
+export const NORMAL_TEXTS: [string, string][] = [
   ['Blue ceramic vase', 'Hand-thrown stoneware vase with a cobalt glaze, 30 cm tall.'],
   ['Weeknight lentil soup', 'Red lentils, cumin, lemon. Ready in 30 minutes, freezes well.'],
   ['Reading nook ideas', 'A window seat, two cushions and a small shelf for the current stack of books.'],
@@ -28,7 +28,7 @@ const NORMAL_TEXTS: [string, string][] = [
   ['Watercolour practice', 'Wet-on-wet skies: let the paper do the blending.'],
   ['Garden planning', 'Tomatoes by the south wall, herbs near the kitchen door, beans on the trellis.'],
 ];
-const SPAM_TEXTS: [string, string, string][] = [
+export const SPAM_TEXTS: [string, string, string][] = [
   [
     '$$$ MAKE MONEY FAST $$$',
     'Earn $5000 a week from home!!! No experience needed. Click now, limited offer, act today!!!',

@@ -1,4 +1,5 @@
-import type { ClassScores, SignalCache } from './signal-cache.js';
+import type { ClassScores } from '../scores.js';
+import type { SignalCache } from './signal-cache.js';
 
 /** The cache when `CACHE_ENABLED=false`: every lookup misses, writes go nowhere. */
 export class DisabledSignalCache implements SignalCache {

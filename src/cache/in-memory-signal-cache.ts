@@ -1,4 +1,5 @@
-import type { CacheEntry, ClassScores, SignalCache } from './signal-cache.js';
+import type { ClassScores } from '../scores.js';
+import type { CacheEntry, SignalCache } from './signal-cache.js';
 
 /**
  * A real, process-local {@link SignalCache} with TTLs: for `classify`, tests and running without

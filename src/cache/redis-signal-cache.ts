@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { CacheEntry, CacheErrorObserver, ClassScores, SignalCache } from './signal-cache.js';
+import type { ClassScores } from '../scores.js';
+import type { CacheEntry, CacheErrorObserver, SignalCache } from './signal-cache.js';
 
 export interface RedisSignalCacheOptions {
   /** Lifetime of an entry, ms. */

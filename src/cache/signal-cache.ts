@@ -3,7 +3,7 @@
  * anything: every failure is a miss (reads) or a skipped write, reported to `onError` and never thrown,
  * so a broken cache slows the worker and never stops it (fail-open).
  */
-export type ClassScores = Readonly<Record<string, number>>;
+import type { ClassScores } from '../scores.js';
 
 export interface CacheEntry {
   readonly key: string;

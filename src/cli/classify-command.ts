@@ -1,6 +1,7 @@
 /**
- * `integrity-worker classify <image file or URL> [--text ".."] [--title ..] [--link ..] [--json]`:
- * scores one pin with the configured models and policy, with no Kafka, registry or Redis. A URL is
+ * `integrity-worker classify [<image file or URL>] [--text ".."] [--title ..] [--link ..] [--json]`:
+ * scores one pin (text alone when no image is given) with the configured models and policy, with no
+ * Kafka, registry or Redis. `--input pins.jsonl` scores one pin per line (see `classify-input.ts`). A URL is
  * downloaded by the same guarded fetcher the worker uses (FETCH_* variables apply). Models, policy
  * and threads come from the same environment variables as the worker (MODELS_DIR, IMAGE_MODEL, ...).
  *
@@ -8,27 +9,42 @@
  * input (arguments, unreadable file, refused URL, undecodable image) as an error: it throws the
  * IntegrityError, which the dispatcher prints as `error IW_...` with exit code 2.
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { DisabledSignalCache } from '../cache/disabled-signal-cache.js';
 import { loadConfig, type Config } from '../config/load-config.js';
+import { contentOf } from '../content/content.js';
+import { modelText } from '../content/text-content.js';
 import { IntegrityError } from '../errors.js';
-import { loadServing, type Serving } from '../infer/serving.js';
-import type { Decision } from '../policy/policy.js';
-import { scoreWith } from '../pipeline/scorers.js';
-import { pinText } from '../preprocess/pin-text.js';
+import { loadServing } from '../infer/serving.js';
+import { PolicyEngine } from '../policy/policy-engine.js';
+import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
+import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
+import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
+import { ScoreMemo } from '../signals/score-memo.js';
+import type { Signal } from '../signals/signal.js';
+import { SignalRunner } from '../signals/signal-runner.js';
+import { DIRECT_STAGES } from '../stage-runner.js';
+import type { ImageFetcher } from '../fetch/image-fetcher.js';
+import { classifyLines, inputLines } from './classify-input.js';
 
-const USAGE =
-  'usage: integrity-worker classify <image file or URL> [--text "description"] [--title ..] [--link ..] [--json]';
+const USAGE = [
+  'usage: integrity-worker classify [<image file or URL>] [--text "description"] [--title ..] [--link ..] [--json]',
+  '       integrity-worker classify --input pins.jsonl|-   (one JSON pin per line -> one JSON result per line)',
+].join('\n');
 
 export interface SignalReport {
   model: { name: string; version: string };
   scores: Record<string, number> | null;
   decision: Decision;
+  /** The policy rule that decided (`thresholds`, `unscored.<CODE>`, ...: see the label's Signal.rule). */
+  rule: string;
   reasonCode?: string;
 }
 
 export interface ClassifyReport {
-  signals: Record<'image.safety' | 'text.spam', SignalReport>;
+  /** One entry per declared signal (by default `image.safety` and `text.spam`). */
+  signals: Record<string, SignalReport>;
   decision: Decision;
   policyVersion: string;
 }
@@ -43,6 +59,7 @@ function parse(argv: string[]) {
         title: { type: 'string' },
         link: { type: 'string' },
         json: { type: 'boolean', default: false },
+        input: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -51,16 +68,27 @@ function parse(argv: string[]) {
   }
 }
 
-async function imageBytes(source: string, config: Config): Promise<Buffer> {
-  if (/^https?:\/\//i.test(source)) {
-    const { imageFetcherFromConfig } = await import('../fetch/fetcher-from-config.js');
-    const fetcher = imageFetcherFromConfig(config);
-    try {
-      return (await fetcher.fetch(source)).bytes;
-    } finally {
-      await fetcher.close();
+/** Image bytes from a file or, through one guarded fetcher made on first use, a URL. */
+class ImageReader {
+  private fetcher: Promise<ImageFetcher> | undefined;
+  constructor(private readonly config: Config) {}
+
+  async read(source: string): Promise<Buffer> {
+    if (/^https?:\/\//i.test(source)) {
+      this.fetcher ??= import('../fetch/fetcher-from-config.js').then((m) =>
+        m.imageFetcherFromConfig(this.config),
+      );
+      return (await (await this.fetcher).fetch(source)).bytes;
     }
+    return readImageFile(source);
   }
+
+  async close(): Promise<void> {
+    if (this.fetcher) await (await this.fetcher).close();
+  }
+}
+
+async function readImageFile(source: string): Promise<Buffer> {
   try {
     return await readFile(source);
   } catch (cause) {
@@ -68,44 +96,48 @@ async function imageBytes(source: string, config: Config): Promise<Buffer> {
   }
 }
 
-/** Scores one pin; `serving` is closed by the caller. */
+/**
+ * Scores one pin with the worker's own signal runner (no cache, no retries) and its one decision path
+ * (`PolicyEngine.decideSignals`). Throws the failure of any signal that had content to read.
+ */
 export async function classifyPin(
-  serving: Serving,
-  bytes: Buffer,
-  fields: { title?: string | undefined; text?: string | undefined; link?: string | undefined },
+  signals: readonly Signal[],
+  policy: PolicyEngine,
+  bytes: Buffer | null,
+  fields: {
+    title?: string | null | undefined;
+    text?: string | null | undefined;
+    link?: string | null | undefined;
+  },
 ): Promise<ClassifyReport> {
-  const hasText = [fields.title, fields.text, fields.link].some((f) => f !== undefined && f.trim() !== '');
-  const text = pinText({
-    title: fields.title ?? '',
-    description: fields.text ?? '',
-    link: fields.link ?? '',
+  const text = modelText({
+    title: fields.title ?? null,
+    description: fields.text ?? null,
+    link: fields.link ?? null,
   });
-  const [imageScores, textScores] = await Promise.all([
-    scoreWith(serving.image, bytes),
-    hasText ? scoreWith(serving.text, text) : Promise.resolve(null),
-  ]);
-  const decided = serving.policy.decideAll({
-    'image.safety': imageScores,
-    'text.spam': textScores ?? undefined,
-  });
-  const report = (
-    model: { name: string; version: string },
-    scores: Record<string, number> | null,
-    signal: string,
-  ): SignalReport => ({
-    model: { name: model.name, version: model.version },
-    scores,
-    decision: decided.signals[signal]?.decision ?? 'UNSCORED',
-    ...(scores === null && { reasonCode: 'IW_CONTENT_ABSENT' }),
-  });
-  return {
-    signals: {
-      'image.safety': report(serving.image.model, imageScores, 'image.safety'),
-      'text.spam': report(serving.text.model, textScores, 'text.spam'),
+  if (bytes === null && text === null)
+    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image or some text');
+  const runner = new SignalRunner(signals, new DisabledSignalCache(), new ScoreMemo(0), 'classify');
+  const results = await runner.run(
+    {
+      ...(bytes !== null && { image: contentOf('image', bytes) }),
+      ...(text !== null && { text: contentOf('text', text) }),
     },
-    decision: decided.decision,
-    policyVersion: decided.policyVersion,
-  };
+    DIRECT_STAGES,
+  );
+  for (const result of results) if (result.scores === null && result.error) throw result.error;
+  const decided = policy.decideSignals(results);
+  const reports: Record<string, SignalReport> = {};
+  results.forEach((result, i) => {
+    reports[result.signal] = {
+      model: { name: result.model.name, version: result.model.version },
+      scores: result.scores ? { ...result.scores } : null,
+      decision: decided.signals[i]!.decision,
+      rule: decided.signals[i]!.rule,
+      ...(result.reasonCode !== null && { reasonCode: result.reasonCode }),
+    };
+  });
+  return { signals: reports, decision: decided.decision, policyVersion: decided.policyVersion };
 }
 
 function format(report: ClassifyReport): string {
@@ -128,15 +160,57 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1)
-    throw new IntegrityError('IW_INPUT_INVALID', `want one image file or URL\n${USAGE}`);
+  if (positionals.length > 1 || (values.input !== undefined && positionals.length > 0))
+    throw new IntegrityError('IW_INPUT_INVALID', `want at most one image file or URL, or --input\n${USAGE}`);
+  if (values.input !== undefined && values.input !== '-')
+    await access(values.input).catch((cause: unknown) => {
+      throw new IntegrityError('IW_INPUT_INVALID', `cannot read ${values.input}`, { cause });
+    });
+  const nothing = [values.title, values.text, values.link, values.input].every((v) => v === undefined);
+  if (positionals.length === 0 && nothing)
+    throw new IntegrityError('IW_INPUT_INVALID', `want an image, some text or --input\n${USAGE}`);
   const config = loadConfig();
-  const bytes = await imageBytes(positionals[0]!, config);
-  const serving = await loadServing(config);
+  const images = new ImageReader(config);
   try {
-    const report = await classifyPin(serving, bytes, values);
-    console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
-    return 0;
+    const bytes = positionals[0] === undefined ? null : await images.read(positionals[0]);
+    return await classifyWith(config, async (signals, policy) => {
+      if (values.input === undefined) {
+        const report = await classifyPin(signals, policy, bytes, values);
+        console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
+        return 0;
+      }
+      const summary = await classifyLines(inputLines(values.input), {
+        classify: async (pin) =>
+          classifyPin(signals, policy, pin.image ? await images.read(pin.image) : null, {
+            title: pin.title,
+            text: pin.description,
+            link: pin.link,
+          }),
+        out: process.stdout,
+        progress: process.stderr,
+      });
+      return summary.errors === 0 ? 0 : 1;
+    });
+  } finally {
+    await images.close();
+  }
+}
+
+/** Loads models and policy as the worker does, runs `work`, closes the models. */
+async function classifyWith(
+  config: Config,
+  work: (signals: readonly Signal[], policy: PolicyEngine) => Promise<number>,
+): Promise<number> {
+  const declared = declaredSignals(config);
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  const serving = await loadServing(config, servedModels(declared));
+  try {
+    const signals = createSignals(declared, {
+      scorer: (model) => serving.scorer(model),
+      decodedImages: decodedImageGateFromConfig(config),
+    });
+    checkPolicyCovers(policy.policy, signals);
+    return await work(signals, policy);
   } finally {
     await serving.close();
   }

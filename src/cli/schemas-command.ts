@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isIntegrityError } from '../errors.js';
-import { HttpSchemaRegistry } from '../contracts/http-schema-registry.js';
+import { HttpSchemaRegistry, registryAuthFromConfig } from '../contracts/http-schema-registry.js';
 import { checkSchema, registerSchema } from '../contracts/schema-check.js';
 import type { SchemaRegistryAdmin } from '../contracts/schema-registry.js';
 import { DEFAULT_TOPICS, SUBJECT_COMPATIBILITY, topicContracts } from '../contracts/subjects.js';
@@ -46,7 +46,10 @@ export async function run(argv: string[]): Promise<number> {
   const options: Options = {
     dir: values.dir ?? fileURLToPath(new URL('../../schemas', import.meta.url)),
     topicSuffix: values['topic-suffix'] ?? '',
-    registry: new HttpSchemaRegistry({ baseUrl: registryUrlFromEnv() }),
+    registry: new HttpSchemaRegistry({
+      baseUrl: registryUrlFromEnv(),
+      auth: registryAuthFromConfig(process.env),
+    }),
   };
   return action === 'check' ? check(options) : register(options);
 }

@@ -3,6 +3,8 @@
  * error messages come from the same place. Units are in the names (`_MS`, `_BYTES`, `_S`).
  */
 import { z } from 'zod';
+import { isIntegrityError } from '../errors.js';
+import { parseModelRef, parseSignalDeclaration } from '../scores.js';
 
 export interface EnvVariable {
   /** What it sets, in one sentence. */
@@ -12,6 +14,13 @@ export interface EnvVariable {
   readonly schema: z.ZodType;
 }
 
+/**
+ * A current desktop Chrome on Linux: the image fetcher's neutral default User-Agent (a fetcher that
+ * announces itself can be served a clean image while users get another).
+ */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z.string().transform((s) =>
   s
@@ -20,7 +29,28 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const modelRef = z.string().regex(/^[a-z0-9-]+@[A-Za-z0-9._-]+$/, 'expected <name>@<version>');
+/** Parses with one of the shared parsers in `src/scores.ts`; their IW_CONFIG_INVALID becomes an issue. */
+const parsedBy = <T>(parse: (text: string) => T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (!isIntegrityError(error)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  });
+const modelRef = parsedBy(parseModelRef);
+const signalList = parsedBy((text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map(parseSignalDeclaration),
+);
+
+/** The image fetch deadlines, ms: the one set of defaults (the fetcher's options default to them). */
+export const FETCH_TIMEOUT_DEFAULTS_MS = Object.freeze({ connect: 2000, total: 5000 });
 
 function v<T extends z.ZodType>(
   schema: T,
@@ -38,6 +68,34 @@ export const ENV_VARIABLES = {
   ),
   KAFKA_CLIENT_ID: v(z.string().min(1).default('integrity-worker'), 'integrity-worker', 'Kafka client id.'),
   KAFKA_GROUP_ID: v(z.string().min(1).default('integrity-worker'), 'integrity-worker', 'Consumer group id.'),
+  KAFKA_SSL: v(bool.default(false), 'false', 'Connect to the brokers over TLS.'),
+  KAFKA_SSL_CA_FILE: v(
+    z.string().min(1).optional(),
+    '(system CAs)',
+    'PEM file of the CA certificates that sign the brokers (with KAFKA_SSL).',
+  ),
+  KAFKA_SSL_CERT_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE).',
+  ),
+  KAFKA_SSL_KEY_FILE: v(z.string().min(1).optional(), '(none)', 'PEM private key of KAFKA_SSL_CERT_FILE.'),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: v(
+    bool.default(true),
+    'true',
+    "Refuse brokers whose certificate does not verify; false only for a local broker's self-signed one.",
+  ),
+  KAFKA_SASL_MECHANISM: v(
+    z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none'),
+    'none',
+    'SASL authentication to the brokers: none, plain, scram-sha-256 or scram-sha-512 (plain wants KAFKA_SSL).',
+  ),
+  KAFKA_SASL_USERNAME: v(z.string().min(1).optional(), '(none)', 'SASL user (with KAFKA_SASL_MECHANISM).'),
+  KAFKA_SASL_PASSWORD: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'SASL password (with KAFKA_SASL_MECHANISM); never logged.',
+  ),
   INPUT_TOPIC: v(
     z.string().min(1).default('pins.created.v1'),
     'pins.created.v1',
@@ -53,6 +111,26 @@ export const ENV_VARIABLES = {
     'integrity.deadletter.v1',
     'Topic of DeadLetter records.',
   ),
+  RESCAN_TOPIC: v(
+    z.string().min(1).default('pins.retry.v1'),
+    'pins.retry.v1',
+    'Topic of pins to rescan after a transient image failure (PinCreated bytes + iw-rescan-* headers); the worker reads it too.',
+  ),
+  RESCAN_MAX_ATTEMPTS: v(
+    int(0, 100).default(4),
+    '4',
+    "Rescans of a pin after transient failures before the policy's permanent rule applies (0 = none).",
+  ),
+  RESCAN_BASE_DELAY_MS: v(
+    int(0, 86_400_000).default(60_000),
+    '60000',
+    'Wait before the first rescan, doubled for each next one, ms.',
+  ),
+  RESCAN_MAX_DELAY_MS: v(
+    int(0, 86_400_000).default(1_800_000),
+    '1800000',
+    'Longest wait before a rescan, ms.',
+  ),
   EMBEDDING_TOPIC: v(
     z.string().min(1).default('content.embeddings.v1'),
     'content.embeddings.v1',
@@ -62,6 +140,21 @@ export const ENV_VARIABLES = {
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',
     'Confluent-compatible schema registry base URL.',
+  ),
+  SCHEMA_REGISTRY_USERNAME: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Registry user for HTTP basic authentication (with SCHEMA_REGISTRY_PASSWORD).',
+  ),
+  SCHEMA_REGISTRY_PASSWORD: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Registry password for basic authentication.',
+  ),
+  SCHEMA_REGISTRY_BEARER_TOKEN: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Bearer token for the registry (an OAuth access token, e.g. Apicurio behind Keycloak); instead of basic.',
   ),
   REDIS_URL: v(
     z.string().min(1).default('redis://127.0.0.1:16379'),
@@ -97,11 +190,29 @@ export const ENV_VARIABLES = {
     'models',
     'Model repository root (`<name>/<version>/`).',
   ),
-  IMAGE_MODEL: v(modelRef.default('image-safety@1'), 'image-safety@1', 'Image model to serve.'),
-  TEXT_MODEL: v(modelRef.default('text-spam@1'), 'text-spam@1', 'Text model to serve.'),
+  IMAGE_MODEL: v(
+    modelRef.default(parseModelRef('image-safety@1')),
+    'image-safety@1',
+    'Model of the `image.safety` signal when `SIGNALS` is unset.',
+  ),
+  TEXT_MODEL: v(
+    modelRef.default(parseModelRef('text-spam@2')),
+    'text-spam@2',
+    'Model of the `text.spam` signal when `SIGNALS` is unset.',
+  ),
+  SIGNALS: v(
+    signalList.optional(),
+    '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>`',
+    'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary]`, comma-separated (known signals: `src/signals/catalog.ts`).',
+  ),
+  IMAGE_SIGNATURES: v(
+    z.enum(['trust', 'hash']).default('trust'),
+    'trust',
+    "Whose word a pin's `image.signature` is: `trust` uses it as a cache alias (a cached signature skips the download); `hash` always downloads and hashes the bytes. A `sha256:<hex>` signature is checked whenever bytes are downloaded.",
+  ),
   POLICY_FILE: v(
-    z.string().min(1).default('policy/policy-v1.json'),
-    'policy/policy-v1.json',
+    z.string().min(1).default('policy/policy-v2.json'),
+    'policy/policy-v2.json',
     'Versioned decision thresholds.',
   ),
   IMAGE_MAX_BATCH: v(
@@ -123,10 +234,14 @@ export const ENV_VARIABLES = {
     '(none)',
     'Addresses/CIDRs allowed although private or loopback (tests: 127.0.0.1).',
   ),
-  FETCH_CONNECT_TIMEOUT_MS: v(int(1, 60_000).default(2000), '2000', 'Image fetch connect timeout, ms.'),
+  FETCH_CONNECT_TIMEOUT_MS: v(
+    int(1, 60_000).default(FETCH_TIMEOUT_DEFAULTS_MS.connect),
+    String(FETCH_TIMEOUT_DEFAULTS_MS.connect),
+    'Image fetch connect timeout, ms.',
+  ),
   FETCH_TOTAL_TIMEOUT_MS: v(
-    int(1, 120_000).default(5000),
-    '5000',
+    int(1, 120_000).default(FETCH_TIMEOUT_DEFAULTS_MS.total),
+    String(FETCH_TIMEOUT_DEFAULTS_MS.total),
     'Image fetch total timeout per attempt, ms.',
   ),
   FETCH_MAX_BYTES: v(
@@ -134,11 +249,34 @@ export const ENV_VARIABLES = {
     '10485760 (10 MiB)',
     'Largest image body, bytes.',
   ),
+  FETCH_BODY_BUDGET_BYTES: v(
+    int(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    '67108864 (64 MiB)',
+    'Image bodies held in memory at once, all fetches together, bytes (acquired as a body streams in, released once it is decoded or found in the cache).',
+  ),
+  FETCH_MAX_CONNECTIONS_PER_HOST: v(
+    int(1, 1024).default(64),
+    '64',
+    'Image requests at once to one origin; more wait (within their deadline) for a free connection.',
+  ),
+  FETCH_USER_AGENT: v(
+    z
+      .string()
+      .regex(/^[\x20-\x7e]+$/, 'printable ASCII, one line')
+      .default(BROWSER_USER_AGENT),
+    'a desktop Chrome',
+    'User-Agent of image fetches; the default reads like a browser so that hosts cannot serve the scanner a different image.',
+  ),
   FETCH_MAX_REDIRECTS: v(int(0, 20).default(3), '3', 'Most redirects followed per image.'),
   IMAGE_MAX_PIXELS: v(
     int(1, 1_000_000_000).default(50_000_000),
     '50000000',
     'Largest decoded image, pixels (width x height).',
+  ),
+  IMAGE_DECODE_BUDGET_PIXELS: v(
+    int(1, 10_000_000_000).default(100_000_000),
+    '100000000',
+    'Decoded image pixels held at once, all images together (3 bytes each), from the header before decoding until the batch ran; a larger image runs alone.',
   ),
   RETRY_MAX_ATTEMPTS: v(int(1, 20).default(3), '3', 'Attempts for a transient failure of one message.'),
   RETRY_BASE_DELAY_MS: v(
@@ -153,6 +291,36 @@ export const ENV_VARIABLES = {
   ),
   MAX_IN_FLIGHT: v(int(1, 100_000).default(256), '256', 'Messages processed at once across partitions.'),
   PARTITIONS_CONCURRENTLY: v(int(1, 256).default(4), '4', 'Partitions whose batches run at the same time.'),
+  KAFKA_SESSION_TIMEOUT_MS: v(
+    int(3000, 300_000).default(30_000),
+    '30000',
+    'Consumer group session timeout: a member silent for longer is thrown out and its partitions move, ms (heartbeats every tenth of it, at most 3 s).',
+  ),
+  DELIVERY: v(
+    z.enum(['at-least-once', 'exactly-once']).default('at-least-once'),
+    'at-least-once',
+    '`at-least-once`: commit after the outputs are acknowledged; `exactly-once`: outputs and input offsets in one Kafka transaction per chunk.',
+  ),
+  PUBLISH_MAX_RETRIES: v(
+    int(0, 100).default(5),
+    '5',
+    "Producer retries of a retriable Kafka error before the chunk's partition pauses and backs off.",
+  ),
+  PAUSE_BACKOFF_INITIAL_MS: v(
+    int(1, 600_000).default(1000),
+    '1000',
+    'First pause of a partition whose chunk failed for a reason outside the records (registry or Kafka down), ms; doubles per failure.',
+  ),
+  PAUSE_BACKOFF_MAX_MS: v(
+    int(1, 3_600_000).default(30_000),
+    '30000',
+    'Longest pause of such a partition, ms.',
+  ),
+  CONSUMER_START_POSITION: v(
+    z.enum(['earliest', 'latest']).default('latest'),
+    'latest',
+    'Where a group without committed offsets starts: `latest` (only new pins) or `earliest` (the whole retention window).',
+  ),
   HTTP_PORT: v(
     int(0, 65535).default(9464),
     '9464',

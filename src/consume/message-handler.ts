@@ -1,5 +1,5 @@
 import type { OutputMessage } from '../produce/output-message.js';
-import type { InputMessage } from './input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 
 /**
  * Turns one input into the outputs that answer it (a label, or a dead letter). It must not throw for

@@ -1,5 +1,5 @@
 import type { OutputMessage } from '../produce/output-message.js';
-import type { InputMessage } from './input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 
 /** The outputs of one input, ready to publish, and the callback that closes its trace. */
 export interface TracedOutputs {

@@ -1,6 +1,6 @@
 import { isIntegrityError, toIntegrityError } from '../errors.js';
 import { retry } from '../fetch/retry.js';
-import type { StageName, StageRunner } from '../pipeline/stage-runner.js';
+import type { StageName, StageRunner } from '../stage-runner.js';
 
 export interface RetryPolicy {
   attempts: number;

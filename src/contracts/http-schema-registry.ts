@@ -12,6 +12,37 @@ export interface HttpSchemaRegistryOptions {
   baseUrl: string;
   /** Time allowed per request, in milliseconds. @defaultValue 5000 */
   requestTimeoutMs?: number;
+  /** Credentials sent with every request as the `Authorization` header. @defaultValue none */
+  auth?: RegistryAuth;
+}
+
+/** HTTP basic (Confluent Cloud API keys, Apicurio basic auth) or a bearer token (OAuth/OIDC). */
+export type RegistryAuth = { username: string; password: string } | { bearerToken: string };
+
+/** The registry auth the configuration asks for (basic wins only when no token is set). */
+export function registryAuthFromConfig(config: {
+  SCHEMA_REGISTRY_USERNAME?: string | undefined;
+  SCHEMA_REGISTRY_PASSWORD?: string | undefined;
+  SCHEMA_REGISTRY_BEARER_TOKEN?: string | undefined;
+}): RegistryAuth | undefined {
+  if (config.SCHEMA_REGISTRY_BEARER_TOKEN) return { bearerToken: config.SCHEMA_REGISTRY_BEARER_TOKEN };
+  if (config.SCHEMA_REGISTRY_USERNAME || config.SCHEMA_REGISTRY_PASSWORD) {
+    if (!config.SCHEMA_REGISTRY_USERNAME || !config.SCHEMA_REGISTRY_PASSWORD)
+      throw new IntegrityError(
+        'IW_CONFIG_INVALID',
+        'SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD go together',
+        { details: { variables: ['SCHEMA_REGISTRY_USERNAME', 'SCHEMA_REGISTRY_PASSWORD'] } },
+      );
+    return { username: config.SCHEMA_REGISTRY_USERNAME, password: config.SCHEMA_REGISTRY_PASSWORD };
+  }
+  return undefined;
+}
+
+function authorization(auth: RegistryAuth | undefined): Record<string, string> {
+  if (!auth) return {};
+  if ('bearerToken' in auth) return { authorization: `Bearer ${auth.bearerToken}` };
+  const basic = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
+  return { authorization: `Basic ${basic}` };
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -21,10 +52,12 @@ type Answer = { status: number; body: Record<string, unknown> };
 export class HttpSchemaRegistry implements SchemaRegistryAdmin {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly authHeader: Record<string, string>;
 
   constructor(options: HttpSchemaRegistryOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.requestTimeoutMs ?? 5000;
+    this.authHeader = authorization(options.auth);
   }
 
   async schemaById(id: number): Promise<string> {
@@ -90,7 +123,11 @@ export class HttpSchemaRegistry implements SchemaRegistryAdmin {
     try {
       response = await fetch(url, {
         method,
-        headers: { accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
+        headers: {
+          accept: CONTENT_TYPE,
+          ...this.authHeader,
+          ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -107,6 +144,11 @@ export class HttpSchemaRegistry implements SchemaRegistryAdmin {
     const text = await response.text().catch(() => '');
     if (response.status >= 500 || response.status === 408 || response.status === 429) {
       throw new IntegrityError('IW_REGISTRY_UNREACHABLE', `the schema registry answered ${response.status}`, {
+        details: { url, status: response.status },
+      });
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new IntegrityError('IW_REGISTRY_AUTH_FAILED', `the schema registry answered ${response.status}`, {
         details: { url, status: response.status },
       });
     }

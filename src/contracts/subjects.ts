@@ -17,12 +17,14 @@ export const DEAD_LETTER: Contract<DeadLetter> = defineContract<DeadLetter>(dead
 export const CONTENT_EMBEDDING: Contract<ContentEmbedding> =
   defineContract<ContentEmbedding>(contentEmbeddingSchema);
 
-export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'embeddings';
+export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'rescans' | 'embeddings';
 
 export const DEFAULT_TOPICS: Readonly<Record<ContractRole, string>> = Object.freeze({
   pins: 'pins.created.v1',
   labels: 'integrity.labels.v1',
   deadLetters: 'integrity.deadletter.v1',
+  /** Pins to rescan: the PinCreated bytes as read, with `iw-rescan-*` headers. */
+  rescans: 'pins.retry.v1',
   embeddings: 'content.embeddings.v1',
 });
 
@@ -46,6 +48,7 @@ const FILES: Readonly<Record<ContractRole, { file: string; contract: Contract<un
   pins: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
   labels: { file: 'integrity_label.avsc', contract: INTEGRITY_LABEL as Contract<unknown> },
   deadLetters: { file: 'dead_letter.avsc', contract: DEAD_LETTER as Contract<unknown> },
+  rescans: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
   embeddings: { file: 'content_embedding.avsc', contract: CONTENT_EMBEDDING as Contract<unknown> },
 };
 

@@ -1,5 +1,6 @@
 import type { Config } from '../config/load-config.js';
 import type { Connector, HostResolver } from './guarded-connector.js';
+import { WeightedBudget } from '../weighted-budget.js';
 import { UndiciImageFetcher } from './undici-image-fetcher.js';
 
 /** The guarded image fetcher as the environment configures it (`FETCH_*`); seams for tests. */
@@ -14,6 +15,9 @@ export function imageFetcherFromConfig(
     totalTimeoutMs: config.FETCH_TOTAL_TIMEOUT_MS,
     maxBytes: config.FETCH_MAX_BYTES,
     maxRedirects: config.FETCH_MAX_REDIRECTS,
+    userAgent: config.FETCH_USER_AGENT,
+    maxConnectionsPerHost: config.FETCH_MAX_CONNECTIONS_PER_HOST,
+    bodyBudget: new WeightedBudget(config.FETCH_BODY_BUDGET_BYTES),
     ...(seams.lookup ? { lookup: seams.lookup } : {}),
     ...(seams.connector ? { connector: seams.connector } : {}),
   });

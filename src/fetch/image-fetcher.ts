@@ -11,6 +11,21 @@ export interface FetchedImage {
   readonly redirects: number;
   /** Wall time of the whole fetch, redirects included, in ms. */
   readonly elapsedMs: number;
+  /**
+   * Returns the bytes' share of the fetcher's body budget: call it as soon as the bytes are no longer
+   * needed (after decoding, or when the scores came from the cache). Idempotent.
+   */
+  release(): void;
+}
+
+export interface FetchOptions {
+  /** Stops the fetch; the promise then rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /**
+   * This attempt's own deadline, in ms: the fetch ends at the earlier of it and the fetcher's total
+   * timeout (`IW_FETCH_TIMEOUT`). The caller passes what is left of the pin's retry budget.
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -33,10 +48,11 @@ export interface FetchedImage {
  * | IW_IMAGE_UNSUPPORTED | no | the bytes are not an accepted image type, whatever Content-Type says |
  *
  * When the caller's `signal` aborts, the promise rejects with `signal.reason` (not an IntegrityError):
- * the caller chose to stop and already knows why.
+ * the caller chose to stop and already knows why. Waiting for room in the body budget or for a
+ * connection to a busy host counts against the same deadline.
  */
 export interface ImageFetcher {
-  fetch(url: string, signal?: AbortSignal): Promise<FetchedImage>;
+  fetch(url: string, options?: FetchOptions): Promise<FetchedImage>;
   /** Closes pooled connections; fetches after `close` fail. */
   close(): Promise<void>;
 }

@@ -1,4 +1,6 @@
 import { lookup } from 'node:dns/promises';
+import { BROWSER_USER_AGENT, FETCH_TIMEOUT_DEFAULTS_MS } from '../config/env-variables.js';
+import type { WeightedBudget } from '../weighted-budget.js';
 import type { Connector, HostResolver } from './guarded-connector.js';
 import { SNIFFABLE_IMAGE_TYPES } from './sniff-image-type.js';
 import type { ImageMimeType } from './sniff-image-type.js';
@@ -19,12 +21,12 @@ export interface UndiciImageFetcherOptions {
   readonly allowPrivateAddresses?: readonly string[];
   /**
    * Deadline for DNS resolution plus TCP (and TLS) connect of one connection, in ms.
-   * @defaultValue `1000`
+   * @defaultValue `2000` (`FETCH_TIMEOUT_DEFAULTS_MS`, the same as `FETCH_CONNECT_TIMEOUT_MS`)
    */
   readonly connectTimeoutMs?: number;
   /**
    * Deadline for the whole fetch, every redirect hop and the full body included, in ms.
-   * @defaultValue `3000`
+   * @defaultValue `5000` (`FETCH_TIMEOUT_DEFAULTS_MS`, the same as `FETCH_TOTAL_TIMEOUT_MS`)
    */
   readonly totalTimeoutMs?: number;
   /**
@@ -34,13 +36,26 @@ export interface UndiciImageFetcherOptions {
    */
   readonly maxBytes?: number;
   /**
+   * Bytes of bodies held at once across all fetches, shared with whoever holds fetched images until
+   * they `release()` them. Without one, only the per-image cap bounds memory.
+   * @defaultValue none
+   */
+  readonly bodyBudget?: WeightedBudget;
+  /**
+   * Connections (so requests at once) per origin; more requests to the same origin wait for one.
+   * @defaultValue `64`
+   */
+  readonly maxConnectionsPerHost?: number;
+  /**
    * Redirects followed per fetch; one more is `IW_FETCH_TOO_MANY_REDIRECTS`.
    * @defaultValue `3`
    */
   readonly maxRedirects?: number;
   /**
-   * The User-Agent header sent.
-   * @defaultValue `'integrity-worker-image-fetcher/1'`
+   * The User-Agent header sent on every request and redirect hop. The default reads like a desktop
+   * browser: a fetcher that announces itself lets a host serve it a clean image and users another
+   * (scanner cloaking).
+   * @defaultValue `BROWSER_USER_AGENT` (src/config/env-variables.ts)
    */
   readonly userAgent?: string;
   /**
@@ -63,11 +78,12 @@ export interface UndiciImageFetcherOptions {
 
 export const FETCHER_DEFAULTS = Object.freeze({
   allowPrivateAddresses: [] as readonly string[],
-  connectTimeoutMs: 1000,
-  totalTimeoutMs: 3000,
+  connectTimeoutMs: FETCH_TIMEOUT_DEFAULTS_MS.connect,
+  totalTimeoutMs: FETCH_TIMEOUT_DEFAULTS_MS.total,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 3,
-  userAgent: 'integrity-worker-image-fetcher/1',
+  maxConnectionsPerHost: 64,
+  userAgent: BROWSER_USER_AGENT,
   lookup: ((host: string) => lookup(host, { all: true })) as HostResolver,
   allowedTypes: SNIFFABLE_IMAGE_TYPES as readonly ImageMimeType[],
 });
@@ -78,6 +94,12 @@ export function resolveFetcherOptions(options: UndiciImageFetcherOptions) {
   const positive = ['connectTimeoutMs', 'totalTimeoutMs', 'maxBytes'] as const;
   for (const key of positive) {
     if (!Number.isFinite(resolved[key]) || resolved[key] <= 0) throw new RangeError(`${key} must be > 0`);
+  }
+  if (!/^[\x20-\x7e]+$/.test(resolved.userAgent)) {
+    throw new RangeError('userAgent must be printable ASCII without line breaks');
+  }
+  if (!Number.isInteger(resolved.maxConnectionsPerHost) || resolved.maxConnectionsPerHost < 1) {
+    throw new RangeError('maxConnectionsPerHost must be an integer >= 1');
   }
   if (!Number.isInteger(resolved.maxRedirects) || resolved.maxRedirects < 0) {
     throw new RangeError('maxRedirects must be an integer >= 0');

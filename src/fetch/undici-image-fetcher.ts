@@ -4,7 +4,8 @@ import { IntegrityError } from '../errors.js';
 import { AddressPolicy } from './address-policy.js';
 import { guardedConnector } from './guarded-connector.js';
 import { HostAllowlist } from './host-allowlist.js';
-import type { FetchedImage, ImageFetcher } from './image-fetcher.js';
+import type { FetchedImage, FetchOptions, ImageFetcher } from './image-fetcher.js';
+import type { Lease } from '../weighted-budget.js';
 import { checkImageUrl } from './image-url.js';
 import { mapFetchError } from './map-fetch-error.js';
 import { discardBody, readCappedBody } from './read-capped-body.js';
@@ -46,18 +47,28 @@ export class UndiciImageFetcher implements ImageFetcher {
       connect: this.options.connector ?? buildConnector({ timeout: connectTimeoutMs }),
       connectTimeoutMs,
     });
-    this.agent = new Agent({ connect, headersTimeout: totalTimeoutMs, bodyTimeout: totalTimeoutMs });
+    this.agent = new Agent({
+      connect,
+      headersTimeout: totalTimeoutMs,
+      bodyTimeout: totalTimeoutMs,
+      // Per origin: one slow or hostile host holds at most this many sockets; its other requests
+      // queue in undici's pool (within their deadline) and leave every other host alone.
+      connections: this.options.maxConnectionsPerHost,
+    });
   }
 
-  async fetch(rawUrl: string, signal?: AbortSignal): Promise<FetchedImage> {
+  async fetch(rawUrl: string, options: FetchOptions = {}): Promise<FetchedImage> {
+    const { signal } = options;
     signal?.throwIfAborted();
     const started = performance.now();
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.options.totalTimeoutMs);
+    const timeoutMs = Math.max(0, Math.min(this.options.totalTimeoutMs, options.timeoutMs ?? Infinity));
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const onAbort = (): void => deadline.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     let url: URL | undefined;
     let redirects = 0;
+    let lease: Lease | undefined;
     try {
       url = checkImageUrl(rawUrl, this.allowlist, this.policy);
       for (;;) {
@@ -76,22 +87,40 @@ export class UndiciImageFetcher implements ImageFetcher {
           url = checkImageUrl(location, this.allowlist, this.policy, url, { redirects });
           continue;
         }
-        const bytes = await this.readImage(response, details);
+        const read = await this.readImage(response, details, deadline.signal);
+        lease = read.lease;
+        const { bytes } = read;
         const mime = sniffImageType(bytes);
         if (mime === undefined || !this.allowedTypes.has(mime)) {
           throw new IntegrityError('IW_IMAGE_UNSUPPORTED', 'image bytes are not an accepted type', {
             details: { ...details, sniffed: mime ?? null, contentType: response.headers['content-type'] },
           });
         }
-        return { bytes, mime, finalUrl: url.href, redirects, elapsedMs: performance.now() - started };
+        const owned = lease;
+        const release = owned ? () => owned.release() : () => {};
+        lease = undefined; // the caller owns it now
+        return {
+          bytes,
+          mime,
+          finalUrl: url.href,
+          redirects,
+          elapsedMs: performance.now() - started,
+          release,
+        };
       }
     } catch (error) {
+      lease?.release();
       if (signal?.aborted) throw signal.reason;
       const details = { host: url?.hostname, redirects };
       if (deadline.signal.aborted) {
         throw new IntegrityError('IW_FETCH_TIMEOUT', 'image fetch total deadline passed', {
           cause: error,
-          details: { ...details, phase: 'total', timeoutMs: this.options.totalTimeoutMs },
+          details: {
+            ...details,
+            phase: 'total',
+            timeoutMs,
+            ...(timeoutMs < this.options.totalTimeoutMs && { limitedBy: 'retry-budget' }),
+          },
         });
       }
       throw mapFetchError(error, details);
@@ -122,11 +151,16 @@ export class UndiciImageFetcher implements ImageFetcher {
     });
   }
 
-  /** Checks status and Content-Length, then reads the body under the byte cap. */
+  /**
+   * Checks status and Content-Length, then reads the body under the byte cap, covered by a lease of
+   * the body budget (the declared length up front, else grown as the bytes arrive). On failure the
+   * lease is released here; on success the caller owns it.
+   */
   private async readImage(
     response: Dispatcher.ResponseData,
     details: Record<string, unknown>,
-  ): Promise<Buffer> {
+    signal: AbortSignal,
+  ): Promise<{ bytes: Buffer; lease?: Lease }> {
     const { statusCode, headers, body } = response;
     if (!IMAGE_STATUSES.has(statusCode)) {
       discardBody(body);
@@ -139,6 +173,26 @@ export class UndiciImageFetcher implements ImageFetcher {
         details: { ...details, contentLength: declared, maxBytes: this.options.maxBytes },
       });
     }
-    return readCappedBody(body, this.options.maxBytes, details);
+    const budget = this.options.bodyBudget;
+    if (!budget) return { bytes: await readCappedBody(body, this.options.maxBytes, details) };
+    const declaredBytes = Number.isFinite(declared) && declared >= 0 ? declared : undefined;
+    let lease: Lease;
+    try {
+      lease = await budget.acquire(declaredBytes ?? 0, signal);
+    } catch (error) {
+      discardBody(body);
+      throw error;
+    }
+    try {
+      const bytes = await readCappedBody(body, this.options.maxBytes, details, {
+        lease,
+        signal,
+        ...(declaredBytes !== undefined && { declaredBytes }),
+      });
+      return { bytes, lease };
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 }

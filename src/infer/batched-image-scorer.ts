@@ -6,7 +6,7 @@
 import { IntegrityError } from '../errors.js';
 import { decodeImage } from '../preprocess/image-decode.js';
 import { imageTensorFromPixels, type ImagePreprocessSpec } from '../preprocess/image-tensor.js';
-import type { ImageScorer } from '../pipeline/scorers.js';
+import type { Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ImageRow } from './image-tensor-packer.js';
@@ -16,10 +16,10 @@ import type { LoadedModel } from './model-repository.js';
  * `Ctx` is what each request hands the batcher for its observer (the caller's span context);
  * `contextOf` captures it when a row is enqueued.
  */
-export class BatchedImageScorer<Ctx = undefined> implements ImageScorer<ImageRow> {
+export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, ImageRow> {
   readonly model: { name: string; version: string };
   readonly #spec: ImagePreprocessSpec;
-  readonly #classes: readonly string[];
+  readonly classes: readonly string[];
 
   constructor(
     loaded: LoadedModel,
@@ -35,7 +35,7 @@ export class BatchedImageScorer<Ctx = undefined> implements ImageScorer<ImageRow
     }
     this.model = { name: loaded.name, version: loaded.version };
     this.#spec = pre as unknown as ImagePreprocessSpec;
-    this.#classes = loaded.manifest.outputs[0]!.classes;
+    this.classes = loaded.manifest.outputs[0]!.classes;
   }
 
   /** Decodes the bytes into a row writer for the batch buffer. Errors: IW_IMAGE_* from decoding. */
@@ -48,6 +48,6 @@ export class BatchedImageScorer<Ctx = undefined> implements ImageScorer<ImageRow
 
   /** Errors: IW_INFERENCE_FAILED from the batch. */
   async infer(row: ImageRow): Promise<Record<string, number>> {
-    return toClassScores(this.#classes, await this.batcher.enqueue(row, this.contextOf()));
+    return toClassScores(this.classes, await this.batcher.enqueue(row, this.contextOf()));
   }
 }

@@ -11,10 +11,11 @@
  * in-flight limit, not here.
  *
  * Errors: a row the packer refuses rejects at once with IW_INPUT_INVALID; a batch that fails to
- * pack, run or unpack rejects every request of that batch with IW_INFERENCE_FAILED (retriable);
+ * pack, run or unpack rejects every request of that batch with IW_INFERENCE_FAILED (retriable), or
+ * IW_MODEL_UNAVAILABLE (retriable) when the session died under it or is still being restarted;
  * `enqueue` after `close()` rejects with IW_INFERENCE_CLOSED.
  */
-import { IntegrityError, toIntegrityError } from '../errors.js';
+import { IntegrityError, isIntegrityError, toIntegrityError } from '../errors.js';
 import type { BatchObservation, DynamicBatcherOptions } from './dynamic-batcher-options.js';
 import type { TensorMap } from './tensor-data.js';
 
@@ -167,7 +168,7 @@ export class DynamicBatcher<Row, Ctx = undefined> {
     } catch (cause) {
       computeMs = this.#o.now() - start - packMs;
       error = new IntegrityError(
-        'IW_INFERENCE_FAILED',
+        isIntegrityError(cause, 'IW_MODEL_UNAVAILABLE') ? 'IW_MODEL_UNAVAILABLE' : 'IW_INFERENCE_FAILED',
         `batch of ${batch.length} on ${this.#o.model} failed`,
         {
           cause,

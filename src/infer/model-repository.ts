@@ -1,7 +1,8 @@
 /**
  * A Triton-shaped model repository on disk: `<root>/<name>/<version>/{manifest.json, <file>}`.
  * `load` resolves only for a model that is ready to serve: manifest valid, file checksum equal,
- * session names and shapes equal to the manifest, and one warm-up inference done.
+ * session names and shapes equal to the manifest, and one warm-up inference done. The session is
+ * supervised: when it dies it is replaced by a new one that passes the same checks and warm-up.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -11,6 +12,7 @@ import { IntegrityError } from '../errors.js';
 import { readModelManifest, type ModelManifest } from './model-manifest.js';
 import { checkSessionContract } from './session-contract.js';
 import type { SessionFactory, SessionOptions, SessionRunner } from './session-runner.js';
+import { SupervisedSession, type SupervisedSessionOptions } from './supervised-session.js';
 import { zeroTensor, type TensorMap } from './tensor-data.js';
 import { createWorkerSession } from './worker-session.js';
 
@@ -21,7 +23,8 @@ export interface LoadedModel {
   readonly version: string;
   readonly dir: string;
   readonly manifest: ModelManifest;
-  readonly session: SessionRunner;
+  /** Supervised: `session.up` is false while a dead session is being replaced. */
+  readonly session: SupervisedSession;
   /** Time the warm-up inference took, in milliseconds. */
   readonly warmupMs: number;
 }
@@ -38,6 +41,8 @@ export interface ModelRepositoryOptions {
   createSession?: SessionFactory;
   /** @defaultValue performance.now */
   now?: () => number;
+  /** Restart backoff, wait and the observer of crashes and restarts (see {@link SupervisedSession}). */
+  supervision?: Omit<SupervisedSessionOptions, 'model' | 'start'>;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -72,6 +77,23 @@ export class ModelRepository {
       );
     }
     const modelFile = join(dir, manifest.file);
+    const id = `${name}@${version}`;
+    const start = () => this.#start(modelFile, manifestFile, manifest);
+    const first = await start();
+    const session = new SupervisedSession(first.session, {
+      ...this.#options.supervision,
+      model: id,
+      start: async () => (await start()).session,
+    });
+    return { id, name, version, dir, manifest, session, warmupMs: first.warmupMs };
+  }
+
+  /** A new session for a file that still has the manifest's checksum, checked and warmed up. */
+  async #start(
+    modelFile: string,
+    manifestFile: string,
+    manifest: ModelManifest,
+  ): Promise<{ session: SessionRunner; warmupMs: number }> {
     await stat(modelFile).catch((cause: unknown) => {
       throw new IntegrityError('IW_MODEL_NOT_FOUND', `${modelFile}: missing`, {
         cause,
@@ -97,8 +119,7 @@ export class ModelRepository {
     });
     try {
       checkSessionContract(manifestFile, manifest, session);
-      const warmupMs = await this.#warmUp(modelFile, manifest, session);
-      return { id: `${name}@${version}`, name, version, dir, manifest, session, warmupMs };
+      return { session, warmupMs: await this.#warmUp(modelFile, manifest, session) };
     } catch (error) {
       await session.close();
       throw error;

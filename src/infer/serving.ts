@@ -1,14 +1,14 @@
 /**
- * Builds everything that turns content into scores and scores into decisions: loads the configured
- * image and text model versions (checksum, contract, warm-up), gives each a dynamic batcher over a
- * worker-thread session, and loads the policy, checked against the models' classes. Resolves only
- * when all of it is ready. Used by the composition root and by `integrity-worker classify`.
+ * Builds everything that turns content into scores: loads the model versions the declared signals
+ * name (checksum, contract, warm-up), gives each a dynamic batcher over a worker-thread session and a
+ * scorer chosen by its manifest (`preprocess.kind`: image or text). Resolves only when all of it is
+ * ready. Used by the composition root and by `integrity-worker classify`. The policy is not loaded
+ * here: serving knows models, not decisions.
  */
 import type { SpanContext, Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/load-config.js';
-import type { ImageScorer, TextScorer } from '../pipeline/scorers.js';
-import { PolicyEngine } from '../policy/policy-engine.js';
-import { checkRuleClasses, readPolicy } from '../policy/policy.js';
+import { IntegrityError } from '../errors.js';
+import { modelId, type ModelRef } from '../scores.js';
 import { activeSpanContext, recordBatchSpan } from '../telemetry/batch-spans.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WorkerMetrics } from '../telemetry/worker-metrics.js';
@@ -17,15 +17,14 @@ import { BatchedTextScorer } from './batched-text-scorer.js';
 import { DynamicBatcher, type BatchObservation } from './dynamic-batcher.js';
 import { ImageTensorPacker, type ImageRow } from './image-tensor-packer.js';
 import { ModelRepository, type LoadedModel } from './model-repository.js';
+import type { Scorer } from './scorer.js';
 import type { SessionFactory } from './session-runner.js';
-import { SparseTextTensorPacker, type SparseRow } from './sparse-text-tensor-packer.js';
+import type { SupervisorEvent } from './supervised-session.js';
+import { loadTextModelKind } from './text-model-kind.js';
 
 export type ServingConfig = Pick<
   Config,
   | 'MODELS_DIR'
-  | 'IMAGE_MODEL'
-  | 'TEXT_MODEL'
-  | 'POLICY_FILE'
   | 'IMAGE_MAX_BATCH'
   | 'TEXT_MAX_BATCH'
   | 'INFER_MAX_QUEUE_DELAY_MS'
@@ -35,18 +34,14 @@ export type ServingConfig = Pick<
 >;
 
 export interface Serving {
-  readonly image: ImageScorer;
-  readonly text: TextScorer;
-  readonly policy: PolicyEngine;
-  readonly models: { readonly image: LoadedModel; readonly text: LoadedModel };
+  /** The scorer of a loaded model; throws IW_MODEL_NOT_FOUND for a model that was not asked for. */
+  scorer(model: ModelRef): Scorer;
+  readonly models: readonly LoadedModel[];
   readonly modelIds: readonly string[];
-  /** Drains both batchers, then ends the sessions. */
+  /** True while every model has a live session (false from a crash until its replacement is warm). */
+  ready(): boolean;
+  /** Drains every batcher, then ends the sessions. */
   close(): Promise<void>;
-}
-
-function splitRef(ref: string): [string, string] {
-  const at = ref.lastIndexOf('@');
-  return [ref.slice(0, at), ref.slice(at + 1)];
 }
 
 /** What serving reports to: batch metrics, a span per batch linked to its records, failed-batch logs. */
@@ -60,37 +55,42 @@ type Ctx = SpanContext | undefined;
 
 export async function loadServing(
   config: ServingConfig,
+  wanted: readonly ModelRef[],
   telemetry: ServingTelemetry = {},
   createSession?: SessionFactory,
 ): Promise<Serving> {
   const { metrics, logger, tracer } = telemetry;
+  const supervisor = (event: SupervisorEvent): void => {
+    if (event.kind === 'down') logger?.error({ model: event.model, err: event.error }, 'model session died');
+    else if (event.kind === 'restart-failed')
+      logger?.error(
+        { model: event.model, attempt: event.attempt, nextDelayMs: event.nextDelayMs, err: event.error },
+        'model session restart failed',
+      );
+    else {
+      metrics?.modelRestarts.add(1, { model: event.model });
+      logger?.warn({ model: event.model, downMs: Math.round(event.downMs) }, 'model session restarted');
+    }
+  };
   const repository = new ModelRepository({
     root: config.MODELS_DIR,
     session: {
       intraOpNumThreads: config.ORT_INTRA_OP_THREADS,
       interOpNumThreads: config.ORT_INTER_OP_THREADS,
     },
+    supervision: { observer: supervisor },
     ...(createSession && { createSession }),
   });
-  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
-  const loaded = await Promise.allSettled([
-    repository.load(...splitRef(config.IMAGE_MODEL)),
-    repository.load(...splitRef(config.TEXT_MODEL)),
-  ]);
-  const [imageResult, textResult] = loaded;
-  if (imageResult.status === 'rejected' || textResult.status === 'rejected') {
-    await Promise.all(loaded.map((r) => (r.status === 'fulfilled' ? r.value.session.close() : undefined)));
-    throw imageResult.status === 'rejected'
-      ? imageResult.reason
-      : (textResult as PromiseRejectedResult).reason;
+  const unique = [...new Map(wanted.map((m) => [modelId(m), m])).values()];
+  const loaded = await Promise.allSettled(unique.map((m) => repository.load(m.name, m.version)));
+  const failed = loaded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const models = loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failed) {
+    await Promise.all(models.map((m) => m.session.close()));
+    throw failed.reason;
   }
-  const image = imageResult.value;
-  const text = textResult.value;
   try {
-    checkRuleClasses(policy.policy, 'image.safety', image.name, image.manifest.outputs[0]!.classes);
-    checkRuleClasses(policy.policy, 'text.spam', text.name, text.manifest.outputs[0]!.classes);
-    for (const m of [image, text])
-      logger?.info({ model: m.id, warmupMs: Math.round(m.warmupMs) }, 'model ready');
+    for (const m of models) logger?.info({ model: m.id, warmupMs: Math.round(m.warmupMs) }, 'model ready');
 
     const observer = (o: BatchObservation<Ctx>): void => {
       if (tracer) recordBatchSpan(tracer, o);
@@ -116,29 +116,46 @@ export async function loadServing(
         maxQueueDelayMs: config.INFER_MAX_QUEUE_DELAY_MS,
         observer,
       });
-    const imageBatcher = batcher<ImageRow>(
-      image,
-      new ImageTensorPacker(image.manifest.inputs[0]!),
-      config.IMAGE_MAX_BATCH,
-    );
-    const textBatcher = batcher<SparseRow>(
-      text,
-      new SparseTextTensorPacker(text.manifest),
-      config.TEXT_MAX_BATCH,
-    );
+    const batchers: { close(): Promise<void> }[] = [];
+    const scorers = new Map<string, Scorer>();
+    for (const model of models) {
+      if (model.manifest.preprocess.kind === 'image') {
+        const imageBatcher = batcher<ImageRow>(
+          model,
+          new ImageTensorPacker(model.manifest.inputs[0]!),
+          config.IMAGE_MAX_BATCH,
+        );
+        batchers.push(imageBatcher);
+        scorers.set(
+          model.id,
+          new BatchedImageScorer(model, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext) as Scorer,
+        );
+      } else {
+        const textKind = await loadTextModelKind(model);
+        const textBatcher = batcher<unknown>(model, textKind.packer, config.TEXT_MAX_BATCH);
+        batchers.push(textBatcher);
+        scorers.set(
+          model.id,
+          new BatchedTextScorer(model, textKind, textBatcher, activeSpanContext) as Scorer,
+        );
+      }
+    }
     return {
-      image: new BatchedImageScorer(image, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext),
-      text: new BatchedTextScorer(text, textBatcher, activeSpanContext),
-      policy,
-      models: { image, text },
-      modelIds: [image.id, text.id],
+      scorer(model) {
+        const scorer = scorers.get(modelId(model));
+        if (!scorer) throw new IntegrityError('IW_MODEL_NOT_FOUND', `${modelId(model)} is not served`);
+        return scorer;
+      },
+      models,
+      modelIds: models.map((m) => m.id),
+      ready: () => models.every((m) => m.session.up),
       async close() {
-        await Promise.all([imageBatcher.close(), textBatcher.close()]);
-        await Promise.all([image.session.close(), text.session.close()]);
+        await Promise.all(batchers.map((b) => b.close()));
+        await Promise.all(models.map((m) => m.session.close()));
       },
     };
   } catch (error) {
-    await Promise.all([image.session.close(), text.session.close()]);
+    await Promise.all(models.map((m) => m.session.close()));
     throw error;
   }
 }

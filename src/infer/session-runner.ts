@@ -36,6 +36,12 @@ export interface SessionRunner {
    * them after calling. Rejects with the raw ORT error; callers wrap it.
    */
   run(feeds: TensorMap): Promise<TensorMap>;
+  /**
+   * Resolves with the reason when the session ended by itself (its thread crashed or was
+   * terminated): every pending and later `run` then rejects with IW_MODEL_UNAVAILABLE. Never
+   * resolves after `close()`. Absent for sessions that cannot die apart from the process.
+   */
+  readonly crashed?: Promise<Error>;
   /** Releases the session (and its thread). Idempotent. */
   close(): Promise<void>;
 }

@@ -1,14 +1,16 @@
 /**
  * A session that lives in its own worker thread (session-worker.ts). The main thread only packs
  * tensors and posts them: input buffers are transferred (no copy), outputs come back the same way.
- * One worker per loaded model; requests are answered in order. If the worker dies, every pending
- * and later `run` rejects.
+ * One worker per loaded model; requests are answered in order. If the worker dies (an uncaught
+ * error in the thread, out of memory, terminated from outside), every pending and later `run`
+ * rejects with IW_MODEL_UNAVAILABLE and `crashed` resolves; the supervisor starts a new one.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SessionFactory, SessionRunner, ValueInfo } from './session-runner.js';
+import { IntegrityError } from '../errors.js';
+import type { SessionOptions, SessionRunner, ValueInfo } from './session-runner.js';
 import { transferList, type TensorMap } from './tensor-data.js';
 
 type Pending = { resolve: (outputs: TensorMap) => void; reject: (error: Error) => void };
@@ -32,19 +34,35 @@ function spawn(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
-export const createWorkerSession: SessionFactory = (path, options) =>
-  new Promise<SessionRunner>((resolveReady, rejectReady) => {
+/** A worker-thread session; `thread` is there for supervision tests that terminate it from outside. */
+export interface WorkerSessionRunner extends SessionRunner {
+  readonly thread: Worker;
+  readonly crashed: Promise<Error>;
+}
+
+export const createWorkerSession = (path: string, options: SessionOptions): Promise<WorkerSessionRunner> =>
+  new Promise<WorkerSessionRunner>((resolveReady, rejectReady) => {
     const worker = spawn({ path, options });
+    const threadId = worker.threadId;
     const pending = new Map<number, Pending>();
     let nextId = 0;
     let failure: Error | undefined;
     let ready = false;
+    let onCrash: (error: Error) => void = () => {};
+    const crashed = new Promise<Error>((resolve) => (onCrash = resolve));
 
     const fail = (error: Error): void => {
-      failure ??= error;
+      if (failure) return;
+      failure = ready
+        ? new IntegrityError('IW_MODEL_UNAVAILABLE', `session worker of ${path} died: ${error.message}`, {
+            cause: error,
+            details: { threadId },
+          })
+        : error;
       if (!ready) rejectReady(error);
-      for (const p of pending.values()) p.reject(error);
+      for (const p of pending.values()) p.reject(failure);
       pending.clear();
+      if (ready) onCrash(failure);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`session worker exited (code ${code})`)));
@@ -65,9 +83,11 @@ export const createWorkerSession: SessionFactory = (path, options) =>
       else p?.resolve(message.outputs);
     });
 
-    const runner = (inputs: ValueInfo[], outputs: ValueInfo[]): SessionRunner => ({
+    const runner = (inputs: ValueInfo[], outputs: ValueInfo[]): WorkerSessionRunner => ({
       inputs,
       outputs,
+      thread: worker,
+      crashed,
       run(feeds: TensorMap): Promise<TensorMap> {
         if (failure) return Promise.reject(failure);
         const id = nextId++;

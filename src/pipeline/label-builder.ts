@@ -1,38 +1,59 @@
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
-import type { InputMessage } from '../consume/input-message.js';
-import type { DecisionPolicy } from './decision-policy.js';
-import type { SignalResult } from './signal-result.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalResult } from '../signals/signal.js';
+
+/** Where the PinCreated record this label answers was first read (a rescan carries it along). */
+export interface SourcePosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string | number;
+}
 
 export interface LabelContext {
   readonly pinId: string;
   readonly eventId: string;
-  readonly source: InputMessage;
+  readonly source: SourcePosition;
   readonly traceId: string | null;
   readonly workerVersion: string;
   readonly labeledAt: number;
+  /** 0 for the first scan, n for the n-th rescan. @defaultValue 0 */
+  readonly attempt?: number;
 }
 
-/** Applies the policy to the signal results and shapes the IntegrityLabel record. */
+/** When a rescan may be scheduled, and for when: without `rescan`, no rescan is ever asked for. */
+export interface LabelRescan {
+  /** The not-before time of the next rescan, ms since the epoch. */
+  readonly notBefore: number;
+}
+
+/**
+ * Applies the policy to the signal results (by name, in their order) and shapes the IntegrityLabel.
+ * With `rescan`, a transient failure gets the policy's `rescan` rule and the label says when the
+ * rescan is due (`rescanNotBefore`, null when the policy asked for none).
+ */
 export function buildLabel(
   results: readonly SignalResult[],
-  policy: DecisionPolicy,
+  policy: PolicyEngine,
   context: LabelContext,
+  rescan?: LabelRescan,
 ): IntegrityLabel {
-  const signals = results.map((result) => ({
+  const decided = policy.decideSignals(results, { rescanAllowed: rescan !== undefined });
+  const signals = results.map((result, i) => ({
     signal: result.signal,
     model: { name: result.model.name, version: result.model.version },
     scores: result.scores ? { ...result.scores } : {},
-    decision: result.scores ? policy.decide(result.signal, result.scores) : ('UNSCORED' as const),
+    decision: decided.signals[i]!.decision,
     reasonCode: result.reasonCode,
-    policyVersion: policy.version,
+    policyVersion: decided.policyVersion,
     contentKey: result.contentKey,
     cached: result.cached,
+    rule: decided.signals[i]!.rule,
   }));
   return {
     pinId: context.pinId,
     sourceEventId: context.eventId,
     labeledAt: context.labeledAt,
-    decision: policy.overall(signals.map((s) => s.decision)),
+    decision: decided.decision,
     signals,
     source: {
       topic: context.source.topic,
@@ -41,5 +62,7 @@ export function buildLabel(
     },
     traceId: context.traceId,
     workerVersion: context.workerVersion,
+    attempt: context.attempt ?? 0,
+    rescanNotBefore: decided.rescan && rescan ? rescan.notBefore : null,
   };
 }

@@ -1,4 +1,4 @@
-import type { InputMessage } from '../consume/input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { MessageHandler } from '../consume/message-handler.js';
 import type { RetryPolicy, StageObserver, StageScopes } from '../consume/retrying-stage-runner.js';
 import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
@@ -6,18 +6,26 @@ import type { AvroCodec } from '../contracts/avro-codec.js';
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
 import { IntegrityError, toIntegrityError, type ErrorCode } from '../errors.js';
-import { buildDeadLetter } from '../produce/dead-letter-builder.js';
+import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-builder.js';
 import type { OutputMessage } from '../produce/output-message.js';
-import type { DecisionPolicy } from './decision-policy.js';
+import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requests.js';
+import type { PinContentExtractor } from '../content/content.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalRunner } from '../signals/signal-runner.js';
 import { buildLabel } from './label-builder.js';
-import type { PinProcessor } from './pin-processor.js';
 import { traceIdOf } from './trace-id.js';
+import { readRescanHeaders, rescanHeaders } from '../contracts/rescan-headers.js';
 
 export interface PinMessageHandlerOptions {
   labelTopic: string;
   deadLetterTopic: string;
   workerVersion: string;
   retry: RetryPolicy;
+  /**
+   * The dead-letter topic's max.message.bytes (read from Kafka): a dead letter that would exceed it
+   * keeps only the first bytes of the original value. @defaultValue no limit
+   */
+  deadLetterMaxBytes?: () => number;
   now?: () => number;
   observeStage?: StageObserver;
   observeOutcome?: OutcomeObserver;
@@ -28,6 +36,18 @@ export interface PinMessageHandlerOptions {
    * when it answers undefined) the record's own `traceparent` is used.
    */
   currentTraceId?: () => string | undefined;
+  /** Rescans of transient failures; without it, every failure gets the policy's permanent rule. */
+  rescan?: RescanOptions;
+}
+
+/** Where and when pins are rescanned after a transient failure (see `src/contracts/rescan-headers.ts`). */
+export interface RescanOptions {
+  readonly topic: string;
+  /** Rescans per event; at the cap the policy's permanent rule applies. */
+  readonly maxAttempts: number;
+  /** The wait before rescan n is `min(maxDelayMs, baseDelayMs * 2^(n-1))`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
 }
 
 /** Told how every message ended: the runner's metrics hang off this, the pipeline stays plain. */
@@ -49,8 +69,9 @@ export class PinMessageHandler implements MessageHandler {
 
   constructor(
     private readonly codec: AvroCodec,
-    private readonly processor: PinProcessor,
-    private readonly policy: DecisionPolicy,
+    private readonly contents: PinContentExtractor,
+    private readonly signals: SignalRunner,
+    private readonly policy: PolicyEngine,
     private readonly options: PinMessageHandlerOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -69,22 +90,38 @@ export class PinMessageHandler implements MessageHandler {
         throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;
       const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
-      const results = await this.processor.signals(pin, stages);
+      const results = await this.signals.run(this.contents.extract(pin), stages);
+      const rescan = this.options.rescan;
+      // Rescan headers are trusted only on the rescan topic; elsewhere a record is a first scan.
+      const rescanned = rescan && message.topic === rescan.topic ? readRescanHeaders(message) : null;
+      const attempt = rescanned?.attempt ?? 0;
+      const origin = rescanned?.origin ?? message;
+      const labeledAt = this.now();
+      const next =
+        rescan && attempt < rescan.maxAttempts
+          ? { notBefore: labeledAt + Math.min(rescan.maxDelayMs, rescan.baseDelayMs * 2 ** attempt) }
+          : undefined;
       const label = await stages.run('policy', async () =>
-        buildLabel(results, this.policy, {
-          pinId: pin.pinId,
-          eventId: pin.eventId,
-          source: message,
-          traceId,
-          workerVersion: this.options.workerVersion,
-          labeledAt: this.now(),
-        }),
+        buildLabel(
+          results,
+          this.policy,
+          {
+            pinId: pin.pinId,
+            eventId: pin.eventId,
+            source: origin,
+            traceId,
+            workerVersion: this.options.workerVersion,
+            labeledAt,
+            attempt,
+          },
+          next,
+        ),
       );
       const encoded = await stages.run('encode', () =>
         this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
       );
       this.options.observeOutcome?.({ kind: 'label', label, createdAt: pin.createdAt });
-      return [
+      const outputs: OutputMessage[] = [
         {
           topic: this.options.labelTopic,
           key: pin.pinId,
@@ -93,6 +130,23 @@ export class PinMessageHandler implements MessageHandler {
           createdAt: pin.createdAt,
         },
       ];
+      if (rescan && label.rescanNotBefore !== null) {
+        // The same bytes (same key, same writer schema id), published with the label and before the
+        // commit: a crash in between replays the record, never loses the rescan.
+        const reason = label.signals.find((s) => s.rule === 'rescan')?.reasonCode ?? 'IW_INTERNAL';
+        outputs.push({
+          topic: rescan.topic,
+          key: message.key,
+          value,
+          headers: rescanHeaders({
+            attempt: attempt + 1,
+            notBefore: label.rescanNotBefore,
+            reason,
+            origin: { topic: origin.topic, partition: origin.partition, offset: String(origin.offset) },
+          }),
+        });
+      }
+      return outputs;
     } catch (error) {
       const cause = toIntegrityError(error);
       // The registry being down is not the record's fault: dead-lettering would throw good pins away.
@@ -106,14 +160,21 @@ export class PinMessageHandler implements MessageHandler {
         traceId,
         workerVersion: this.options.workerVersion,
       });
-      const encoded = await this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, deadLetter);
+      const headers = { 'iw-error-code': cause.code };
+      const encoded = await encodeDeadLetterToFit(
+        deadLetter,
+        (record) => this.codec.encode(this.options.deadLetterTopic, DEAD_LETTER, record),
+        (value) => recordBytes({ key: message.key, value, headers }),
+        // 512: room for the trace headers the runner's tracer adds when it publishes.
+        (this.options.deadLetterMaxBytes?.() ?? Infinity) - RECORD_BATCH_OVERHEAD_BYTES - 512,
+      );
       this.options.observeOutcome?.({ kind: 'dead-letter', code: cause.code, stage: deadLetter.stage });
       return [
         {
           topic: this.options.deadLetterTopic,
           key: message.key,
           value: encoded,
-          headers: { 'iw-error-code': cause.code },
+          headers,
         },
       ];
     }

@@ -1,4 +1,4 @@
-import type { InputMessage } from '../consume/input-message.js';
+import type { InputMessage } from '../contracts/input-message.js';
 import type { DeadLetter } from '../contracts/generated/dead-letter.js';
 import type { IntegrityError } from '../errors.js';
 
@@ -30,5 +30,27 @@ export function buildDeadLetter(
     deadLetteredAt: context.deadLetteredAt,
     traceId: context.traceId,
     workerVersion: context.workerVersion,
+    originalValueBytes: null,
   };
+}
+
+/**
+ * Encodes a dead letter so that, as a record with `key` and `headers`, it fits `maxRecordBytes` (the
+ * dead-letter topic's max.message.bytes less the batch overhead): when it would not, the original
+ * value is cut to its first bytes and `originalValueBytes` says how long it was. A dead letter that
+ * still does not fit (a huge key or headers) is returned as it is; the sink then rejects it.
+ */
+export async function encodeDeadLetterToFit(
+  deadLetter: DeadLetter,
+  encode: (deadLetter: DeadLetter) => Promise<Buffer>,
+  recordBytes: (value: Buffer) => number,
+  maxRecordBytes: number,
+): Promise<Buffer> {
+  const whole = await encode(deadLetter);
+  const excess = recordBytes(whole) - maxRecordBytes;
+  const value = deadLetter.value;
+  if (excess <= 0 || value === null) return whole;
+  // +16: the long varint of originalValueBytes and a shorter length prefix of value, rounded up.
+  const keep = Math.max(0, value.length - excess - 16);
+  return encode({ ...deadLetter, value: value.subarray(0, keep), originalValueBytes: value.length });
 }

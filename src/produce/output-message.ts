@@ -1,3 +1,5 @@
+import type { IntegrityError } from '../errors.js';
+
 /** A record the worker publishes: a label or a dead letter, already encoded. */
 export interface OutputMessage {
   readonly topic: string;
@@ -8,11 +10,18 @@ export interface OutputMessage {
   readonly createdAt?: number;
 }
 
+/** Outputs that can never be published (e.g. larger than their topic allows), with the reason. */
+export interface PublishResult {
+  readonly rejected: readonly { readonly message: OutputMessage; readonly error: IntegrityError }[];
+}
+
 /**
- * Where outputs go. `send` resolves only when every message is acknowledged by all in-sync replicas;
- * it throws IW_PUBLISH_FAILED (retriable) otherwise, and the caller must then not commit the inputs.
+ * Where outputs go. `send` resolves only when every message is acknowledged by all in-sync replicas,
+ * except those it returns as rejected (they can never be published; retrying would stall the
+ * partition). It throws IW_PUBLISH_FAILED (retriable: an outage), IW_PUBLISH_REJECTED or
+ * IW_PUBLISH_TOO_LARGE otherwise, and the caller must then not commit the inputs.
  */
 export interface OutputSink {
-  send(messages: readonly OutputMessage[]): Promise<void>;
+  send(messages: readonly OutputMessage[]): Promise<PublishResult>;
   close(): Promise<void>;
 }

@@ -6,7 +6,17 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
-import type { BatchObservation } from '../infer/dynamic-batcher-options.js';
+
+/** What a batch span is recorded from (the batcher's observation is one). */
+export interface ObservedBatch {
+  readonly model: string;
+  readonly size: number;
+  readonly queueWaitMs: readonly number[];
+  readonly packMs: number;
+  readonly computeMs: number;
+  readonly contexts: readonly (SpanContext | undefined)[];
+  readonly error?: { readonly code: string };
+}
 
 /** The span context active where a row is enqueued (the record's `infer` stage span), if any. */
 export function activeSpanContext(): SpanContext | undefined {
@@ -21,7 +31,7 @@ export function activeSpanContext(): SpanContext | undefined {
  */
 export function recordBatchSpan(
   tracer: Tracer,
-  observation: BatchObservation<SpanContext | undefined>,
+  observation: ObservedBatch,
   endTime: number = Date.now(),
 ): void {
   const { model, size, queueWaitMs, packMs, computeMs } = observation;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 export interface HealthServerOptions {
   host: string;
   port: number;
-  /** Ready means: models loaded and warmed, Kafka consumer running. */
+  /** Ready means: every model has a live, warmed session and the Kafka consumer runs. */
   isReady: () => boolean;
   serveMetrics: (request: IncomingMessage, response: ServerResponse) => void;
 }

@@ -1,12 +1,29 @@
-import type { OutcomeObserver } from '../pipeline/pin-message-handler.js';
 import type { WorkerMetrics } from './worker-metrics.js';
+
+/** How a message ended, as far as metrics read it (the handler's outcome is one). */
+export type MessageOutcome =
+  | {
+      kind: 'label';
+      label: {
+        decision: string;
+        signals: readonly {
+          signal: string;
+          model: { name: string; version: string };
+          decision: string;
+          reasonCode: string | null;
+          cached: boolean;
+          scores: Readonly<Record<string, number>>;
+        }[];
+      };
+    }
+  | { kind: 'dead-letter'; code: string; stage: string };
 
 /**
  * Turns message outcomes into metrics: labels, dead letters by code, decisions by signal, cache hits,
  * UNSCORED reasons and class-score histograms per model@version (the drift signal). End-to-end latency
  * is recorded when the label is published (`publish-metrics.ts`).
  */
-export function observeOutcome(metrics: WorkerMetrics): OutcomeObserver {
+export function observeOutcome(metrics: WorkerMetrics): (outcome: MessageOutcome) => void {
   return (outcome) => {
     metrics.messagesIn.add(1);
     if (outcome.kind === 'dead-letter') {

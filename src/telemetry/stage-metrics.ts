@@ -1,4 +1,3 @@
-import type { StageObserver } from '../consume/retrying-stage-runner.js';
 import { toIntegrityError } from '../errors.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -6,7 +5,9 @@ import type { WorkerMetrics } from './worker-metrics.js';
  * Turns stage events into the stage-duration histogram, labelled by stage and outcome (`ok` or the
  * error code), and failed fetches into `iw.fetch.failures` by reason.
  */
-export function observeStage(metrics: WorkerMetrics): StageObserver {
+export function observeStage(
+  metrics: WorkerMetrics,
+): (event: { stage: string; ms: number; error?: unknown }) => void {
   return ({ stage, ms, error }) => {
     const outcome = error === undefined ? 'ok' : toIntegrityError(error).code;
     metrics.stageDuration.record(ms, { stage, outcome });

@@ -1,5 +1,4 @@
 import { SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
-import type { StageScopes } from '../consume/retrying-stage-runner.js';
 import { toIntegrityError } from '../errors.js';
 
 /**
@@ -9,7 +8,10 @@ import { toIntegrityError } from '../errors.js';
  * link to it. Attributes: `iw.stage`, `iw.attempts`, and `iw.error.code` with an ERROR status when the
  * stage failed after its retries.
  */
-export function stageSpans(tracer: Tracer): StageScopes {
+export function stageSpans(tracer: Tracer): (stage: string) => {
+  run<T>(work: () => Promise<T>): Promise<T>;
+  end(outcome: { attempts: number; error?: unknown }): void;
+} {
   return (stage) => {
     const parent = context.active();
     const span = tracer.startSpan(stage, { attributes: { 'iw.stage': stage } }, parent);

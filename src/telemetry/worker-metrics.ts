@@ -19,6 +19,10 @@ export class WorkerMetrics {
   readonly batchQueueWait;
   readonly batchCompute;
   readonly fetchFailures;
+  readonly partitionPauses;
+  readonly outputsRejected;
+  readonly signatureChecks;
+  readonly modelRestarts;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -74,6 +78,21 @@ export class WorkerMetrics {
     });
     this.fetchFailures = meter.createCounter('iw.fetch.failures', {
       description: 'Image fetches that failed after their retries, by reason (error code).',
+    });
+    this.partitionPauses = meter.createCounter('iw.partition.pauses', {
+      description:
+        'Input partitions paused after a chunk failed outside its records (registry or Kafka down), by code.',
+    });
+    this.outputsRejected = meter.createCounter('iw.outputs.rejected', {
+      description:
+        'Outputs that can never be published (too large for their topic), by topic and code; their inputs are committed.',
+    });
+    this.signatureChecks = meter.createCounter('iw.image.signature.checks', {
+      description:
+        'Upstream `sha256:` image signatures checked against downloaded bytes, by result (match, mismatch).',
+    });
+    this.modelRestarts = meter.createCounter('iw.model.restarts', {
+      description: 'Model sessions started to replace one that died, by model (name@version).',
     });
   }
 }

@@ -16,7 +16,7 @@ import {
 } from '../../src/contracts/subjects.js';
 import * as records from './records.js';
 
-/** Topics of the three contracts every worker test needs, and optionally the embeddings topic. */
+/** Topics of the contracts every worker test needs, and optionally the embeddings topic. */
 export type ContractTopics = Record<Exclude<ContractRole, 'embeddings'>, string> &
   Partial<Record<'embeddings', string>>;
 

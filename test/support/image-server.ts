@@ -37,6 +37,10 @@ export interface ImageServer {
   url(path: string): string;
   /** Requests received for a path (query ignored): 0 proves a refused URL never reached the server. */
   hits(path: string): number;
+  /** The User-Agent header of every request for a path (query ignored), in arrival order. */
+  userAgents(path: string): (string | undefined)[];
+  /** Most requests this server was answering at the same time, per host header (name:port). */
+  peakConcurrency(host: string): number;
   /** TCP connections accepted since start. */
   connections(): number;
   close(): Promise<void>;
@@ -51,6 +55,7 @@ export interface ImageServer {
  * - `/status/<code>`: that status with a short text body (`?retryAfter=<s>` adds Retry-After)
  * - `/flaky/<code>/<n>/<name>`: `<code>` for the first n hits, then the file
  * - `/slow-headers/<ms>/<name>`: waits before sending anything
+ * - `/slow-first/<ms>/<n>/<name>`: waits `<ms>` before answering the first n hits, then the file at once
  * - `/trickle/<ms>/<name>`: 16 bytes every `<ms>` (Content-Length set)
  * - `/declared-length/<bytes>/<name>`: Content-Length `<bytes>`, the file's first 64 bytes, then silence
  * - `/endless/<name>`: chunked: the file, then 16 KiB of zeros per tick until the client hangs up
@@ -63,6 +68,9 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
   const files = options.files ?? {};
   const fixturesDir = options.fixturesDir ?? FIXTURE_IMAGES_DIR;
   const hitCounts = new Map<string, number>();
+  const agents = new Map<string, (string | undefined)[]>();
+  const active = new Map<string, number>();
+  const peaks = new Map<string, number>();
   let connectionCount = 0;
 
   const load = async (name: string): Promise<Buffer | undefined> => {
@@ -85,6 +93,11 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const count = (hitCounts.get(url.pathname) ?? 0) + 1;
     hitCounts.set(url.pathname, count);
+    agents.set(url.pathname, [...(agents.get(url.pathname) ?? []), req.headers['user-agent']]);
+    const host = req.headers.host ?? '';
+    active.set(host, (active.get(host) ?? 0) + 1);
+    peaks.set(host, Math.max(peaks.get(host) ?? 0, active.get(host)!));
+    res.once('close', () => active.set(host, active.get(host)! - 1));
     const [route = '', a = '', b = '', c = ''] = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const every = (ms: number, tick: () => void): void => {
       const interval = setInterval(tick, ms);
@@ -107,6 +120,11 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
       case 'flaky':
         if (count <= Number(b)) return void res.writeHead(Number(a)).end(`flaky ${count}`);
         return sendFile(res, c);
+      case 'slow-first': {
+        if (count > Number(b)) return sendFile(res, c);
+        const timer = setTimeout(() => void sendFile(res, c), Number(a));
+        return void res.once('close', () => clearTimeout(timer));
+      }
       case 'slow-headers': {
         const timer = setTimeout(() => void sendFile(res, b), Number(a));
         return void res.once('close', () => clearTimeout(timer));
@@ -178,6 +196,8 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
     port,
     url: (path) => new URL(path, origin).href,
     hits: (path) => hitCounts.get(new URL(path, origin).pathname) ?? 0,
+    userAgents: (path) => agents.get(new URL(path, origin).pathname) ?? [],
+    peakConcurrency: (host) => peaks.get(host) ?? 0,
     connections: () => connectionCount,
     close: async () => {
       server.closeAllConnections();

@@ -53,6 +53,7 @@ export function scoredSignal(overrides: Partial<Signal> = {}): Signal {
     policyVersion: 'policy-2026-11-01',
     contentKey: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     cached: false,
+    rule: 'thresholds',
     ...overrides,
   };
 }
@@ -63,6 +64,7 @@ export function unscoredSignal(overrides: Partial<Signal> = {}): Signal {
     decision: 'UNSCORED',
     reasonCode: 'IW_FETCH_TIMEOUT',
     contentKey: null,
+    rule: 'unscored.default',
     ...overrides,
   });
 }
@@ -77,6 +79,8 @@ export function minimalIntegrityLabel(overrides: Partial<IntegrityLabel> = {}): 
     source: { topic: 'pins.created.v1', partition: 0, offset: 0 },
     traceId: null,
     workerVersion: '0.1.0',
+    attempt: 0,
+    rescanNotBefore: null,
     ...overrides,
   };
 }
@@ -85,7 +89,7 @@ export function fullIntegrityLabel(overrides: Partial<IntegrityLabel> = {}): Int
   return minimalIntegrityLabel({
     decision: 'REVIEW',
     signals: [
-      unscoredSignal(),
+      unscoredSignal({ rule: 'rescan', decision: 'UNSCORED' }),
       scoredSignal({
         signal: 'text.spam',
         model: { name: 'text-spam', version: '3' },
@@ -97,6 +101,8 @@ export function fullIntegrityLabel(overrides: Partial<IntegrityLabel> = {}): Int
     ],
     source: { topic: 'pins.created.v1', partition: 7, offset: 4_503_599_627_370_496 },
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    attempt: 2,
+    rescanNotBefore: AT + 120_000,
     ...overrides,
   });
 }
@@ -115,6 +121,7 @@ export function minimalDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLett
     deadLetteredAt: AT + 5,
     traceId: null,
     workerVersion: '0.1.0',
+    originalValueBytes: null,
     ...overrides,
   };
 }
@@ -135,6 +142,7 @@ export function fullDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter 
     stage: 'fetch',
     attempts: 4,
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    originalValueBytes: 1_000_000,
     ...overrides,
   });
 }

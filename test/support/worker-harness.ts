@@ -23,6 +23,7 @@ export interface WorkerTopics {
   pins: string;
   labels: string;
   deadLetters: string;
+  rescans: string;
   groupId: string;
 }
 
@@ -41,6 +42,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     pins: `${prefix}.pins`,
     labels: `${prefix}.labels`,
     deadLetters: `${prefix}.dlq`,
+    rescans: `${prefix}.rescan`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -48,6 +50,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
       { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
       { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+      { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });
@@ -64,10 +67,16 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     INPUT_TOPIC: topics.pins,
     LABEL_TOPIC: topics.labels,
     DEADLETTER_TOPIC: topics.deadLetters,
+    RESCAN_TOPIC: topics.rescans,
     KAFKA_GROUP_ID: topics.groupId,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
     FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    // The tests produce pins before the worker's group exists.
+    CONSUMER_START_POSITION: 'earliest',
+    // The worker tests compare labels with OfflineScores, which scores with text-spam@1.
+    TEXT_MODEL: 'text-spam@1',
+    POLICY_FILE: 'policy/policy-v1.json',
     ...extra,
   };
 }

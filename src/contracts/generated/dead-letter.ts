@@ -45,6 +45,8 @@ export interface DeadLetter {
   traceId: string | null;
   /** Version of the integrity worker that gave up. */
   workerVersion: string;
+  /** Size in bytes of the original value when `value` holds only its first bytes, because the whole dead letter would exceed the dead-letter topic's max.message.bytes; null when `value` is complete. Default: null. */
+  originalValueBytes: number | null;
 }
 
 /** The Avro schema of DeadLetter, as in schemas/dead_letter.avsc. */
@@ -134,5 +136,11 @@ export const deadLetterSchema = {
       doc: 'W3C trace id of the failed processing; null when untraced.',
     },
     { name: 'workerVersion', type: 'string', doc: 'Version of the integrity worker that gave up.' },
+    {
+      name: 'originalValueBytes',
+      type: ['null', 'long'],
+      default: null,
+      doc: "Size in bytes of the original value when `value` holds only its first bytes, because the whole dead letter would exceed the dead-letter topic's max.message.bytes; null when `value` is complete.",
+    },
   ],
 } as const;

@@ -22,7 +22,7 @@ export interface Signal {
   model: ModelRef;
   /** Probability per class of the model (class name -> probability in [0, 1]); empty when UNSCORED. */
   scores: Record<string, number>;
-  /** The policy's decision for this signal; UNSCORED when the model could not run. */
+  /** The policy's decision for this signal. Scored: by the thresholds. Not scored: by the rule named in rule (REVIEW by default for a failure that will not be rescanned; UNSCORED while a rescan is pending or when the content is absent). */
   decision: Decision;
   /** Why the signal is UNSCORED: a stable worker error code (e.g. IW_FETCH_TIMEOUT); null when scored. Default: null. */
   reasonCode: string | null;
@@ -32,6 +32,8 @@ export interface Signal {
   contentKey: string | null;
   /** True when the scores came from the score cache instead of a model run. */
   cached: boolean;
+  /** Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed. Default: null. */
+  rule: string | null;
 }
 
 /** Where a Kafka record was read from. */
@@ -44,7 +46,7 @@ export interface KafkaPosition {
   offset: number;
 }
 
-/** The integrity signals of one pin, published by the integrity worker on integrity.labels.v1, keyed by pin id. A later label for the same pin replaces the earlier one. */
+/** The integrity signals of one pin, published by the integrity worker on integrity.labels.v1, keyed by pin id. Labels for one pin supersede each other: the latest wins, where latest means the higher attempt for the same sourceEventId (a rescan's label supersedes the first scan's, even if a replay republishes the older one later); across events, the later offset on the pin's partition wins. */
 export interface IntegrityLabel {
   /** Id of the labeled pin (the message key). */
   pinId: string;
@@ -52,7 +54,7 @@ export interface IntegrityLabel {
   sourceEventId: string;
   /** When the worker decided: milliseconds since the Unix epoch, UTC. (Avro timestamp-millis.) */
   labeledAt: number;
-  /** Overall decision for the pin: the strictest decision among its signals (BLOCK over REVIEW over ALLOW); UNSCORED only when no signal was scored. */
+  /** Overall decision for the pin: the strictest decision among its signals (BLOCK over REVIEW over ALLOW); UNSCORED when no signal counted, or while a signal waits for a rescan (rule rescan) and no other signal says REVIEW or BLOCK. */
   decision: Decision;
   /** One entry per signal the worker computes for the pin, scored or not. */
   signals: Signal[];
@@ -62,6 +64,10 @@ export interface IntegrityLabel {
   traceId: string | null;
   /** Version of the integrity worker that produced the label. */
   workerVersion: string;
+  /** Which scan of the pin this label answers: 0 for the first, n for the n-th rescan after a transient failure. For one sourceEventId, the label with the higher attempt supersedes the others. Default: 0. */
+  attempt: number;
+  /** When a rescan of the pin is scheduled (not before this time, ms since the Unix epoch, UTC): a later label will supersede this one. Null when no rescan is scheduled: this label is final for its event. Default: null. */
+  rescanNotBefore: number | null;
 }
 
 /** The Avro schema of IntegrityLabel, as in schemas/integrity_label.avsc. */
@@ -69,7 +75,7 @@ export const integrityLabelSchema = {
   type: 'record',
   name: 'IntegrityLabel',
   namespace: 'integrity',
-  doc: 'The integrity signals of one pin, published by the integrity worker on integrity.labels.v1, keyed by pin id. A later label for the same pin replaces the earlier one.',
+  doc: "The integrity signals of one pin, published by the integrity worker on integrity.labels.v1, keyed by pin id. Labels for one pin supersede each other: the latest wins, where latest means the higher attempt for the same sourceEventId (a rescan's label supersedes the first scan's, even if a replay republishes the older one later); across events, the later offset on the pin's partition wins.",
   fields: [
     { name: 'pinId', type: 'string', doc: 'Id of the labeled pin (the message key).' },
     {
@@ -91,7 +97,7 @@ export const integrityLabelSchema = {
         symbols: ['ALLOW', 'REVIEW', 'BLOCK', 'UNSCORED'],
         default: 'UNSCORED',
       },
-      doc: 'Overall decision for the pin: the strictest decision among its signals (BLOCK over REVIEW over ALLOW); UNSCORED only when no signal was scored.',
+      doc: 'Overall decision for the pin: the strictest decision among its signals (BLOCK over REVIEW over ALLOW); UNSCORED when no signal counted, or while a signal waits for a rescan (rule rescan) and no other signal says REVIEW or BLOCK.',
     },
     {
       name: 'signals',
@@ -128,7 +134,7 @@ export const integrityLabelSchema = {
             {
               name: 'decision',
               type: 'Decision',
-              doc: "The policy's decision for this signal; UNSCORED when the model could not run.",
+              doc: "The policy's decision for this signal. Scored: by the thresholds. Not scored: by the rule named in rule (REVIEW by default for a failure that will not be rescanned; UNSCORED while a rescan is pending or when the content is absent).",
             },
             {
               name: 'reasonCode',
@@ -151,6 +157,12 @@ export const integrityLabelSchema = {
               name: 'cached',
               type: 'boolean',
               doc: 'True when the scores came from the score cache instead of a model run.',
+            },
+            {
+              name: 'rule',
+              type: ['null', 'string'],
+              default: null,
+              doc: "Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed.",
             },
           ],
         },
@@ -181,6 +193,18 @@ export const integrityLabelSchema = {
       name: 'workerVersion',
       type: 'string',
       doc: 'Version of the integrity worker that produced the label.',
+    },
+    {
+      name: 'attempt',
+      type: 'int',
+      default: 0,
+      doc: 'Which scan of the pin this label answers: 0 for the first, n for the n-th rescan after a transient failure. For one sourceEventId, the label with the higher attempt supersedes the others.',
+    },
+    {
+      name: 'rescanNotBefore',
+      type: ['null', { type: 'long', logicalType: 'timestamp-millis' }],
+      default: null,
+      doc: 'When a rescan of the pin is scheduled (not before this time, ms since the Unix epoch, UTC): a later label will supersede this one. Null when no rescan is scheduled: this label is final for its event.',
     },
   ],
 } as const;

@@ -1,7 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AtLeastOnceDelivery } from '../../../src/consume/chunk-delivery.js';
 import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
-import type { InputMessage } from '../../../src/consume/input-message.js';
+import type { InputMessage } from '../../../src/contracts/input-message.js';
 import { KafkaBatchRunner } from '../../../src/consume/kafka-batch-runner.js';
 import type { MessageHandler } from '../../../src/consume/message-handler.js';
 import { KafkaOutputSink } from '../../../src/produce/kafka-output-sink.js';
@@ -35,15 +36,24 @@ async function startRunner(
   input: string,
   groupId: string,
   handler: MessageHandler,
+  startPosition: 'earliest' | 'latest' = 'earliest',
 ): Promise<{ stopAll(): Promise<void> }> {
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const producer = kafka.producer({ idempotent: true });
   await Promise.all([consumer.connect(), producer.connect()]);
-  const sink = new KafkaOutputSink(producer);
-  const runner = new KafkaBatchRunner(consumer, handler, sink, new ConcurrencyLimiter(16), {
-    chunkSize: 10,
-    heartbeatIntervalMs: 1000,
-  });
+  const sink = new KafkaOutputSink(producer, () => 1_048_588);
+  const runner = new KafkaBatchRunner(
+    consumer,
+    handler,
+    new AtLeastOnceDelivery(sink),
+    new ConcurrencyLimiter(16),
+    {
+      chunkSize: 10,
+      heartbeatIntervalMs: 1000,
+      startPosition,
+      backoff: { initialMs: 100, maxMs: 1000 },
+    },
+  );
   await runner.start(input, 2);
   return {
     stopAll: async () => {
@@ -104,5 +114,38 @@ describe('KafkaBatchRunner', () => {
     expect(values.length).toBe(sent.length);
     expect(new Set(values)).toEqual(new Set(sent));
     expect(first.handled + second.handled).toBe(sent.length);
+  });
+
+  it('starts a new group at the end of the topic by default (latest), at the beginning with earliest', async () => {
+    const input = uniqueName('runner.in');
+    const output = uniqueName('runner.out');
+    await admin.createTopics({
+      topics: [
+        { topic: input, numPartitions: 1, replicationFactor: 1 },
+        { topic: output, numPartitions: 1, replicationFactor: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = (values: string[]) =>
+      producer.send({ topic: input, messages: values.map((value) => ({ key: value, value })) });
+    await send(['old-0', 'old-1', 'old-2']);
+
+    const latest = new EchoHandler(output, 0);
+    const runner = await startRunner(input, uniqueName('runner.latest'), latest, 'latest');
+    // The group's start offsets are resolved when it first fetches; produce after that.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await send(['new-0', 'new-1']);
+    const seen = await readAll(output, 2);
+    await runner.stopAll();
+    expect(seen.sort()).toEqual(['new-0', 'new-1']);
+
+    const earliest = new EchoHandler(output, 0);
+    const runner2 = await startRunner(input, uniqueName('runner.earliest'), earliest, 'earliest');
+    while (earliest.handled < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+    await runner2.stopAll();
+    await producer.disconnect();
+    expect(earliest.handled).toBe(5);
   });
 });

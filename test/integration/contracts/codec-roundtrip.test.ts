@@ -15,6 +15,7 @@ const topics = {
   pins: `pins${suffix}`,
   labels: `labels${suffix}`,
   deadLetters: `dlq${suffix}`,
+  rescans: `rescan${suffix}`,
   embeddings: `embeddings${suffix}`,
 };
 

@@ -44,6 +44,7 @@ async function registered(): Promise<string> {
 describe('integrity-worker schemas', () => {
   it('check accepts subjects that do not exist yet', async () => {
     expect(await run(['check', '--topic-suffix', `.${uniqueName('cli')}`])).toBe(0);
+    // pins, labels, dead letters, rescans (PinCreated on pins.retry.v1), embeddings
     expect(output.filter((line) => line.startsWith('new'))).toHaveLength(topicContracts().length);
   });
 

@@ -137,11 +137,13 @@ describe('UndiciImageFetcher: transport failures and deadlines', () => {
     const { fetcher } = h.fetcher();
     const controller = new AbortController();
     const reason = new Error('shutting down');
-    const pending = fetcher.fetch(h.server.url('/slow-headers/30000/tiny.png'), controller.signal);
+    const pending = fetcher.fetch(h.server.url('/slow-headers/30000/tiny.png'), {
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(reason), 50);
     await expect(pending).rejects.toBe(reason);
     const aborted = AbortSignal.abort(reason);
-    await expect(fetcher.fetch(h.server.url('/images/tiny.png'), aborted)).rejects.toBe(reason);
+    await expect(fetcher.fetch(h.server.url('/images/tiny.png'), { signal: aborted })).rejects.toBe(reason);
   });
 });
 

@@ -104,6 +104,8 @@ describe('worker: bad input never stops the stream', () => {
       {
         RETRY_MAX_ATTEMPTS: '2',
         RETRY_BASE_DELAY_MS: '10',
+        // The 503 image is rescanned later (worker-rescan.test.ts); not within this test.
+        RESCAN_BASE_DELAY_MS: '600000',
         FETCH_MAX_BYTES: '2000000',
         IMAGE_MAX_PIXELS: '40000000',
       },

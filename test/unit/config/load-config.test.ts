@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(config.INPUT_TOPIC).toBe('pins.created.v1');
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:19092']);
     expect(config.CACHE_ENABLED).toBe(true);
+    expect(config.CONSUMER_START_POSITION).toBe('latest');
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.KAFKA_BROKERS)).toBe(true);
   });

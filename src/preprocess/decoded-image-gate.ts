@@ -1,0 +1,76 @@
+/**
+ * Bounds decoded images in memory by count and by pixels: before an image is decoded, its header's
+ * width x height is taken from a pixel budget (a weighted semaphore) and held until the work given
+ * to `run` (decode, then its batch) ends. A full-size decoded photo is 3 bytes per pixel: 16 decodes
+ * of 50 MP at once would be 2.4 GB, whereas the budget keeps their sum under `budgetPixels` (one
+ * image larger than the budget runs alone).
+ *
+ * The header is read with sharp (no pixel is decoded). Bytes whose header cannot be read take no
+ * pixels: decoding them fails at once with its own code, in the preprocess stage.
+ */
+import sharp from 'sharp';
+import type { Config } from '../config/load-config.js';
+import { WeightedBudget } from '../weighted-budget.js';
+
+export interface DecodedImageGateOptions {
+  /** Images decoded (or waiting for their batch) at once. */
+  readonly maxImages: number;
+  /** Pixels (width x height, all images together) decoded at once. */
+  readonly budgetPixels: number;
+  /** Images above this are refused from their header without decoding: they take no pixels. */
+  readonly maxPixels: number;
+}
+
+export class DecodedImageGate {
+  readonly #pixels: WeightedBudget;
+  readonly #slots: WeightedBudget;
+  readonly #maxPixels: number;
+
+  constructor(options: DecodedImageGateOptions) {
+    this.#maxPixels = options.maxPixels;
+    this.#pixels = new WeightedBudget(options.budgetPixels);
+    this.#slots = new WeightedBudget(options.maxImages);
+  }
+
+  /** Pixels held by images being decoded or batched now. */
+  get pixelsInUse(): number {
+    return this.#pixels.inUse;
+  }
+
+  /** Runs `work` once the image in `bytes` fits, by count and by pixels. */
+  async run<T>(bytes: Uint8Array, work: () => Promise<T>): Promise<T> {
+    const header = await headerPixels(bytes);
+    const pixels = header > this.#maxPixels ? 0 : header;
+    const slot = await this.#slots.acquire(1);
+    try {
+      const lease = await this.#pixels.acquire(pixels);
+      try {
+        return await work();
+      } finally {
+        lease.release();
+      }
+    } finally {
+      slot.release();
+    }
+  }
+}
+
+async function headerPixels(bytes: Uint8Array): Promise<number> {
+  try {
+    const { width = 0, height = 0 } = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return width * height;
+  } catch {
+    return 0;
+  }
+}
+
+/** The gate the configuration asks for: `2 x IMAGE_MAX_BATCH` images and `IMAGE_DECODE_BUDGET_PIXELS` pixels at once. */
+export function decodedImageGateFromConfig(
+  config: Pick<Config, 'IMAGE_MAX_BATCH' | 'IMAGE_DECODE_BUDGET_PIXELS' | 'IMAGE_MAX_PIXELS'>,
+): DecodedImageGate {
+  return new DecodedImageGate({
+    maxImages: 2 * config.IMAGE_MAX_BATCH,
+    budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
+    maxPixels: config.IMAGE_MAX_PIXELS,
+  });
+}

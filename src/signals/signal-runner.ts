@@ -1,0 +1,150 @@
+import { cacheKey } from '../cache/cache-key.js';
+import type { CacheEntry, SignalCache } from '../cache/signal-cache.js';
+import type { Content, Contents } from '../content/content.js';
+import { toIntegrityError } from '../errors.js';
+import { modelId, type ClassScores } from '../scores.js';
+import type { StageRunner } from '../stage-runner.js';
+import type { ScoreMemo } from './score-memo.js';
+import { unscored, type Signal, type SignalResult } from './signal.js';
+
+interface Plan {
+  readonly signal: Signal;
+  readonly content: Content | undefined;
+  /** Cache key of the content's upfront key, when it has one. */
+  readonly upfront: string | undefined;
+}
+
+type Computed = { result: SignalResult; writes: CacheEntry[] };
+
+/**
+ * Runs every declared signal of one pin the same way: memo -> cache -> compute (batched) -> cache
+ * write. First one lookup (in-process memo, then one cache `getMany`) for every key known before any
+ * download; then all signals in parallel, each loading its content (once per pin, whatever number of
+ * signals read it), looking up the content's own key when it differs from the upfront one, and
+ * computing in the `preprocess` and `infer` stages; at the end one cache write. Equal content computes
+ * once (single flight, per signal and model version). Results come in declaration order; a signal
+ * whose content is absent is UNSCORED with IW_CONTENT_ABSENT, one whose content or model failed is
+ * UNSCORED with the failure's code: a signal never dead-letters a pin.
+ */
+export class SignalRunner {
+  constructor(
+    readonly signals: readonly Signal[],
+    private readonly cache: SignalCache,
+    private readonly memo: ScoreMemo,
+    private readonly cacheNamespace: string,
+  ) {}
+
+  async run(contents: Contents, stages: StageRunner): Promise<SignalResult[]> {
+    const plans: Plan[] = this.signals.map((signal) => {
+      const content = contents[signal.content] as Content | undefined;
+      const key = content?.upfrontKey;
+      return { signal, content, upfront: key ? this.key(signal, key) : undefined };
+    });
+    try {
+      const known = await this.lookUpFront(plans, stages);
+      const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
+      const writes = computed.flatMap((c) => c.writes);
+      if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
+      return computed.map((c) => c.result);
+    } finally {
+      // Every signal of the pin is done with its content: give back what loading it holds (body bytes).
+      for (const content of Object.values(contents) as Content[]) content.release?.();
+    }
+  }
+
+  /** Scores for the upfront keys: from memory where remembered, the rest in one cache lookup. */
+  private async lookUpFront(plans: readonly Plan[], stages: StageRunner): Promise<Map<string, ClassScores>> {
+    const known = new Map<string, ClassScores>();
+    const keys: string[] = [];
+    for (const { upfront } of plans) {
+      if (upfront === undefined) continue;
+      const remembered = this.memo.peek(upfront);
+      if (remembered !== undefined) known.set(upfront, remembered);
+      else keys.push(upfront);
+    }
+    if (keys.length === 0) return known;
+    const hits = await stages.run('cache-lookup', () => this.cache.getMany(keys));
+    keys.forEach((key, i) => {
+      const hit = hits[i];
+      if (hit !== undefined) known.set(key, hit);
+    });
+    return known;
+  }
+
+  private async compute(plan: Plan, known: Map<string, ClassScores>, stages: StageRunner): Promise<Computed> {
+    const { signal, content, upfront } = plan;
+    if (content === undefined) return { result: unscored(signal, 'IW_CONTENT_ABSENT'), writes: [] };
+    const hit = upfront === undefined ? undefined : known.get(upfront);
+    if (hit !== undefined) {
+      this.memo.remember(upfront!, hit);
+      return { result: scored(signal, content.upfrontKey!, hit, true), writes: [] };
+    }
+    try {
+      const loaded = await content.load(stages);
+      const key = this.key(signal, loaded.key);
+      // The upfront key is the value's own: it was looked up already, and missed.
+      const lookup = !content.upfrontIsOwnKey;
+      const { scores, cached, computed } = await this.scoresOf(signal, key, loaded.value, lookup, stages);
+      const writes: CacheEntry[] = computed ? [{ key, scores }] : [];
+      if (upfront === undefined || content.upfrontIsOwnKey)
+        return { result: scored(signal, loaded.key, scores, cached), writes };
+      if (!loaded.aliasHolds) return { result: scored(signal, loaded.key, scores, cached), writes };
+      // A trusted alias (upstream signature): remembered and written with the scores of its bytes, by
+      // the pin that downloaded them.
+      this.memo.remember(upfront, scores);
+      if (!loaded.shared) writes.push({ key: upfront, scores });
+      return { result: scored(signal, content.upfrontKey!, scores, cached || loaded.shared), writes };
+    } catch (error) {
+      const cause = toIntegrityError(error);
+      return {
+        result: unscored(signal, cause.code, content.upfrontKey ?? content.loadedKey(), cause),
+        writes: [],
+      };
+    }
+  }
+
+  /**
+   * Scores of `value` under `key`, single flight: from memory, from the cache (`lookup`), or computed.
+   * `computed` is true only for the caller whose own computation produced them.
+   */
+  private async scoresOf(
+    signal: Signal,
+    key: string,
+    value: unknown,
+    lookup: boolean,
+    stages: StageRunner,
+  ): Promise<{ scores: ClassScores; cached: boolean; computed: boolean }> {
+    let fromCache = false;
+    const { scores, shared } = await this.memo.run(key, async () => {
+      if (lookup) {
+        const [hit] = await stages.run('cache-lookup', () => this.cache.getMany([key]));
+        if (hit !== undefined) {
+          fromCache = true;
+          return hit;
+        }
+      }
+      const work = async () => {
+        const prepared = await stages.run('preprocess', () => signal.prepare(value));
+        return stages.run('infer', () => signal.infer(prepared));
+      };
+      return signal.gate ? signal.gate.run(value, work) : work();
+    });
+    return { scores, cached: shared || fromCache, computed: !shared && !fromCache };
+  }
+
+  private key(signal: Signal, contentKey: string): string {
+    return cacheKey(this.cacheNamespace, signal.name, contentKey, modelId(signal.model));
+  }
+}
+
+function scored(signal: Signal, contentKey: string, scores: ClassScores, cached: boolean): SignalResult {
+  return {
+    signal: signal.name,
+    model: signal.model,
+    role: signal.role,
+    contentKey,
+    scores,
+    cached,
+    reasonCode: null,
+  };
+}
