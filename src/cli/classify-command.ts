@@ -18,11 +18,18 @@ import { modelText } from '../content/text-content.js';
 import { IntegrityError } from '../errors.js';
 import { loadServing } from '../infer/serving.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalValue } from '../scores.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
 import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
-import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
+import {
+  createSignals,
+  decidingSignals,
+  declaredSignals,
+  defaultRules,
+  servedModels,
+} from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
-import type { Signal } from '../signals/signal.js';
+import { isEmbeddingResult, type AnySignal } from '../signals/signal.js';
 import { SignalRunner } from '../signals/signal-runner.js';
 import { DIRECT_STAGES } from '../stage-runner.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
@@ -42,9 +49,19 @@ export interface SignalReport {
   reasonCode?: string;
 }
 
+/** An embedding signal's vector (unit L2 norm), as `classify --json` prints it. */
+export interface EmbeddingReport {
+  model: { name: string; version: string };
+  output: string;
+  dimension: number;
+  vector: number[];
+}
+
 export interface ClassifyReport {
-  /** One entry per declared signal (by default `image.safety` and `text.spam`). */
+  /** One entry per declared signal the policy decides (by default `image.safety` and `text.spam`). */
   signals: Record<string, SignalReport>;
+  /** One entry per embedding signal with a vector (by default `image.embedding`), when asked for. */
+  embeddings?: Record<string, EmbeddingReport>;
   decision: Decision;
   policyVersion: string;
 }
@@ -101,7 +118,7 @@ async function readImageFile(source: string): Promise<Buffer> {
  * (`PolicyEngine.decideSignals`). Throws the failure of any signal that had content to read.
  */
 export async function classifyPin(
-  signals: readonly Signal[],
+  signals: readonly AnySignal[],
   policy: PolicyEngine,
   bytes: Buffer | null,
   fields: {
@@ -109,6 +126,7 @@ export async function classifyPin(
     text?: string | null | undefined;
     link?: string | null | undefined;
   },
+  options: { embeddings?: boolean } = {},
 ): Promise<ClassifyReport> {
   const text = modelText({
     title: fields.title ?? null,
@@ -117,15 +135,21 @@ export async function classifyPin(
   });
   if (bytes === null && text === null)
     throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image or some text');
-  const runner = new SignalRunner(signals, new DisabledSignalCache(), new ScoreMemo(0), 'classify');
-  const results = await runner.run(
+  const runner = new SignalRunner(
+    signals,
+    new DisabledSignalCache(),
+    new ScoreMemo<SignalValue>(0),
+    'classify',
+  );
+  const all = await runner.run(
     {
       ...(bytes !== null && { image: contentOf('image', bytes) }),
       ...(text !== null && { text: contentOf('text', text) }),
     },
     DIRECT_STAGES,
   );
-  for (const result of results) if (result.scores === null && result.error) throw result.error;
+  for (const result of all) if (result.scores === null && result.error) throw result.error;
+  const results = all.filter((r) => !isEmbeddingResult(r));
   const decided = policy.decideSignals(results);
   const reports: Record<string, SignalReport> = {};
   results.forEach((result, i) => {
@@ -137,7 +161,22 @@ export async function classifyPin(
       ...(result.reasonCode !== null && { reasonCode: result.reasonCode }),
     };
   });
-  return { signals: reports, decision: decided.decision, policyVersion: decided.policyVersion };
+  const embeddings: Record<string, EmbeddingReport> = {};
+  for (const r of all) {
+    if (r.embeddingOutput === undefined || !r.vector) continue;
+    embeddings[r.signal] = {
+      model: { name: r.model.name, version: r.model.version },
+      output: r.embeddingOutput,
+      dimension: r.vector.length,
+      vector: Array.from(r.vector),
+    };
+  }
+  return {
+    signals: reports,
+    ...(options.embeddings && { embeddings }),
+    decision: decided.decision,
+    policyVersion: decided.policyVersion,
+  };
 }
 
 function format(report: ClassifyReport): string {
@@ -175,17 +214,23 @@ export async function run(argv: string[]): Promise<number> {
     const bytes = positionals[0] === undefined ? null : await images.read(positionals[0]);
     return await classifyWith(config, async (signals, policy) => {
       if (values.input === undefined) {
-        const report = await classifyPin(signals, policy, bytes, values);
+        const report = await classifyPin(signals, policy, bytes, values, { embeddings: values.json });
         console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
         return 0;
       }
       const summary = await classifyLines(inputLines(values.input), {
         classify: async (pin) =>
-          classifyPin(signals, policy, pin.image ? await images.read(pin.image) : null, {
-            title: pin.title,
-            text: pin.description,
-            link: pin.link,
-          }),
+          classifyPin(
+            signals,
+            policy,
+            pin.image ? await images.read(pin.image) : null,
+            {
+              title: pin.title,
+              text: pin.description,
+              link: pin.link,
+            },
+            { embeddings: values.json },
+          ),
         out: process.stdout,
         progress: process.stderr,
       });
@@ -199,17 +244,18 @@ export async function run(argv: string[]): Promise<number> {
 /** Loads models and policy as the worker does, runs `work`, closes the models. */
 async function classifyWith(
   config: Config,
-  work: (signals: readonly Signal[], policy: PolicyEngine) => Promise<number>,
+  work: (signals: readonly AnySignal[], policy: PolicyEngine) => Promise<number>,
 ): Promise<number> {
-  const declared = declaredSignals(config);
-  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  // No embeddings topic offline, so no near-duplicate index to search: that signal is left out.
+  const declared = declaredSignals(config).filter((d) => d.name !== 'image.near_duplicate');
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE), defaultRules(declared));
   const serving = await loadServing(config, servedModels(declared));
   try {
     const signals = createSignals(declared, {
       scorer: (model) => serving.scorer(model),
       decodedImages: decodedImageGateFromConfig(config),
     });
-    checkPolicyCovers(policy.policy, signals);
+    checkPolicyCovers(policy.policy, decidingSignals(signals));
     return await work(signals, policy);
   } finally {
     await serving.close();

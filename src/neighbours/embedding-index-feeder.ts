@@ -50,6 +50,12 @@ export class EmbeddingIndexFeeder {
     this.#consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    // Batches of control records only (the commit markers of transactional producers) never reach
+    // eachBatch, yet move the end offset: their end event moves the position past them.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === this.options.topic)
+        this.#advance(payload.partition, BigInt(payload.lastOffset) + 1n);
+    });
     await consumer.run({ autoCommit: false, eachBatch: (payload) => this.#batch(payload) });
     for (const [partition, offset] of Object.entries(this.index.position)) {
       consumer.seek({ topic: this.options.topic, partition: Number(partition), offset });
@@ -82,14 +88,17 @@ export class EmbeddingIndexFeeder {
     if (this.options.snapshotDir) await this.index.snapshot(this.options.snapshotDir);
   }
 
+  #advance(partition: number, next: bigint): void {
+    const known = this.index.position[partition];
+    if (known !== undefined && BigInt(known) >= next) return;
+    this.index.position = { ...this.index.position, [partition]: next.toString() };
+  }
+
   async #batch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
     for (const message of batch.messages) {
       this.counts.read++;
       await this.#add(message.value);
-      this.index.position = {
-        ...this.index.position,
-        [batch.partition]: (BigInt(message.offset) + 1n).toString(),
-      };
+      this.#advance(batch.partition, BigInt(message.offset) + 1n);
     }
     this.#sinceSnapshot += batch.messages.length;
     if (this.options.snapshotDir && this.#sinceSnapshot >= (this.options.snapshotEveryRecords ?? 10_000)) {

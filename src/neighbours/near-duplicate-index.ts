@@ -22,6 +22,12 @@ export interface NearestMatch extends IndexedContent {
   readonly distance: number;
 }
 
+/** What a near-duplicate signal asks of an index: the nearest indexed content to a vector. */
+export interface NearDuplicateLookup {
+  readonly dimension: number;
+  nearest(vector: Float32Array): NearestMatch | undefined;
+}
+
 /** Partition -> the next offset to read, as decimal strings (Kafka offsets exceed 2^53 in theory). */
 export type TopicPosition = Record<number, string>;
 
@@ -33,7 +39,7 @@ interface SnapshotMeta {
   entries: (IndexedContent & { key: string })[];
 }
 
-export class NearDuplicateIndex {
+export class NearDuplicateIndex implements NearDuplicateLookup {
   #index: Index;
   #byKey = new Map<bigint, IndexedContent>();
   #keyOf = new Map<string, bigint>();

@@ -54,6 +54,7 @@ export function scoredSignal(overrides: Partial<Signal> = {}): Signal {
     contentKey: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     cached: false,
     rule: 'thresholds',
+    nearDuplicate: null,
     ...overrides,
   };
 }

@@ -51,7 +51,7 @@ export interface ContentEmbedding {
   vector: Buffer;
   /** True when the vector has unit L2 norm, so the cosine similarity of two vectors is their dot product. */
   normalized: boolean;
-  /** The decision of the label published for the same pin and event (its strictest signal); null when none was made. The near-duplicate index keeps REVIEW and BLOCK content. Default: null. */
+  /** What the label published for the same pin and event decided about this content: the strictest decision of the signals that read it (image.safety for an image), near-duplicate signals left out so that a copy inheriting REVIEW is not indexed as flagged content itself; null when no signal read it. The near-duplicate index keeps REVIEW and BLOCK content. Default: null. */
   decision: Decision | null;
   /** When the worker computed (or found in its cache) the vector: milliseconds since the Unix epoch, UTC. (Avro timestamp-millis.) */
   embeddedAt: number;
@@ -139,7 +139,7 @@ export const contentEmbeddingSchema = {
         },
       ],
       default: null,
-      doc: 'The decision of the label published for the same pin and event (its strictest signal); null when none was made. The near-duplicate index keeps REVIEW and BLOCK content.',
+      doc: 'What the label published for the same pin and event decided about this content: the strictest decision of the signals that read it (image.safety for an image), near-duplicate signals left out so that a copy inheriting REVIEW is not indexed as flagged content itself; null when no signal read it. The near-duplicate index keeps REVIEW and BLOCK content.',
     },
     {
       name: 'embeddedAt',
