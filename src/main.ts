@@ -213,7 +213,10 @@ async function build(
       budgetMs: config.RETRY_BUDGET_MS,
     },
     observeStage: observeStage(metrics),
-    observeOutcome: observeOutcome(metrics),
+    observeOutcome: observeOutcome(
+      metrics,
+      new Set(signals.filter((s) => s.derivedFrom !== undefined).map((s) => s.name)),
+    ),
     rescan: {
       topic: config.RESCAN_TOPIC,
       maxAttempts: config.RESCAN_MAX_ATTEMPTS,
