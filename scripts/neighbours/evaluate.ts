@@ -92,17 +92,7 @@ const methods: Method[] = [
 ];
 
 const results: Result[] = [];
-type Row = {
-  photo: number;
-  transform: string;
-  set: 'fixture' | 'extra';
-  own: number;
-  wrong: number;
-  /** Distance to every indexed photo, by index. */
-  to: number[];
-};
-/** Per method: distance of every pair of indexed photos, `pairDistances[m][a][b]`. */
-const pairDistances: number[][][] = [];
+type Row = { photo: number; transform: string; set: 'fixture' | 'extra'; own: number; wrong: number };
 const rowsOf: Row[][] = [];
 for (const m of methods) {
   const started = performance.now();
@@ -113,14 +103,11 @@ for (const m of methods) {
   const d = (a: unknown, b: unknown) => m.distance(a as never, b as never);
   // Per query: distance to its original, and the nearest other photo.
   const rows = queries.map((q, k) => {
-    const to = photos.map((_, j) => d(qf[k], index[j]));
-    const wrong = Math.min(...to.filter((_, j) => j !== q.photo));
-    return { ...q, set: photos[q.photo]!.set, own: to[q.photo]!, wrong, to };
+    let wrong = Infinity;
+    for (let j = 0; j < photos.length; j++) if (j !== q.photo) wrong = Math.min(wrong, d(qf[k], index[j]));
+    return { ...q, set: photos[q.photo]!.set, own: d(qf[k], index[q.photo]), wrong };
   });
-  rowsOf.push(
-    rows.map(({ photo, transform, set, own, wrong, to }) => ({ photo, transform, set, own, wrong, to })),
-  );
-  pairDistances.push(photos.map((_, a) => photos.map((__, b) => d(index[a], index[b]))));
+  rowsOf.push(rows.map(({ photo, transform, set, own, wrong }) => ({ photo, transform, set, own, wrong })));
   const pairs: { a: number; b: number; d: number }[] = [];
   for (let a = 0; a < photos.length; a++)
     for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, d: d(index[a], index[b]) });
@@ -227,78 +214,6 @@ const combined = embedders.map((e, k) => {
 });
 console.log(JSON.stringify(combined.map(({ perTransform: _, ...c }) => c)));
 
-/**
- * Joint rule: photo j matches a copy when the embedding is within its own threshold T1, or PDQ is
- * within 31 bits, or both are loosely near: embedding <= T2 (> T1) and PDQ <= P2 (PDQ's own
- * calibrated threshold). T2 is chosen, like every threshold here, on the fixture photos alone: the
- * largest loose embedding distance at which no fixture copy or fixture pair matches another photo.
- * A copy counts as found when its original matches and no other photo does.
- */
-const pdqRows = rowsOf[pdqAt]!;
-const pdqPairs = pairDistances[pdqAt]!;
-const P2 = results[pdqAt]!.threshold;
-const joint = embedders.map((e, k) => {
-  const emb = rowsOf[k]!;
-  const embPairs = pairDistances[k]!;
-  const T1 = results[k]!.threshold;
-  const matches = (ed: number, pd: number, T2: number) => ed <= T1 || pd <= 31 || (ed <= T2 && pd <= P2);
-  const isFixture = (i: number) => photos[i]!.set === 'fixture';
-  // The loosest T2 without a false match among the fixtures: just under the smallest embedding
-  // distance of a wrong fixture candidate whose PDQ is within P2.
-  let limit = Infinity;
-  emb.forEach((r, i) => {
-    if (r.set !== 'fixture') return;
-    r.to.forEach((ed, j) => {
-      if (j !== r.photo && isFixture(j) && pdqRows[i]!.to[j]! <= P2) limit = Math.min(limit, ed);
-    });
-  });
-  for (let a = 0; a < photos.length; a++)
-    for (let b = a + 1; b < photos.length; b++)
-      if (isFixture(a) && isFixture(b) && pdqPairs[a]![b]! <= P2) limit = Math.min(limit, embPairs[a]![b]!);
-  const T2 = Math.max(T1, Number.isFinite(limit) ? limit * 0.999 : 2);
-  const stat = (set: 'extra' | 'all', transform?: string) => {
-    const idx = emb
-      .map((_, i) => i)
-      .filter(
-        (i) => (set === 'all' || emb[i]!.set === set) && (!transform || emb[i]!.transform === transform),
-      );
-    let found = 0;
-    let falseMatch = 0;
-    for (const i of idx) {
-      const r = emb[i]!;
-      const hits = r.to.map((ed, j) => matches(ed, pdqRows[i]!.to[j]!, T2));
-      const wrongHit = hits.some((h, j) => h && j !== r.photo);
-      if (wrongHit) falseMatch++;
-      else if (hits[r.photo]) found++;
-    }
-    let falsePairs = 0;
-    let pairs = 0;
-    for (let a = 0; a < photos.length; a++)
-      for (let b = a + 1; b < photos.length; b++) {
-        if (set === 'extra' && isFixture(a) && isFixture(b)) continue;
-        pairs++;
-        if (matches(embPairs[a]![b]!, pdqPairs[a]![b]!, T2)) falsePairs++;
-      }
-    return {
-      queries: idx.length,
-      recall: found / idx.length,
-      falseMatchQueries: falseMatch,
-      pairs,
-      falsePairs,
-    };
-  };
-  return {
-    method: `${e.name} <= ${T1.toFixed(4)}, or PDQ <= 31, or both ${e.name} <= ${T2.toFixed(4)} and PDQ <= ${P2}`,
-    T1,
-    T2,
-    P2,
-    heldOut: stat('extra'),
-    all: stat('all'),
-    perTransform: Object.fromEntries(transformNames.map((t) => [t, stat('all', t).recall])),
-  };
-});
-console.log(JSON.stringify(joint.map(({ perTransform: _, ...c }) => c)));
-
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fmt = (r: Result, t: number) => (r.unit === 'Hamming distance' ? String(t) : t.toFixed(4));
 const md = [
@@ -338,19 +253,6 @@ const md = [
       `| ${c.method} | ${pct(c.heldOut.recall)} | ${c.heldOut.falseMatchQueries} of ${c.heldOut.queries} | ${pct(c.all.recall)} | ${c.all.falseMatchQueries} of ${c.all.queries} |`,
   ),
   '',
-  '## Joint rule: the embedding and PDQ together',
-  '',
-  'A photo matches a copy when the embedding is within its threshold, or PDQ within 31 bits, or both are loosely near (the embedding within a looser T2, chosen on the fixture photos alone, and PDQ within its own calibrated threshold). A copy is found when its original matches and no other photo does; a false match is a copy that matches another photo, or a pair of distinct photos that match.',
-  '',
-  '| rule | held-out recall | held-out false-match copies | held-out false pairs | all: recall | all: false-match copies | all: false pairs |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
-  ...joint.map(
-    (c) =>
-      `| ${c.method} | ${pct(c.heldOut.recall)} | ${c.heldOut.falseMatchQueries} of ${c.heldOut.queries} | ${c.heldOut.falsePairs} of ${c.heldOut.pairs} | ${pct(c.all.recall)} | ${c.all.falseMatchQueries} of ${c.all.queries} | ${c.all.falsePairs} of ${c.all.pairs} |`,
-  ),
-  '',
-  `Per edit (all photos): ${transformNames.map((t) => `${t} ${joint.map((c) => pct(c.perTransform[t]!)).join(' / ')}`).join('; ')}.`,
-  '',
   '## Recall at the threshold, per edit',
   '',
   `| edit | ${results.map((r) => r.method).join(' | ')} |`,
@@ -367,6 +269,6 @@ const md = [
 writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
 writeFileSync(
   'models/image-safety/1/near-duplicates.json',
-  `${JSON.stringify({ results, combined, joint }, null, 1)}\n`,
+  `${JSON.stringify({ results, combined }, null, 1)}\n`,
 );
 console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');
