@@ -12,7 +12,7 @@ const LAYERS = [
   ['consume'], // the Kafka runner: chunks, retries, commit, tracing (owns the runner's observers)
   ['produce', 'signals'],
   ['content', 'policy'],
-  ['fetch', 'infer', 'cache', 'kafka'],
+  ['fetch', 'infer', 'cache', 'kafka', 'neighbours'], // neighbours: the near-duplicate index and its feeder
   ['preprocess'],
   ['contracts', 'config', 'telemetry'],
 ];
@@ -28,6 +28,7 @@ const STAGE_FOLDERS = [
   'fetch',
   'infer',
   'cache',
+  'neighbours',
   'preprocess',
   'cli',
   'console',

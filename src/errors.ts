@@ -48,6 +48,10 @@ export const ERROR_CODES = {
     doc: "The model's session died (its worker thread crashed) and is being restarted.",
   },
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
+  IW_EMBEDDING_INVALID: {
+    retriable: false,
+    doc: 'An embedding has the wrong length, a non-finite value or a model the index does not hold.',
+  },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
   IW_POLICY_MODEL_MISMATCH: {

@@ -34,7 +34,15 @@ import { PolicyEngine } from './policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy } from './policy/policy.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { TopicLimits } from './produce/topic-limits.js';
-import { createSignals, declaredSignals, readsVideo, servedModels } from './signals/catalog.js';
+import { startNearDuplicateIndexes } from './neighbours/near-duplicate-indexes.js';
+import {
+  createSignals,
+  decidingSignals,
+  declaredSignals,
+  defaultRules,
+  readsVideo,
+  servedModels,
+} from './signals/catalog.js';
 import { ScoreMemo } from './signals/score-memo.js';
 import { SignalRunner } from './signals/signal-runner.js';
 import { HealthServer } from './telemetry/health-server.js';
@@ -49,6 +57,7 @@ import { activeTraceId } from './telemetry/trace-context.js';
 import { createWorkerTelemetry } from './telemetry/worker-telemetry.js';
 import type { WorkerMetrics } from './telemetry/worker-metrics.js';
 import { WORKER_VERSION } from './version.js';
+import type { SignalValue } from './scores.js';
 
 export interface WorkerOverrides {
   logger?: Logger;
@@ -121,20 +130,26 @@ async function build(
   closers.push(() => http.close());
 
   const kafka = kafkaFromConfig(config, logger);
+  const declared = declaredSignals(config);
+  const embeds = declared.some((d) => d.name.endsWith('.embedding'));
   await checkTopics(kafka, [
     config.INPUT_TOPIC,
     config.LABEL_TOPIC,
     config.DEADLETTER_TOPIC,
     config.RESCAN_TOPIC,
+    ...(embeds ? [config.EMBEDDING_TOPIC] : []),
   ]);
   const admin = kafka.admin();
   await admin.connect();
   closers.push(() => admin.disconnect());
-  const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  const limits = new TopicLimits(admin, [
+    config.LABEL_TOPIC,
+    config.DEADLETTER_TOPIC,
+    ...(embeds ? [config.EMBEDDING_TOPIC] : []),
+  ]);
   await limits.refresh();
 
-  const declared = declaredSignals(config);
-  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE), defaultRules(declared));
   const serving = await loadServing(
     config,
     servedModels(declared),
@@ -143,20 +158,45 @@ async function build(
   );
   closers.push(() => serving.close());
   modelsReady = () => serving.ready();
+  const codec = new AvroCodec(
+    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
+  );
+  // Every worker keeps the whole index, fed from the embeddings topic (restored from its snapshot).
+  const nearDuplicates = await startNearDuplicateIndexes(
+    declared.flatMap((d) => {
+      const embedding = d.name === 'image.near_duplicate' ? serving.scorer(d.model).embedding : undefined;
+      return embedding ? [{ model: d.model, output: embedding.output, dimension: embedding.dimension }] : [];
+    }),
+    kafka,
+    codec,
+    {
+      topic: config.EMBEDDING_TOPIC,
+      groupId: config.KAFKA_GROUP_ID,
+      ...(config.NEAR_DUPLICATE_SNAPSHOT_DIR && { snapshotDir: config.NEAR_DUPLICATE_SNAPSHOT_DIR }),
+      snapshotEveryRecords: config.NEAR_DUPLICATE_SNAPSHOT_EVERY_RECORDS,
+      maxDistance: config.NEAR_DUPLICATE_MAX_DISTANCE,
+    },
+    logger,
+  );
+  closers.push(() => nearDuplicates.stop());
+  // Pins are read once the index holds what was flagged before this start (bounded wait).
+  if (!(await nearDuplicates.caughtUp(config.NEAR_DUPLICATE_CATCH_UP_TIMEOUT_MS)))
+    logger.warn(
+      { timeoutMs: config.NEAR_DUPLICATE_CATCH_UP_TIMEOUT_MS },
+      'near-duplicate index still catching up; starting anyway',
+    );
   const videos = readsVideo(declared);
   if (videos) await checkVideoTools(config);
   const signals = createSignals(declared, {
     scorer: (model) => serving.scorer(model),
     decodedImages: decodedImageGateFromConfig(config),
+    nearDuplicates: (model, output) => nearDuplicates.search(model, output),
     ...(videos && {
       videoFrames: frameSamplerFromConfig(config),
       decodedVideos: videoGateFromConfig(config),
     }),
   });
-  checkPolicyCovers(policy.policy, signals);
-  const codec = new AvroCodec(
-    new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
-  );
+  checkPolicyCovers(policy.policy, decidingSignals(signals));
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {
@@ -179,12 +219,13 @@ async function build(
   const signalRunner = new SignalRunner(
     signals,
     cache,
-    new ScoreMemo(config.MEMO_MAX_ENTRIES),
+    new ScoreMemo<SignalValue>(config.MEMO_MAX_ENTRIES),
     config.CACHE_NAMESPACE,
   );
   const handler = new PinMessageHandler(codec, contents, signalRunner, policy, {
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
+    ...(embeds && { embeddingTopic: config.EMBEDDING_TOPIC }),
     workerVersion: WORKER_VERSION,
     deadLetterMaxBytes: () => limits.maxBytes(config.DEADLETTER_TOPIC),
     retry: {
@@ -194,7 +235,10 @@ async function build(
       budgetMs: config.RETRY_BUDGET_MS,
     },
     observeStage: observeStage(metrics),
-    observeOutcome: observeOutcome(metrics),
+    observeOutcome: observeOutcome(
+      metrics,
+      new Set(signals.filter((s) => s.derivedFrom !== undefined).map((s) => s.name)),
+    ),
     rescan: {
       topic: config.RESCAN_TOPIC,
       maxAttempts: config.RESCAN_MAX_ATTEMPTS,

@@ -93,7 +93,9 @@ async function withTopics<T>(
     return await body(topics);
   } finally {
     await admin
-      .deleteTopics({ topics: [topics.pins, topics.labels, topics.deadLetters, topics.rescans] })
+      .deleteTopics({
+        topics: [topics.pins, topics.labels, topics.deadLetters, topics.rescans, topics.embeddings],
+      })
       .catch(() => undefined);
     await admin.disconnect();
   }

@@ -219,6 +219,7 @@ async function createTopics(admin: Admin): Promise<WorkerTopics> {
     labels: `${prefix}.labels`,
     deadLetters: `${prefix}.dlq`,
     rescans: `${prefix}.rescan`,
+    embeddings: `${prefix}.embeddings`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -227,6 +228,7 @@ async function createTopics(admin: Admin): Promise<WorkerTopics> {
       { topic: topics.labels, numPartitions: 3, replicationFactor: 1 },
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
+      { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });

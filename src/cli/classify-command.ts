@@ -18,13 +18,21 @@ import { modelText } from '../content/text-content.js';
 import { IntegrityError } from '../errors.js';
 import { loadServing } from '../infer/serving.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalValue } from '../scores.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
 import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
 import { sniffVideoType } from '../preprocess/sniff-video-type.js';
 import { frameSamplerFromConfig, videoGateFromConfig } from '../preprocess/video-from-config.js';
-import { createSignals, declaredSignals, readsVideo, servedModels } from '../signals/catalog.js';
+import {
+  createSignals,
+  decidingSignals,
+  declaredSignals,
+  defaultRules,
+  readsVideo,
+  servedModels,
+} from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
-import type { Signal } from '../signals/signal.js';
+import { isEmbeddingResult, type AnySignal } from '../signals/signal.js';
 import { SignalRunner } from '../signals/signal-runner.js';
 import { DIRECT_STAGES } from '../stage-runner.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
@@ -46,9 +54,19 @@ export interface SignalReport {
   frameTimestampMs?: number;
 }
 
+/** An embedding signal's vector (unit L2 norm), as `classify --json` prints it. */
+export interface EmbeddingReport {
+  model: { name: string; version: string };
+  output: string;
+  dimension: number;
+  vector: number[];
+}
+
 export interface ClassifyReport {
-  /** One entry per declared signal (by default `image.safety` and `text.spam`). */
+  /** One entry per declared signal the policy decides (by default `image.safety` and `text.spam`). */
   signals: Record<string, SignalReport>;
+  /** One entry per embedding signal with a vector (by default `image.embedding`), when asked for. */
+  embeddings?: Record<string, EmbeddingReport>;
   decision: Decision;
   policyVersion: string;
 }
@@ -105,7 +123,7 @@ async function readImageFile(source: string): Promise<Buffer> {
  * (`PolicyEngine.decideSignals`). Throws the failure of any signal that had content to read.
  */
 export async function classifyPin(
-  signals: readonly Signal[],
+  signals: readonly AnySignal[],
   policy: PolicyEngine,
   bytes: Buffer | null,
   fields: {
@@ -113,17 +131,23 @@ export async function classifyPin(
     text?: string | null | undefined;
     link?: string | null | undefined;
   },
-  video: Buffer | null = null,
+  options: { embeddings?: boolean; video?: Buffer | null } = {},
 ): Promise<ClassifyReport> {
   const text = modelText({
     title: fields.title ?? null,
     description: fields.text ?? null,
     link: fields.link ?? null,
   });
+  const video = options.video ?? null;
   if (bytes === null && text === null && video === null)
     throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image, a video or some text');
-  const runner = new SignalRunner(signals, new DisabledSignalCache(), new ScoreMemo(0), 'classify');
-  const results = await runner.run(
+  const runner = new SignalRunner(
+    signals,
+    new DisabledSignalCache(),
+    new ScoreMemo<SignalValue>(0),
+    'classify',
+  );
+  const all = await runner.run(
     {
       ...(bytes !== null && { image: contentOf('image', bytes) }),
       ...(text !== null && { text: contentOf('text', text) }),
@@ -131,7 +155,8 @@ export async function classifyPin(
     },
     DIRECT_STAGES,
   );
-  for (const result of results) if (result.scores === null && result.error) throw result.error;
+  for (const result of all) if (result.scores === null && result.error) throw result.error;
+  const results = all.filter((r) => !isEmbeddingResult(r));
   const decided = policy.decideSignals(results);
   const reports: Record<string, SignalReport> = {};
   results.forEach((result, i) => {
@@ -145,7 +170,22 @@ export async function classifyPin(
         result.frameTimestampMs !== undefined && { frameTimestampMs: result.frameTimestampMs }),
     };
   });
-  return { signals: reports, decision: decided.decision, policyVersion: decided.policyVersion };
+  const embeddings: Record<string, EmbeddingReport> = {};
+  for (const r of all) {
+    if (r.embeddingOutput === undefined || !r.vector) continue;
+    embeddings[r.signal] = {
+      model: { name: r.model.name, version: r.model.version },
+      output: r.embeddingOutput,
+      dimension: r.vector.length,
+      vector: Array.from(r.vector),
+    };
+  }
+  return {
+    signals: reports,
+    ...(options.embeddings && { embeddings }),
+    decision: decided.decision,
+    policyVersion: decided.policyVersion,
+  };
 }
 
 function format(report: ClassifyReport): string {
@@ -188,17 +228,23 @@ export async function run(argv: string[]): Promise<number> {
     const video = isVideo ? read : null;
     return await classifyWith(config, isVideo, async (signals, policy) => {
       if (values.input === undefined) {
-        const report = await classifyPin(signals, policy, bytes, values, video);
+        const report = await classifyPin(signals, policy, bytes, values, { embeddings: values.json, video });
         console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
         return 0;
       }
       const summary = await classifyLines(inputLines(values.input), {
         classify: async (pin) =>
-          classifyPin(signals, policy, pin.image ? await images.read(pin.image) : null, {
-            title: pin.title,
-            text: pin.description,
-            link: pin.link,
-          }),
+          classifyPin(
+            signals,
+            policy,
+            pin.image ? await images.read(pin.image) : null,
+            {
+              title: pin.title,
+              text: pin.description,
+              link: pin.link,
+            },
+            { embeddings: values.json },
+          ),
         out: process.stdout,
         progress: process.stderr,
       });
@@ -216,13 +262,14 @@ export async function run(argv: string[]): Promise<number> {
 async function classifyWith(
   config: Config,
   withVideo: boolean,
-  work: (signals: readonly Signal[], policy: PolicyEngine) => Promise<number>,
+  work: (signals: readonly AnySignal[], policy: PolicyEngine) => Promise<number>,
 ): Promise<number> {
-  let declared = declaredSignals(config);
+  // No embeddings topic offline, so no near-duplicate index to search: that signal is left out.
+  let declared = declaredSignals(config).filter((d) => d.name !== 'image.near_duplicate');
   if (withVideo && !readsVideo(declared))
     declared = [...declared, { name: 'video.safety', model: config.IMAGE_MODEL, role: 'primary' }];
   const videos = readsVideo(declared);
-  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE), defaultRules(declared));
   const serving = await loadServing(config, servedModels(declared));
   try {
     const signals = createSignals(declared, {
@@ -233,7 +280,7 @@ async function classifyWith(
         decodedVideos: videoGateFromConfig(config),
       }),
     });
-    checkPolicyCovers(policy.policy, signals);
+    checkPolicyCovers(policy.policy, decidingSignals(signals));
     return await work(signals, policy);
   } finally {
     await serving.close();

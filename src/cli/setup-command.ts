@@ -1,7 +1,7 @@
 /**
  * `integrity-worker setup [--partitions N] [--replication R]`: prepares a cluster for the worker, as
  * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC, DEADLETTER_TOPIC, RESCAN_TOPIC and
- * REVIEW_TOPIC when missing (the worker itself never creates topics) and registers each topic's
+ * REVIEW_TOPIC and EMBEDDING_TOPIC when missing (the worker itself never creates topics) and registers each topic's
  * contract under `<topic>-value` with the compatibility rule of src/contracts/subjects.ts. Safe to run
  * again.
  */
@@ -46,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       config.DEADLETTER_TOPIC,
       config.RESCAN_TOPIC,
       config.REVIEW_TOPIC,
+      config.EMBEDDING_TOPIC,
     ];
     const missing = topics.filter((topic) => !existing.has(topic));
     await admin.createTopics({
@@ -71,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     deadLetters: config.DEADLETTER_TOPIC,
     reviews: config.REVIEW_TOPIC,
     rescans: config.RESCAN_TOPIC,
+    embeddings: config.EMBEDDING_TOPIC,
   };
   for (const { subject, contract } of topicContracts(topics)) {
     const { check, id } = await untilAnswered(() =>

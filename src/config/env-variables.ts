@@ -142,6 +142,31 @@ export const ENV_VARIABLES = {
     '1800000',
     'Longest wait before a rescan, ms.',
   ),
+  EMBEDDING_TOPIC: v(
+    z.string().min(1).default('content.embeddings.v1'),
+    'content.embeddings.v1',
+    'Topic of ContentEmbedding records (created and registered by setup); the worker publishes one per embedding signal of every scored pin and feeds its near-duplicate index from it.',
+  ),
+  NEAR_DUPLICATE_MAX_DISTANCE: v(
+    z.coerce.number().min(0).max(2).default(0.1426),
+    '0.1426',
+    'Cosine distance at or below which `image.near_duplicate` names indexed content as a match (calibrated for image-safety@1: models/image-safety/1/NEAR-DUPLICATES.md).',
+  ),
+  NEAR_DUPLICATE_SNAPSHOT_DIR: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Where the near-duplicate index is snapshotted (graph, entries, topic position) and restored from at start; without it every start reads the embeddings topic from the beginning.',
+  ),
+  NEAR_DUPLICATE_CATCH_UP_TIMEOUT_MS: v(
+    int(0, 86_400_000).default(60_000),
+    '60000',
+    'At start, the longest wait for the near-duplicate index to read the embeddings topic up to its end before pins are read, ms.',
+  ),
+  NEAR_DUPLICATE_SNAPSHOT_EVERY_RECORDS: v(
+    int(1, 100_000_000).default(10_000),
+    '10000',
+    'Embedding records read between two snapshots of the near-duplicate index (and one more on stop).',
+  ),
   SCHEMA_REGISTRY_URL: v(
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',
@@ -199,7 +224,7 @@ export const ENV_VARIABLES = {
   IMAGE_MODEL: v(
     modelRef.default(parseModelRef('image-safety@1')),
     'image-safety@1',
-    'Model of the `image.safety` signal when `SIGNALS` is unset.',
+    'Model of the `image.safety`, `image.embedding` and `image.near_duplicate` signals when `SIGNALS` is unset (the last two need an embedding output: image-safety@1 has one, @2 none).',
   ),
   TEXT_MODEL: v(
     modelRef.default(parseModelRef('text-spam@2')),
@@ -208,7 +233,7 @@ export const ENV_VARIABLES = {
   ),
   SIGNALS: v(
     signalList.optional(),
-    '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>`',
+    '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>,image.embedding=<IMAGE_MODEL>,image.near_duplicate=<IMAGE_MODEL>`',
     'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary]`, comma-separated (known signals: `src/signals/catalog.ts`).',
   ),
   IMAGE_SIGNATURES: v(

@@ -49,6 +49,15 @@ export function buildLabel(
     cached: result.cached,
     rule: decided.signals[i]!.rule,
     frameTimestampMs: result.reasonCode === null ? (result.frameTimestampMs ?? null) : null,
+    nearDuplicate:
+      result.scores && result.match
+        ? {
+            contentKey: result.match.contentKey,
+            pinId: result.match.pinId,
+            distance: result.match.distance,
+            decision: result.match.decision,
+          }
+        : null,
   }));
   return {
     pinId: context.pinId,

@@ -3,7 +3,7 @@ import type { MessageHandler } from '../consume/message-handler.js';
 import type { RetryPolicy, StageObserver, StageScopes } from '../consume/retrying-stage-runner.js';
 import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
 import type { AvroCodec } from '../contracts/avro-codec.js';
-import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
+import { CONTENT_EMBEDDING, DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
 import { IntegrityError, toIntegrityError, type ErrorCode } from '../errors.js';
 import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-builder.js';
@@ -12,6 +12,8 @@ import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requ
 import type { PinContentExtractor } from '../content/content.js';
 import type { PolicyEngine } from '../policy/policy-engine.js';
 import type { SignalRunner } from '../signals/signal-runner.js';
+import { isEmbeddingResult } from '../signals/signal.js';
+import { buildEmbeddings } from './embedding-builder.js';
 import { buildLabel } from './label-builder.js';
 import { traceIdOf } from './trace-id.js';
 import { readRescanHeaders, rescanHeaders } from '../contracts/rescan-headers.js';
@@ -19,6 +21,8 @@ import { readRescanHeaders, rescanHeaders } from '../contracts/rescan-headers.js
 export interface PinMessageHandlerOptions {
   labelTopic: string;
   deadLetterTopic: string;
+  /** Where the ContentEmbedding of every embedding signal's vector goes; none are published without it. */
+  embeddingTopic?: string;
   workerVersion: string;
   retry: RetryPolicy;
   /**
@@ -90,7 +94,9 @@ export class PinMessageHandler implements MessageHandler {
         throw new IntegrityError('IW_INPUT_INVALID', 'a record without a value (tombstone)');
       const value = message.value;
       const { record: pin } = await stages.run('decode', () => this.codec.decodeAs(PIN_CREATED, value));
-      const results = await this.signals.run(this.contents.extract(pin), stages);
+      const all = await this.signals.run(this.contents.extract(pin), stages);
+      // Embedding signals produce vectors, not decisions: they go to the embeddings topic, not the label.
+      const results = all.filter((r) => !isEmbeddingResult(r));
       const rescan = this.options.rescan;
       // Rescan headers are trusted only on the rescan topic; elsewhere a record is a first scan.
       const rescanned = rescan && message.topic === rescan.topic ? readRescanHeaders(message) : null;
@@ -130,6 +136,23 @@ export class PinMessageHandler implements MessageHandler {
           createdAt: pin.createdAt,
         },
       ];
+      const embeddingTopic = this.options.embeddingTopic;
+      if (embeddingTopic !== undefined) {
+        const embeddings = buildEmbeddings(all, label, this.signals.signals, {
+          pinId: pin.pinId,
+          eventId: pin.eventId,
+          source: origin,
+          traceId,
+          workerVersion: this.options.workerVersion,
+          embeddedAt: labeledAt,
+        });
+        for (const embedding of embeddings) {
+          const bytes = await stages.run('encode', () =>
+            this.codec.encode(embeddingTopic, CONTENT_EMBEDDING, embedding),
+          );
+          outputs.push({ topic: embeddingTopic, key: pin.pinId, value: bytes, headers: {} });
+        }
+      }
       if (rescan && label.rescanNotBefore !== null) {
         // The same bytes (same key, same writer schema id), published with the label and before the
         // commit: a crash in between replays the record, never loses the rescan.

@@ -1,5 +1,5 @@
 import { IntegrityError } from '../errors.js';
-import type { ClassScores } from '../scores.js';
+import type { ClassScores, SignalValue } from '../scores.js';
 import { FRAME_TIMESTAMP_SCORE, type SignalPlugin } from './signal.js';
 
 /** Classes of the image-safety model that never make a frame worse (nsfwjs's benign classes). */
@@ -42,14 +42,14 @@ export const videoSafety: SignalPlugin<'video'> = {
         const rows = await Promise.all(frames.map((frame) => scorer.prepare(frame.png)));
         return { rows, timestampsMs: frames.map((f) => f.timestampMs) };
       },
-      infer: async (prepared): Promise<ClassScores> => {
+      infer: async (prepared): Promise<SignalValue> => {
         const { rows, timestampsMs } = prepared as PreparedFrames;
         const scored = await Promise.all(rows.map((row) => scorer.infer(row)));
         let worst = 0;
         scored.forEach((scores, i) => {
           if (severity(scores) > severity(scored[worst]!)) worst = i;
         });
-        return { ...scored[worst]!, [FRAME_TIMESTAMP_SCORE]: timestampsMs[worst]! };
+        return { scores: { ...scored[worst]!, [FRAME_TIMESTAMP_SCORE]: timestampsMs[worst]! } };
       },
       ...(deps.decodedVideos && { gate: deps.decodedVideos }),
     };

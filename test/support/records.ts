@@ -3,6 +3,8 @@
  * every array empty, `full*` sets every field. Pass overrides for what a test cares about.
  */
 import { randomUUID } from 'node:crypto';
+import { embeddingToBytes } from '../../src/contracts/embedding-vector.js';
+import type { ContentEmbedding } from '../../src/contracts/generated/content-embedding.js';
 import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel, Signal } from '../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
@@ -61,6 +63,7 @@ export function scoredSignal(overrides: Partial<Signal> = {}): Signal {
     cached: false,
     rule: 'thresholds',
     frameTimestampMs: null,
+    nearDuplicate: null,
     ...overrides,
   };
 }
@@ -174,4 +177,47 @@ export function reviewVerdict(overrides: Partial<ReviewVerdict> = {}): ReviewVer
     inclusionProbability: 0.05,
     ...overrides,
   };
+}
+/** A unit vector whose values are not round in float32 (sin), so a lossy path would show. */
+export function testVector(dimension: number): Float32Array {
+  const v = Float32Array.from({ length: dimension }, (_, i) => Math.sin(i * 0.37 + 0.1));
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+export function minimalContentEmbedding(overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
+  return {
+    pinId: 'pin-1',
+    sourceEventId: randomUUID(),
+    contentKey: 'sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
+    kind: 'TEXT',
+    signal: 'text.embedding',
+    model: { name: 'text-embedding', version: '1' },
+    output: 'embedding',
+    dimension: 0,
+    vector: Buffer.alloc(0),
+    normalized: false,
+    decision: null,
+    embeddedAt: AT + 200,
+    source: { topic: 'pins.created.v1', partition: 0, offset: 0 },
+    traceId: null,
+    workerVersion: '0.1.0',
+    ...overrides,
+  };
+}
+
+export function fullContentEmbedding(overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
+  return minimalContentEmbedding({
+    contentKey: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    kind: 'IMAGE',
+    signal: 'image.embedding',
+    model: { name: 'image-safety', version: '1' },
+    dimension: 1280,
+    vector: embeddingToBytes(testVector(1280)),
+    normalized: true,
+    decision: 'BLOCK',
+    source: { topic: 'pins.created.v1', partition: 7, offset: 4_503_599_627_370_496 },
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    ...overrides,
+  });
 }

@@ -10,7 +10,13 @@ import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
 import { HttpSchemaRegistry } from '../../src/contracts/http-schema-registry.js';
-import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../../src/contracts/subjects.js';
+import {
+  CONTENT_EMBEDDING,
+  DEAD_LETTER,
+  INTEGRITY_LABEL,
+  PIN_CREATED,
+} from '../../src/contracts/subjects.js';
+import type { ContentEmbedding } from '../../src/contracts/generated/content-embedding.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startWorker, type WorkerHandle, type WorkerOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -25,6 +31,7 @@ export interface WorkerTopics {
   labels: string;
   deadLetters: string;
   rescans: string;
+  embeddings: string;
   groupId: string;
 }
 
@@ -44,6 +51,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     labels: `${prefix}.labels`,
     deadLetters: `${prefix}.dlq`,
     rescans: `${prefix}.rescan`,
+    embeddings: `${prefix}.embeddings`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -52,6 +60,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
       { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
+      { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });
@@ -69,6 +78,7 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     LABEL_TOPIC: topics.labels,
     DEADLETTER_TOPIC: topics.deadLetters,
     RESCAN_TOPIC: topics.rescans,
+    EMBEDDING_TOPIC: topics.embeddings,
     KAFKA_GROUP_ID: topics.groupId,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
@@ -116,7 +126,7 @@ export class OutputCollector<T> {
 
   constructor(
     private readonly topic: string,
-    private readonly contract: typeof INTEGRITY_LABEL | typeof DEAD_LETTER,
+    private readonly contract: typeof INTEGRITY_LABEL | typeof DEAD_LETTER | typeof CONTENT_EMBEDDING,
   ) {}
 
   async start(): Promise<this> {
@@ -150,6 +160,8 @@ export const labelCollector = (topic: string) =>
   new OutputCollector<IntegrityLabel>(topic, INTEGRITY_LABEL).start();
 export const deadLetterCollector = (topic: string) =>
   new OutputCollector<DeadLetter>(topic, DEAD_LETTER).start();
+export const embeddingCollector = (topic: string) =>
+  new OutputCollector<ContentEmbedding>(topic, CONTENT_EMBEDDING).start();
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,6 +14,18 @@ export interface ModelRef {
   version: string;
 }
 
+/** Indexed content (decided REVIEW or BLOCK before) that this pin's content is a near-duplicate of. */
+export interface NearDuplicateMatch {
+  /** Content key of the matched, earlier content. */
+  contentKey: string;
+  /** Pin id of the embedding that put the matched content in the index. */
+  pinId: string;
+  /** Cosine distance (1 - cosine similarity) of the two embeddings; 0 = same direction. */
+  distance: number;
+  /** What the matched content was decided (by the signals reading it). */
+  decision: Decision;
+}
+
 /** One signal: one model's view of one part of the pin, and the policy's decision on it. */
 export interface Signal {
   /** Signal name: image.safety, text.spam or video.safety today; consumers must ignore names they do not know. */
@@ -36,6 +48,8 @@ export interface Signal {
   rule: string | null;
   /** For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed. Default: null. */
   frameTimestampMs: number | null;
+  /** For a near-duplicate signal (image.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near. Default: null. */
+  nearDuplicate: NearDuplicateMatch | null;
 }
 
 /** Where a Kafka record was read from. */
@@ -171,6 +185,41 @@ export const integrityLabelSchema = {
               type: ['null', 'long'],
               default: null,
               doc: "For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed.",
+            },
+            {
+              name: 'nearDuplicate',
+              type: [
+                'null',
+                {
+                  type: 'record',
+                  name: 'NearDuplicateMatch',
+                  doc: "Indexed content (decided REVIEW or BLOCK before) that this pin's content is a near-duplicate of.",
+                  fields: [
+                    {
+                      name: 'contentKey',
+                      type: 'string',
+                      doc: 'Content key of the matched, earlier content.',
+                    },
+                    {
+                      name: 'pinId',
+                      type: 'string',
+                      doc: 'Pin id of the embedding that put the matched content in the index.',
+                    },
+                    {
+                      name: 'distance',
+                      type: 'double',
+                      doc: 'Cosine distance (1 - cosine similarity) of the two embeddings; 0 = same direction.',
+                    },
+                    {
+                      name: 'decision',
+                      type: 'Decision',
+                      doc: 'What the matched content was decided (by the signals reading it).',
+                    },
+                  ],
+                },
+              ],
+              default: null,
+              doc: 'For a near-duplicate signal (image.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near.',
             },
           ],
         },

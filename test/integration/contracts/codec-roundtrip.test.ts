@@ -17,6 +17,7 @@ const topics = {
   deadLetters: `dlq${suffix}`,
   reviews: `reviews${suffix}`,
   rescans: `rescan${suffix}`,
+  embeddings: `embeddings${suffix}`,
 };
 
 async function errorOf(promise: Promise<unknown>): Promise<IntegrityError> {
