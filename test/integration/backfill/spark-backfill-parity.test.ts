@@ -176,6 +176,9 @@ describe('Spark backfill in local[2] vs the worker', () => {
       IMAGE_MODEL: models[0]!,
       TEXT_MODEL: models[1]!,
       POLICY_FILE: defaults.POLICY_FILE,
+      // The job scores what the worker scores with its own models: image.safety and text.spam. The
+      // near-duplicate signal needs the live embeddings index, which a backfill does not keep.
+      SIGNALS: `image.safety=${models[0]!},text.spam=${models[1]!}`,
     });
     try {
       await workerLabels.waitFor(pins.length);
