@@ -6,11 +6,13 @@
  */
 const LAYERS = [
   ['cli'],
-  ['pipeline'], // the message handler: decode -> content -> signals -> policy -> label | dead letter
+  // the message handler: decode -> content -> signals -> policy -> label | dead letter; the review
+  // console (its own process: label store, web server, verdicts) uses the same stages below
+  ['pipeline', 'console'],
   ['consume'], // the Kafka runner: chunks, retries, commit, tracing (owns the runner's observers)
   ['produce', 'signals'],
   ['content', 'policy'],
-  ['fetch', 'infer', 'cache', 'kafka'],
+  ['fetch', 'infer', 'cache', 'kafka', 'neighbours'], // neighbours: the near-duplicate index and its feeder
   ['preprocess'],
   ['contracts', 'config', 'telemetry'],
 ];
@@ -26,8 +28,10 @@ const STAGE_FOLDERS = [
   'fetch',
   'infer',
   'cache',
+  'neighbours',
   'preprocess',
   'cli',
+  'console',
 ];
 
 const folder = (names) => `^src/(${names.join('|')})/`;
@@ -63,6 +67,13 @@ module.exports = {
       to: {
         path: folder(STAGE_FOLDERS.filter((name) => name !== 'cache')),
       },
+    },
+    {
+      name: 'console-web-is-browser-code',
+      comment: 'src/console-web/ is bundled for the browser by Vite: it imports nothing else of src/',
+      severity: 'error',
+      from: { path: '^src/console-web/' },
+      to: { path: '^src/', pathNot: '^src/console-web/' },
     },
     {
       name: 'shared-files-import-no-folder',

@@ -20,6 +20,11 @@ export default tseslint.config(
     languageOptions: { globals: { URL: 'readonly' } },
   },
   {
+    // The review console's browser client.
+    files: ['src/console-web/src/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['src/cli/**', 'scripts/**', 'bench/**', 'bin/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -9,7 +9,7 @@
  *   npm run bench -- [--images 1000] [--warm-pins 20000] [--text-pins 20000] [--duration 30]
  *                    [--limit-seconds 4] [--peer-seconds 20] [--peer-cpu-images 6] [--partitions 4]
  *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced,flood,text-shadow]
- *                    [--flood-pins 48] [--flood-budgets on|off]
+ *                    [--flood-pins 48] [--flood-budgets on|off] [--video-pins 24] (video: --only video)
  *                    [--env KEY=VALUE ...] [--node-arg=--cpu-prof ...] [--out file.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,8 +24,10 @@ import { measureLimit } from './lib/limit.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
 import { imagePin, textPin } from './lib/pins.js';
+import { makeVideoVariants, videoPin } from './lib/video.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
+import { metricSum } from '../test/support/prometheus-text.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const { values } = parseArgs({
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'cold,warm,text,paced,flood' },
     'flood-pins': { type: 'string', default: '48' },
     'flood-budgets': { type: 'string', default: 'on' },
+    'video-pins': { type: 'string', default: '24' },
     env: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
@@ -78,6 +81,7 @@ const results: BenchResults = {
   textShadow: null,
   paced: null,
   flood: null,
+  video: null,
   loadAverageAtEnd: [0, 0, 0],
   totalSeconds: 0,
 };
@@ -138,6 +142,7 @@ try {
     paced: [...scored, 'fetch'],
     flood: [...scored, 'fetch'],
     'text-shadow': scored,
+    video: [...scored, 'fetch'],
   } as const;
   const scenario = (name: keyof typeof stagesOf, env: Record<string, string>): ScenarioOptions => ({
     root,
@@ -240,6 +245,43 @@ try {
       );
     } finally {
       await floodServer.close();
+    }
+  }
+  if (only.has('video')) {
+    // Video pins (video.safety declared): distinct 5 s clips, each sampled by ffmpeg and its frames
+    // scored by the image model; frames/s from the image model's inferred rows (no pin has an image).
+    const count = num('video-pins');
+    const files = await makeVideoVariants(count);
+    const videoServer = await startImageServer({ files });
+    try {
+      const model = extraEnv.IMAGE_MODEL ?? 'image-safety@1';
+      const result = await runThroughput(
+        scenario('video', {
+          CACHE_NAMESPACE: uniqueName('bench-video'),
+          // The bench's worker environment (workerEnv) serves text-spam@1 with policy-v1.
+          SIGNALS: `image.safety=${model},text.spam=${extraEnv.TEXT_MODEL ?? 'text-spam@1'},video.safety=${model}`,
+          RETRY_BUDGET_MS: '600000',
+          VIDEO_DECODE_TIMEOUT_MS: '120000',
+        }),
+        () =>
+          Array.from({ length: count }, (_, i) =>
+            videoPin(videoServer.url(`/images/video-${i}.mp4`), 3_000_000 + i),
+          ),
+      );
+      const frames = metricSum(result.metricsText ?? '', 'iw_inference_batch_size_sum', { model });
+      results.video = {
+        ...result,
+        frames,
+        framesPerPin: frames / count,
+        // Frames scored over the same span as pins/s (first to last label).
+        framesPerSecond: (result.pinsPerSecond * frames) / count,
+        loadAverage: machine().loadAverage,
+      };
+      log(
+        `video: ${result.pinsPerSecond.toFixed(2)} pins/s, ${results.video.framesPerSecond.toFixed(1)} frames/s (${results.video.framesPerPin.toFixed(1)} frames per pin), peak RSS ${result.peakRssMiB.toFixed(0)} MiB (ready ${result.readyRssMiB.toFixed(0)} MiB), unscored ${result.unscored}, load average ${machine().loadAverage.join(' ')}`,
+      );
+    } finally {
+      await videoServer.close();
     }
   }
 } finally {

@@ -4,9 +4,10 @@
  * worker as its own process, publishes a stream of sample pins (photos, drawings, spam and normal
  * texts, broken records and images), and prints a live summary while labels arrive. Then it stops the
  * worker and what it started, unless `--keep-running`. A failed run (an error, a worker that dies,
- * Ctrl-C, SIGTERM) stops what it started too.
+ * Ctrl-C, SIGTERM) stops what it started too. `--console` also builds and starts the review console on
+ * a fresh store with a seeded reviewer and admin (printed), and leaves everything running.
  *
- *   npm run demo -- [--pins 300] [--rate 100] [--keep-running] [--rollout]
+ *   npm run demo -- [--pins 300] [--rate 100] [--keep-running] [--rollout] [--console]
  *
  * `--rollout`: text-spam@2 as the shadow of text-spam@1, then its canary at 10 %, then promoted,
  * while pins flow (scripts/demo/rollout.ts); 1500 pins at 50/s unless `--pins`/`--rate` say otherwise.
@@ -22,6 +23,7 @@ import { HttpSchemaRegistry, registryAuthFromConfig } from '../src/contracts/htt
 import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../src/contracts/subjects.js';
 import { startImageServer } from '../test/support/image-server.js';
 import { kafkaConnectionOptions } from '../src/kafka/kafka-from-config.js';
+import { startConsoleProcess } from './demo/console-process.js';
 import { samplePins } from './demo/sample-pins.js';
 import { Cleanups } from './lib/cleanups.js';
 import { ensureStackStarted } from './lib/stack-control.js';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     'keep-running': { type: 'boolean', default: false },
     rollout: { type: 'boolean', default: false },
+    console: { type: 'boolean', default: false },
   },
 });
 // A rollout needs a longer stream: each of its two reloads loads and warms models while pins flow.
@@ -76,6 +79,8 @@ async function demo(): Promise<number> {
   cleanups.add('worker', () => worker.stop());
   await Promise.race([waitForReady(config.HTTP_PORT), worker.failed]);
   console.log(`worker ready (pid ${worker.pid})`);
+  const reviewConsole = values.console ? await startConsoleProcess(root) : undefined;
+  if (reviewConsole) cleanups.add('console', () => reviewConsole.stop());
 
   const codec = new AvroCodec(
     new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
@@ -137,12 +142,18 @@ async function demo(): Promise<number> {
   clearInterval(ticker);
   summary.printFinal(pins.length, (Date.now() - started) / 1000);
 
-  if (values['keep-running']) {
+  if (values['keep-running'] || reviewConsole) {
     keep = true;
     await Promise.all([producer.disconnect(), reader.disconnect()]);
     console.log(
       `\nworker keeps running (pid ${worker.pid}); metrics on http://127.0.0.1:${config.HTTP_PORT}/metrics`,
     );
+    if (reviewConsole) {
+      console.log(`review console (pid ${reviewConsole.pid}): ${reviewConsole.url}`);
+      for (const [name, role] of reviewConsole.accounts)
+        console.log(`  ${role.padEnd(8)} ${name} / ${reviewConsole.password}`);
+      console.log('stop with Ctrl-C here (the worker and console are child processes of this one)');
+    }
   }
   return summary.total === pins.length ? 0 : 1;
 }

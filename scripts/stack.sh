@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The local stack: Apache Kafka (KRaft, single node), Apicurio Registry (Confluent-compatible API) and
-# Redis, on 127.0.0.1 with non-default ports. Downloads are cached outside the checkout; runtime state
+# Redis, and PostgreSQL (the review console's production store) on 127.0.0.1 with non-default ports. Downloads are cached outside the checkout; runtime state
 # (pid files, logs, data) lives in one run folder. It stops only what it started (pid files).
 #
 #   scripts/stack.sh start|stop [service...]|status|env|restart [service]|pid <service>|logs [service]
-#   (service: kafka|registry|redis; `restart kafka` keeps the broker's data)
+#   (service: kafka|registry|redis|postgres; `restart kafka` keeps the broker's data)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +21,8 @@ KAFKA_SASL_PASSWORD=${IW_KAFKA_SASL_PASSWORD:-iw-local-secret}
 REGISTRY_PORT=${IW_REGISTRY_PORT:-18081}
 REGISTRY_MGMT_PORT=${IW_REGISTRY_MGMT_PORT:-18091}
 REDIS_PORT=${IW_REDIS_PORT:-16379}
+POSTGRES_PORT=${IW_POSTGRES_PORT:-15432}
+PG_BIN=${IW_PG_BIN:-/usr/lib/postgresql/15/bin}
 START_DEADLINE_S=${IW_STACK_DEADLINE_S:-300}
 
 KAFKA_LIBS=$CACHE_DIR/kafka-$KAFKA_VERSION/libs
@@ -61,6 +63,14 @@ ensure_redis() {
   [[ $(id -u) == 0 ]] || die "redis-server is missing: run 'sudo apt-get install redis-server'"
   log "installing redis-server from Debian"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+}
+
+# Not a service: ffmpeg/ffprobe sample video frames for the worker's video.safety signal and its tests.
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 && return
+  [[ $(id -u) == 0 ]] || die "ffmpeg is missing: run 'sudo apt-get install ffmpeg'"
+  log "installing ffmpeg from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 }
 
 # --- services -------------------------------------------------------------------------------------
@@ -149,9 +159,56 @@ start_redis() {
   log "redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2) ready on 127.0.0.1:$REDIS_PORT"
 }
 
+# --- PostgreSQL (the review console's production store) -------------------------------------------
+# Debian's PostgreSQL 15 binaries, a throwaway cluster under the run folder (trust auth on loopback,
+# no fsync: test data only), database `integrity` owned by `integrity`. Runs as the invoking user;
+# as root, as the `postgres` system user (initdb refuses root).
+
+ensure_postgres() {
+  [[ -x $PG_BIN/initdb ]] && return
+  [[ $(id -u) == 0 ]] || die "PostgreSQL 15 is missing: run 'sudo apt-get install postgresql-15'"
+  log "installing postgresql-15 from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+}
+
+as_pg_user() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  running postgres && { log "postgres already running (pid $(saved_pid postgres))"; return; }
+  ensure_postgres
+  tcp_open "$POSTGRES_PORT" && die "port $POSTGRES_PORT is taken by a process this script did not start"
+  local dir=$RUN_DIR/postgres
+  rm -rf "$dir" && mkdir -p "$dir"
+  [[ $(id -u) == 0 ]] && chown postgres "$dir"
+  as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U integrity --auth=trust -E UTF8 --no-sync >"$(logfile postgres)" 2>&1 \
+    || fail_start postgres "initdb failed"
+  [[ $(id -u) == 0 ]] && chown postgres "$(logfile postgres)"
+  # pg_ctl forks the postmaster and returns: its pid (first line of postmaster.pid) is the one we keep.
+  as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$(logfile postgres)" -s \
+    -o "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $dir -c fsync=off -c full_page_writes=off" start \
+    || fail_start postgres "pg_ctl start failed"
+  record_pid postgres "$(head -1 "$dir/data/postmaster.pid")"
+  wait_for postgres "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT"
+  "$PG_BIN/psql" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U integrity -d postgres -c 'CREATE DATABASE integrity' \
+    >>"$(logfile postgres)" 2>&1 || fail_start postgres "CREATE DATABASE failed"
+  log "postgres $("$PG_BIN/postgres" --version | awk '{print $3}') ready on 127.0.0.1:$POSTGRES_PORT"
+}
+
+stop_postgres() { # SIGINT is PostgreSQL's fast shutdown (SIGTERM waits for every client to leave)
+  local pid
+  pid=$(saved_pid postgres) || return 0
+  if running postgres; then
+    kill -INT "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do running postgres || break; sleep 0.5; done
+  fi
+  stop_one postgres
+}
+
+stop_service() { if [[ $1 == postgres ]]; then stop_postgres; else stop_one "$1"; fi; }
+
 status() {
   local svc rc=0
-  for svc in kafka registry redis; do
+  for svc in kafka registry redis postgres; do
     if running "$svc"; then echo "$svc: running (pid $(saved_pid "$svc"))"
     else echo "$svc: stopped"; rc=3; fi
   done
@@ -164,6 +221,7 @@ KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT
 SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+CONSOLE_POSTGRES_URL=postgres://integrity@127.0.0.1:$POSTGRES_PORT/integrity
 EOF
 }
 
@@ -174,14 +232,14 @@ case $cmd in
     need_cmd java "install a JDK 17+"
     need_cmd curl "install curl"
     # Fetch everything first so that download time never counts against a readiness deadline.
-    fetch_kafka; fetch_apicurio; ensure_redis
-    start_redis; start_kafka; start_registry
+    fetch_kafka; fetch_apicurio; ensure_redis; ensure_postgres; ensure_ffmpeg
+    start_redis; start_kafka; start_registry; start_postgres
     print_env ;;
   stop) # stop [service...]: all of them by default, the registry and the broker first
     shift
-    (($# > 0)) || set -- registry kafka redis
+    (($# > 0)) || set -- postgres registry kafka redis
     for svc in "$@"; do
-      case $svc in kafka | registry | redis) stop_one "$svc" ;; *) die "unknown service $svc" ;; esac
+      case $svc in kafka | registry | redis | postgres) stop_service "$svc" ;; *) die "unknown service $svc" ;; esac
     done ;;
   restart)
     case ${2:-all} in
@@ -189,8 +247,11 @@ case $cmd in
       kafka) stop_one kafka; start_kafka keep ;;
       registry) stop_one registry; start_registry ;;
       redis) stop_one redis; start_redis ;;
-      all) stop_one registry; stop_one kafka; stop_one redis; start_redis; start_kafka; start_registry ;;
-      *) die "usage: $0 restart [kafka|registry|redis]" ;;
+      postgres) stop_postgres; start_postgres ;;
+      all)
+        stop_postgres; stop_one registry; stop_one kafka; stop_one redis
+        start_redis; start_kafka; start_registry; start_postgres ;;
+      *) die "usage: $0 restart [kafka|registry|redis|postgres]" ;;
     esac ;;
   pid) running "${2:-}" || die "${2:-?} is not running"; saved_pid "$2" ;;
   status) status ;;

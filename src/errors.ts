@@ -8,6 +8,7 @@
 export const ERROR_CODES = {
   // config
   IW_CONFIG_INVALID: { retriable: false, doc: 'An environment variable has a wrong value.' },
+  IW_ARGUMENT_INVALID: { retriable: false, doc: 'A command-line argument has a wrong value.' },
   IW_TOPIC_MISSING: {
     retriable: false,
     doc: 'A configured topic does not exist; the worker never creates topics.',
@@ -15,6 +16,10 @@ export const ERROR_CODES = {
   IW_KAFKA_AUTH_FAILED: {
     retriable: false,
     doc: 'The brokers refused the SASL credentials (or the mechanism) of KAFKA_SASL_*.',
+  },
+  IW_KAFKA_UNREACHABLE: {
+    retriable: true,
+    doc: 'No broker of KAFKA_BROKERS answered while the worker started (after kafkajs retried); it exits with code 2 for its supervisor to restart it.',
   },
   // contracts (wire format, registry, schemas)
   IW_WIRE_TOO_SHORT: { retriable: false, doc: 'Fewer than 5 bytes: not the Confluent wire format.' },
@@ -43,6 +48,10 @@ export const ERROR_CODES = {
     doc: "The model's session died (its worker thread crashed) and is being restarted.",
   },
   IW_INFERENCE_CLOSED: { retriable: true, doc: 'A request reached a batcher that is closing.' },
+  IW_EMBEDDING_INVALID: {
+    retriable: false,
+    doc: 'An embedding has the wrong length, a non-finite value or a model the index does not hold.',
+  },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
   IW_POLICY_MODEL_MISMATCH: {
@@ -58,6 +67,29 @@ export const ERROR_CODES = {
   IW_IMAGE_DECODE: { retriable: false, doc: 'The image bytes cannot be decoded.' },
   IW_IMAGE_TOO_LARGE: { retriable: false, doc: 'The image exceeds the byte or pixel cap.' },
   IW_IMAGE_UNSUPPORTED: { retriable: false, doc: 'The bytes are not a supported image type.' },
+  // video (ffmpeg probes and samples frames of the downloaded bytes, in a child process)
+  IW_VIDEO_UNSUPPORTED: {
+    retriable: false,
+    doc: 'The bytes are not a supported video container (MP4/QuickTime, WebM/Matroska), or are empty.',
+  },
+  IW_VIDEO_DECODE: {
+    retriable: false,
+    doc: 'The video cannot be decoded: truncated or corrupt (a partial video is not scored).',
+  },
+  IW_VIDEO_NO_VIDEO_STREAM: { retriable: false, doc: 'The file has no video stream (audio only).' },
+  IW_VIDEO_EMPTY: { retriable: false, doc: 'The video stream has no frame to score (zero length).' },
+  IW_VIDEO_TOO_LARGE: {
+    retriable: false,
+    doc: 'The video exceeds the byte cap (VIDEO_MAX_BYTES) or its frames the pixel cap (IMAGE_MAX_PIXELS).',
+  },
+  IW_VIDEO_TIMEOUT: {
+    retriable: false,
+    doc: 'ffmpeg did not finish within VIDEO_DECODE_TIMEOUT_MS (a video that never ends); it was killed.',
+  },
+  IW_VIDEO_TOOL_MISSING: {
+    retriable: false,
+    doc: "ffmpeg or ffprobe cannot be started (FFMPEG_PATH, FFPROBE_PATH); install Debian's ffmpeg.",
+  },
   // image fetch
   IW_FETCH_HOST_REFUSED: { retriable: false, doc: 'The URL host is not allowed.' },
   IW_FETCH_ADDRESS_REFUSED: { retriable: false, doc: 'The host resolves to a refused address.' },
@@ -85,6 +117,15 @@ export const ERROR_CODES = {
     doc: 'An exactly-once transaction was aborted (fenced by a newer owner of the partition, or Kafka failed); nothing of it is visible to read_committed readers.',
   },
   IW_CACHE_UNAVAILABLE: { retriable: false, doc: 'Redis failed; the worker continues without cache.' },
+  // the review console
+  IW_CONSOLE_USER_EXISTS: { retriable: false, doc: 'A console account with this name exists.' },
+  IW_CONSOLE_UNAUTHENTICATED: { retriable: false, doc: 'No valid console session (or wrong password).' },
+  IW_CONSOLE_FORBIDDEN: { retriable: false, doc: "The account's role may not do this." },
+  IW_CONSOLE_CSRF: { retriable: false, doc: 'A state-changing request without its CSRF token.' },
+  IW_CONSOLE_RATE_LIMITED: { retriable: true, doc: 'Too many login attempts from one address.' },
+  IW_CONSOLE_NOT_FOUND: { retriable: false, doc: 'No such queue item or pin.' },
+  IW_CONSOLE_CLAIMED: { retriable: false, doc: 'Another reviewer holds the claim on this item.' },
+  IW_CONSOLE_BAD_REQUEST: { retriable: false, doc: 'A console request body or query is malformed.' },
   // the catch-all: a bug, never expected
   IW_INTERNAL: { retriable: false, doc: 'An unexpected error; a bug.' },
 } as const satisfies Record<string, { retriable: boolean; doc: string }>;

@@ -11,23 +11,34 @@ import { ConcurrencyLimiter } from './consume/concurrency-limiter.js';
 import { AtLeastOnceDelivery, type ChunkDelivery } from './consume/chunk-delivery.js';
 import { ExactlyOnceDelivery } from './consume/exactly-once-delivery.js';
 import { KafkaBatchRunner } from './consume/kafka-batch-runner.js';
+import type { MessageHandler } from './consume/message-handler.js';
 import { AvroCodec } from './contracts/avro-codec.js';
 import { readRescanHeaders } from './contracts/rescan-headers.js';
 import { HttpSchemaRegistry, registryAuthFromConfig } from './contracts/http-schema-registry.js';
 import type { Connector, HostResolver } from './fetch/guarded-connector.js';
-import { imageFetcherFromConfig } from './fetch/fetcher-from-config.js';
+import { imageFetcherFromConfig, videoFetcherFromConfig } from './fetch/fetcher-from-config.js';
 import { PinContentExtractor } from './content/content.js';
 import { ImageContentSource } from './content/image-content.js';
+import { VideoContentSource } from './content/video-content.js';
 import { kafkaFromConfig } from './kafka/kafka-from-config.js';
 import type { SessionFactory } from './infer/session-runner.js';
 import { decodedImageGateFromConfig } from './preprocess/decoded-image-gate.js';
+import {
+  checkVideoTools,
+  frameSamplerFromConfig,
+  videoGateFromConfig,
+} from './preprocess/video-from-config.js';
 import { PinMessageHandler } from './pipeline/pin-message-handler.js';
 import { ServedSetHolder } from './pipeline/served-set.js';
 import { ServedSetReloader, type ReloadResult } from './pipeline/served-set-reloader.js';
-import { currentSpec, loadServedSet } from './pipeline/served-set-loader.js';
+import { currentSpec, loadServedSet, type ServedSetSpec } from './pipeline/served-set-loader.js';
 import { ShadowLabeler } from './pipeline/shadow-labeler.js';
 import { KafkaOutputSink } from './produce/kafka-output-sink.js';
 import { TopicLimits } from './produce/topic-limits.js';
+import { join } from 'node:path';
+import { readModelManifest } from './infer/model-manifest.js';
+import { startNearDuplicateIndexes } from './neighbours/near-duplicate-indexes.js';
+import { readsVideo } from './signals/catalog.js';
 import { ScoreMemo } from './signals/score-memo.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
@@ -47,6 +58,7 @@ import { activeTraceId } from './telemetry/trace-context.js';
 import { createWorkerTelemetry } from './telemetry/worker-telemetry.js';
 import type { WorkerMetrics } from './telemetry/worker-metrics.js';
 import { WORKER_VERSION } from './version.js';
+import type { ModelRef, SignalValue } from './scores.js';
 
 export interface WorkerOverrides {
   logger?: Logger;
@@ -62,6 +74,8 @@ export interface WorkerOverrides {
   spanProcessors?: readonly SpanProcessor[];
   /** Where the `OTEL_*` variables are read (tests). @defaultValue process.env */
   otelEnv?: NodeJS.ProcessEnv;
+  /** Wraps the message handler (`replay` answers only the records of its range). */
+  wrapHandler?: (handler: MessageHandler) => MessageHandler;
 }
 
 export interface WorkerHandle {
@@ -135,22 +149,72 @@ async function build(
   closers.push(() => http.close());
 
   const kafka = kafkaFromConfig(config, logger);
+  // The set served at start (SERVED_SET_FILE or the env); a reload reads it again.
+  const startSpec = await currentSpec(config);
+  const declared = startSpec.signals;
+  const embeds = declared.some((d) => d.name.endsWith('.embedding'));
   await checkTopics(kafka, [
     config.INPUT_TOPIC,
     config.LABEL_TOPIC,
     config.DEADLETTER_TOPIC,
     config.SHADOW_LABEL_TOPIC,
     config.RESCAN_TOPIC,
+    ...(embeds ? [config.EMBEDDING_TOPIC] : []),
   ]);
   const admin = kafka.admin();
   await admin.connect();
   closers.push(() => admin.disconnect());
-  const limits = new TopicLimits(admin, [config.LABEL_TOPIC, config.DEADLETTER_TOPIC]);
+  const limits = new TopicLimits(admin, [
+    config.LABEL_TOPIC,
+    config.DEADLETTER_TOPIC,
+    ...(embeds ? [config.EMBEDDING_TOPIC] : []),
+  ]);
   await limits.refresh();
 
   const codec = new AvroCodec(
     new HttpSchemaRegistry({ baseUrl: config.SCHEMA_REGISTRY_URL, auth: registryAuthFromConfig(config) }),
   );
+  // Every worker keeps the whole index, fed from the embeddings topic (restored from its snapshot).
+  // One index per model of a near-duplicate signal the start set declares (whatever its role), with
+  // the embedding output its manifest names; a set reloaded later searches the indexes that exist.
+  const indexed = await Promise.all(
+    [
+      ...new Map(
+        startSpec.signals
+          .filter((d) => d.name === 'image.near_duplicate')
+          .map((d) => [`${d.model.name}@${d.model.version}`, d.model]),
+      ).values(),
+    ].map(async (model) => {
+      const manifest = await readModelManifest(
+        join(config.MODELS_DIR, model.name, model.version, 'manifest.json'),
+      );
+      const embedding = manifest.embeddings?.[0];
+      return embedding ? [{ model, output: embedding.name, dimension: embedding.shape[1] }] : [];
+    }),
+  );
+  const nearDuplicates = await startNearDuplicateIndexes(
+    indexed.flat(),
+    kafka,
+    codec,
+    {
+      topic: config.EMBEDDING_TOPIC,
+      groupId: config.KAFKA_GROUP_ID,
+      ...(config.NEAR_DUPLICATE_SNAPSHOT_DIR && { snapshotDir: config.NEAR_DUPLICATE_SNAPSHOT_DIR }),
+      snapshotEveryRecords: config.NEAR_DUPLICATE_SNAPSHOT_EVERY_RECORDS,
+      maxDistance: config.NEAR_DUPLICATE_MAX_DISTANCE,
+    },
+    logger,
+  );
+  closers.push(() => nearDuplicates.stop());
+  // Pins are read once the index holds what was flagged before this start (bounded wait).
+  if (!(await nearDuplicates.caughtUp(config.NEAR_DUPLICATE_CATCH_UP_TIMEOUT_MS)))
+    logger.warn(
+      { timeoutMs: config.NEAR_DUPLICATE_CATCH_UP_TIMEOUT_MS },
+      'near-duplicate index still catching up; starting anyway',
+    );
+  // Video tools, the frame sampler and the video fetcher exist when the start set reads videos.
+  const videos = readsVideo(startSpec.signals);
+  if (videos) await checkVideoTools(config);
   const cache = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
   const fetcher = imageFetcherFromConfig(config, {
@@ -158,25 +222,43 @@ async function build(
     connector: overrides.connector,
   });
   closers.push(() => fetcher.close());
+  // Videos are fetched only when a declared signal reads them (video.safety), by a fetcher of their own.
+  const videoFetcher = videos
+    ? videoFetcherFromConfig(config, { lookup: overrides.lookup, connector: overrides.connector })
+    : undefined;
+  if (videoFetcher) closers.push(() => videoFetcher.close());
   const contents = new PinContentExtractor(
     new ImageContentSource(fetcher, {
       signatures: config.IMAGE_SIGNATURES,
       onSignatureCheck: (result) => metrics.signatureChecks.add(1, { result }),
     }),
+    videoFetcher && new VideoContentSource(videoFetcher),
   );
   const servedSetDeps = {
     metrics,
     logger,
     tracer,
     cache,
-    memo: new ScoreMemo(config.MEMO_MAX_ENTRIES),
+    memo: new ScoreMemo<SignalValue>(config.MEMO_MAX_ENTRIES),
     decodedImages: decodedImageGateFromConfig(config),
     createSession: overrides.createSession,
+    // Shared by every served set: the index is the worker's, the video gate bounds the process.
+    signalDeps: {
+      nearDuplicates: (model: ModelRef, output: string) => nearDuplicates.search(model, output),
+      ...(videos && {
+        videoFrames: frameSamplerFromConfig(config),
+        decodedVideos: videoGateFromConfig(config),
+      }),
+    },
   };
   const drift = new DriftMonitor(config.DRIFT_WINDOW_SCORES);
   observeDrift(telemetry.meter, drift);
+  let spec: ServedSetSpec | undefined = startSpec;
   const loadSet = async () => {
-    const set = await loadServedSet(config, await currentSpec(config), servedSetDeps);
+    // The start set from the spec read above; every reload reads it again.
+    const next = spec ?? (await currentSpec(config));
+    spec = undefined;
+    const set = await loadServedSet(config, next, servedSetDeps);
     for (const m of set.models) if (m.reference) drift.reference(m.id, m.reference);
     return set;
   };
@@ -236,6 +318,7 @@ async function build(
     observeDeciding: observeDeciding(metrics),
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
+    ...(embeds && { embeddingTopic: config.EMBEDDING_TOPIC }),
     workerVersion: WORKER_VERSION,
     deadLetterMaxBytes: () => limits.maxBytes(config.DEADLETTER_TOPIC),
     retry: {
@@ -245,7 +328,12 @@ async function build(
       budgetMs: config.RETRY_BUDGET_MS,
     },
     observeStage: observeStage(metrics),
-    observeOutcome: observeOutcomeAndDrift(metrics, drift),
+    observeOutcome: observeOutcomeAndDrift(
+      metrics,
+      drift,
+      // Derived signals (near duplicates) never use the cache: no lookup is counted for them.
+      new Set(served.set.rollout.all.filter((s) => s.derivedFrom !== undefined).map((s) => s.name)),
+    ),
     rescan: {
       topic: config.RESCAN_TOPIC,
       maxAttempts: config.RESCAN_MAX_ATTEMPTS,
@@ -306,7 +394,7 @@ async function build(
   await consumer.connect();
   const runner = new KafkaBatchRunner(
     consumer,
-    handler,
+    overrides.wrapHandler ? overrides.wrapHandler(handler) : handler,
     delivery,
     new ConcurrencyLimiter(config.MAX_IN_FLIGHT),
     {

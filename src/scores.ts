@@ -7,6 +7,15 @@ import { IntegrityError } from './errors.js';
 /** Probability (or value) per class, as a model's manifest names its outputs. */
 export type ClassScores = Readonly<Record<string, number>>;
 
+/**
+ * What one signal computes for one content, as cached: its class scores, and for an embedding signal
+ * its vector (unit L2 norm). Cached and remembered whole, so a cache hit needs no inference at all.
+ */
+export interface SignalValue {
+  readonly scores: ClassScores;
+  readonly vector?: Float32Array;
+}
+
 /** One model version: `models/<name>/<version>/`, or a built-in computation with a version. */
 export interface ModelRef {
   readonly name: string;

@@ -59,6 +59,7 @@ export function floodPin(url: string, i: number): PinCreated {
     link: null,
     image: { url, signature: null, width: null, height: null, mime: null },
     locale: null,
+    video: null,
   };
 }
 

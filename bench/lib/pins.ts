@@ -63,6 +63,7 @@ export function imagePin(
     ...text,
     image: { url, signature: variant.signature, width: null, height: null, mime: null },
     locale: 'en-US',
+    video: null,
   };
 }
 
@@ -75,5 +76,6 @@ export function textPin(textIndex: number, createdAt = Date.now()): PinCreated {
     ...pinText(textIndex),
     image: null,
     locale: 'en-US',
+    video: null,
   };
 }

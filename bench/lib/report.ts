@@ -17,6 +17,15 @@ export interface BenchResults {
   textShadow?: ScenarioResult | null;
   paced: ScenarioResult | null;
   flood: (ScenarioResult & { budgets?: 'on' | 'off' }) | null;
+  /** Video pins (`--only video`): frames scored, per pin and per second, and the load average after. */
+  video?:
+    | (ScenarioResult & {
+        frames: number;
+        framesPerPin: number;
+        framesPerSecond: number;
+        loadAverage: number[];
+      })
+    | null;
   loadAverageAtEnd: [number, number, number];
   totalSeconds: number;
 }
@@ -198,6 +207,36 @@ export function tableRows(r: BenchResults): string[][] {
         '',
         '',
       ]);
+  }
+  if (r.video) {
+    const v = r.video;
+    rows.push([
+      `worker, ${v.pins} distinct video pins (5 s clips)`,
+      f(v.pinsPerSecond, 2),
+      'pins/s',
+      '',
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      `worker, video frames scored (${f(v.framesPerPin)} per pin)`,
+      f(v.framesPerSecond),
+      'frames/s',
+      ratio(v.framesPerSecond, limit),
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      'worker, video pins: peak RSS (VmHWM) / ready',
+      `${f(v.peakRssMiB, 0)} / ${f(v.readyRssMiB, 0)}`,
+      'MiB',
+      '',
+      '',
+      '',
+      '',
+    ]);
   }
   return rows;
 }

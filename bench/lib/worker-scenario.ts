@@ -106,7 +106,14 @@ async function withTopics<T>(
   } finally {
     await admin
       .deleteTopics({
-        topics: [topics.pins, topics.labels, topics.deadLetters, topics.rescans, topics.shadowLabels],
+        topics: [
+          topics.pins,
+          topics.labels,
+          topics.deadLetters,
+          topics.rescans,
+          topics.shadowLabels,
+          topics.embeddings,
+        ],
       })
       .catch(() => undefined);
     await admin.disconnect();

@@ -1,17 +1,30 @@
 /**
- * Reads a label topic (read_committed) and counts labels per pin id. The verifier is a fresh reader
- * from the beginning after the run; the live one tells the driver when every pin has a label.
+ * Reads a label topic (read_committed) and keeps, per pin, how many labels answer each scan attempt
+ * and whether the latest one is final. The verifier is a fresh reader from the beginning after the
+ * run; the live one tells the driver when every pin has its final label. A reader outlives broker
+ * restarts: when kafkajs gives up on its consumer (a crash it does not restart itself), it starts a
+ * new one in the same group.
  */
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { AvroCodec } from '../../src/contracts/avro-codec.js';
 import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
 import { INTEGRITY_LABEL } from '../../src/contracts/subjects.js';
 
+/** The labels of one pin: how many answer each attempt, and the latest attempt's rescan promise. */
+export interface PinLabels {
+  perAttempt: Map<number, number>;
+  latestAttempt: number;
+  /** False while the latest attempt's label says a rescan will supersede it. */
+  final: boolean;
+}
+
 export class LabelReader {
-  readonly labelsPerPin = new Map<string, number>();
+  readonly pins = new Map<string, PinLabels>();
   labels = 0;
+  restarts = 0;
   lastMessageAt = Date.now();
-  #stop: (() => Promise<void>) | undefined;
+  #consumer: Consumer | undefined;
+  #stopped = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -22,18 +35,38 @@ export class LabelReader {
 
   async start(): Promise<this> {
     const consumer = this.kafka.consumer({ groupId: this.groupId, readUncommitted: false });
+    this.#consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.#stopped) return;
+      this.restarts++;
+      void consumer
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => new Promise((resolve) => setTimeout(resolve, 1000)))
+        .then(() => (this.#stopped ? undefined : this.start()))
+        .catch(() => undefined);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const label = (await this.codec.decodeAs(INTEGRITY_LABEL, message.value!)).record as IntegrityLabel;
-        this.labelsPerPin.set(label.pinId, (this.labelsPerPin.get(label.pinId) ?? 0) + 1);
+        this.#count(label);
         this.labels++;
         this.lastMessageAt = Date.now();
       },
     });
-    this.#stop = () => consumer.disconnect();
     return this;
+  }
+
+  #count(label: IntegrityLabel): void {
+    const pin = this.pins.get(label.pinId) ?? { perAttempt: new Map(), latestAttempt: -1, final: false };
+    pin.perAttempt.set(label.attempt, (pin.perAttempt.get(label.attempt) ?? 0) + 1);
+    if (label.attempt >= pin.latestAttempt) {
+      pin.latestAttempt = label.attempt;
+      pin.final = label.rescanNotBefore === null;
+    }
+    this.pins.set(label.pinId, pin);
   }
 
   /** Waits until `done()` holds or nothing arrived for `idleMs` after `minMs`, or `timeoutMs`. */
@@ -45,8 +78,9 @@ export class LabelReader {
     }
   }
 
-  stop(): Promise<void> {
-    return this.#stop?.() ?? Promise.resolve();
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#consumer?.disconnect();
   }
 }
 
@@ -54,32 +88,45 @@ export interface Verdict {
   produced: number;
   labeled: number;
   lost: number;
-  /** Labels beyond the first, summed over pins. */
+  /** Pins whose latest label promises a rescan that never came. */
+  unfinished: number;
+  /** Labels beyond the first for the same pin and attempt, summed over pins. */
   duplicateLabels: number;
   pinsWithDuplicates: number;
+  /** Labels of rescans (attempt > 0): they supersede a pin's earlier label, they are not duplicates. */
+  rescanLabels: number;
   labels: number;
 }
 
-export function verdict(produced: readonly string[], labelsPerPin: ReadonlyMap<string, number>): Verdict {
-  let labeled = 0;
-  let duplicateLabels = 0;
-  let pinsWithDuplicates = 0;
-  let labels = 0;
-  for (const pinId of produced) {
-    const n = labelsPerPin.get(pinId) ?? 0;
-    if (n > 0) labeled++;
-    if (n > 1) {
-      duplicateLabels += n - 1;
-      pinsWithDuplicates++;
-    }
-    labels += n;
-  }
-  return {
+export function verdict(produced: readonly string[], pins: ReadonlyMap<string, PinLabels>): Verdict {
+  const v: Verdict = {
     produced: produced.length,
-    labeled,
-    lost: produced.length - labeled,
-    duplicateLabels,
-    pinsWithDuplicates,
-    labels,
+    labeled: 0,
+    lost: 0,
+    unfinished: 0,
+    duplicateLabels: 0,
+    pinsWithDuplicates: 0,
+    rescanLabels: 0,
+    labels: 0,
   };
+  for (const pinId of produced) {
+    const pin = pins.get(pinId);
+    if (!pin) {
+      v.lost++;
+      continue;
+    }
+    v.labeled++;
+    if (!pin.final) v.unfinished++;
+    let duplicated = false;
+    for (const [attempt, n] of pin.perAttempt) {
+      v.labels += n;
+      if (attempt > 0) v.rescanLabels += n;
+      if (n > 1) {
+        v.duplicateLabels += n - 1;
+        duplicated = true;
+      }
+    }
+    if (duplicated) v.pinsWithDuplicates++;
+  }
+  return v;
 }

@@ -91,6 +91,7 @@ export function samplePins(count: number, imageUrl: (path: string) => string): D
               mime: null,
             },
         locale: 'en-US',
+        video: null,
       },
     });
   }

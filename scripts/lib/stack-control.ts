@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const SERVICES = ['kafka', 'registry', 'redis'] as const;
+export const SERVICES = ['kafka', 'registry', 'redis', 'postgres'] as const;
 export type Service = (typeof SERVICES)[number];
 
 const script = (root: URL) => fileURLToPath(new URL('scripts/stack.sh', root));

@@ -36,6 +36,7 @@ const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
   preprocess: ImagePreprocessSpec;
   inputs: { name: string }[];
   outputs: { name: string }[];
+  embeddings?: { name: string }[];
   metrics: Record<string, unknown>;
 };
 const fixtures = 'test/fixtures/images';
@@ -87,9 +88,10 @@ const all = new Float32Array(batch.length + synthetic.length);
 all.set(batch);
 all.set(synthetic, batch.length);
 const count = names.length + 4;
-const reference = await loadTfjsReference(await loadNsfwjsModel(spec.model));
+const reference = await loadTfjsReference(await loadNsfwjsModel(spec.model), spec.embedding?.layer);
 const expected = await reference.predict(all, count, size);
 const actual = await run(all, count);
+const embeddingParity = spec.embedding && (await measureEmbeddingParity());
 let parityDiff = 0;
 let argmaxAgree = 0;
 for (let i = 0; i < count; i++) {
@@ -120,11 +122,49 @@ const sharpResize = {
   top_class_agreement: per.filter((r) => r.nsfwjs === r.sharpResize).length / per.length,
   max_abs_diff: Math.max(...per.map((r) => r.sharpResizeDiff)),
 };
-console.log(JSON.stringify({ parity, nsfwjs_agreement: agreement, sharp_resize_instead: sharpResize }, null, 2));
+console.log(JSON.stringify({ parity, nsfwjs_agreement: agreement, sharp_resize_instead: sharpResize, embedding_parity: embeddingParity }, null, 2));
 if (!values['no-write']) {
-  manifest.metrics = { ...manifest.metrics, parity, nsfwjs_agreement: agreement, sharp_resize_instead: sharpResize };
+  manifest.metrics = {
+    ...manifest.metrics,
+    parity,
+    nsfwjs_agreement: agreement,
+    sharp_resize_instead: sharpResize,
+    ...(embeddingParity && { embedding_parity: embeddingParity }),
+  };
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(`metrics written to ${manifestPath}`);
 }
 nsfw.dispose();
 await session.release();
+
+/** The `embedding` output against tfjs's activation of the same layer, on the same float batch. */
+async function measureEmbeddingParity() {
+  const name = manifest.embeddings![0]!.name;
+  const ours = (await session.run({ [manifest.inputs[0]!.name]: new ort.Tensor('float32', all, [count, size, size, 3]) }))[name]!;
+  const dim = ours.dims[1]!;
+  const { features } = await reference.predictWithFeatures(all, count, size);
+  const data = ours.data as Float32Array;
+  let maxAbsDiff = 0;
+  let minCosine = 1;
+  for (let i = 0; i < count; i++) {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let k = 0; k < dim; k++) {
+      const [x, y] = [data[i * dim + k]!, features[i * dim + k]!];
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(x - y));
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
+    }
+    minCosine = Math.min(minCosine, na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb));
+  }
+  return {
+    reference: `@tensorflow/tfjs ${tf.version.tfjs} cpu backend, activation of layer ${spec!.embedding!.layer}`,
+    inputs: count,
+    dimension: dim,
+    max_abs_diff: maxAbsDiff,
+    min_cosine: minCosine,
+    measured_with: 'npm run models:agreement (also asserted by test/unit/models/image-safety-embedding.test.ts)',
+  };
+}

@@ -25,7 +25,7 @@ for (const version of versions) {
   if (!spec) throw new Error(`unknown image-safety version ${version}`);
   const storage = (values.storage as WeightStorage | undefined) ?? spec.storage;
   const started = performance.now();
-  const build = await convertNsfwjs(spec.model, storage);
+  const build = await convertNsfwjs(spec.model, storage, spec.embedding?.layer);
   const ms = (performance.now() - started).toFixed(0);
   const dir = values.out ?? modelDir(version);
   if (values.check) {

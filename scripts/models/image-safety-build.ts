@@ -11,17 +11,29 @@ import { decodeWeights } from './tfjs-to-onnx/weights.js';
 export const CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'probabilities';
+export const EMBEDDING_NAME = 'embedding';
 
 /** Which nsfwjs model becomes which version of `image-safety`. */
 export const IMAGE_SAFETY_VERSIONS: Record<
   string,
-  { model: NsfwjsModelName; storage: WeightStorage; accuracy: number; architecture: string }
+  {
+    model: NsfwjsModelName;
+    storage: WeightStorage;
+    accuracy: number;
+    architecture: string;
+    /** The layer whose activation is exposed as the `embedding` output (not L2-normalised in the graph). */
+    embedding?: { layer: string; what: string };
+  }
 > = {
   '1': {
     model: 'mobilenet_v2',
     storage: 'uint8',
     accuracy: 0.9,
     architecture: 'tfjs layers model: Keras MobileNetV2 alpha 1.0, AvgPool 7x7, Dense 256 relu, Dense 128 relu, Dense 5 softmax',
+    embedding: {
+      layer: 'flatten_1',
+      what: 'MobileNetV2 features (out_relu, 7x7x1280) average-pooled to 1280 values: the input of the classifier head',
+    },
   },
   '2': {
     model: 'mobilenet_v2_mid',
@@ -30,6 +42,10 @@ export const IMAGE_SAFETY_VERSIONS: Record<
     architecture: 'tfjs graph model: TF-Hub MobileNetV2 width 1.4 feature vector (input scaled to [-1, 1] inside), Dense 5 softmax',
   },
 };
+
+/** The graph node of mobilenet_v2_mid holding its 1792 pooled features (TF-Hub's feature vector). */
+export const MID_FEATURE_NODE =
+  'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/feature_vector/SpatialSqueeze';
 
 export const modelDir = (version: string): string => path.join('models', 'image-safety', version);
 
@@ -40,7 +56,11 @@ export interface ImageSafetyBuild {
   artifacts: TfjsArtifacts;
 }
 
-export async function convertNsfwjs(model: NsfwjsModelName, storage: WeightStorage): Promise<ImageSafetyBuild> {
+export async function convertNsfwjs(
+  model: NsfwjsModelName,
+  storage: WeightStorage,
+  embeddingLayer?: string,
+): Promise<ImageSafetyBuild> {
   const artifacts = await loadNsfwjsModel(model);
   const weights = decodeWeights(artifacts.modelJson.weightsManifest, artifacts.weightData);
   const options = {
@@ -48,6 +68,7 @@ export async function convertNsfwjs(model: NsfwjsModelName, storage: WeightStora
     inputName: INPUT_NAME,
     outputName: OUTPUT_NAME,
     docString: `nsfwjs@${NSFWJS_VERSION} ${artifacts.packagePath}, converted by scripts/models/convert-nsfwjs.ts (weights ${storage})`,
+    ...(embeddingLayer !== undefined && { extraOutputs: [{ layer: embeddingLayer, name: EMBEDDING_NAME }] }),
   };
   const topology = artifacts.modelJson.modelTopology;
   const converted =
@@ -70,7 +91,22 @@ export function imageSafetyManifest(version: string, build: ImageSafetyBuild, pr
     sha256: build.sha256,
     bytes: build.bytes.length,
     inputs: build.converted.inputs.map((io) => ({ name: io.name, dtype: io.elemType, shape: io.shape, layout: 'NHWC' })),
-    outputs: build.converted.outputs.map((io) => ({ name: io.name, dtype: io.elemType, shape: io.shape, classes: [...CLASSES] })),
+    outputs: build.converted.outputs
+      .filter((io) => io.name !== EMBEDDING_NAME)
+      .map((io) => ({ name: io.name, dtype: io.elemType, shape: io.shape, classes: [...CLASSES] })),
+    ...(spec.embedding && {
+      embeddings: build.converted.outputs
+        .filter((io) => io.name === EMBEDDING_NAME)
+        .map((io) => ({
+          name: io.name,
+          dtype: io.elemType,
+          shape: io.shape,
+          layer: spec.embedding!.layer,
+          what: spec.embedding!.what,
+          normalized: false,
+          note: 'Raw activations (ReLU6 then average, so >= 0); the worker L2-normalises them.',
+        })),
+    }),
     preprocess: {
       kind: 'image',
       width: size,

@@ -34,7 +34,7 @@ saved_pid() { # saved_pid <service>: the pid of its pid file
   echo "$pid"
 }
 
-marker() { case $1 in kafka) echo kafka.Kafka ;; registry) echo quarkus-run.jar ;; *) echo redis-server ;; esac; }
+marker() { case $1 in kafka) echo kafka.Kafka ;; registry) echo quarkus-run.jar ;; postgres) echo postgres ;; *) echo redis-server ;; esac; }
 
 running() { # running <service>: its saved pid is alive and still the process we started
   local f pid saved now cmdline

@@ -1,9 +1,9 @@
-import type { ClassScores } from '../scores.js';
+import type { SignalValue } from '../scores.js';
 import type { SignalCache } from './signal-cache.js';
 
 /** The cache when `CACHE_ENABLED=false`: every lookup misses, writes go nowhere. */
 export class DisabledSignalCache implements SignalCache {
-  async getMany(keys: readonly string[]): Promise<(ClassScores | undefined)[]> {
+  async getMany(keys: readonly string[]): Promise<(SignalValue | undefined)[]> {
     return keys.map(() => undefined);
   }
   async setMany(): Promise<void> {}

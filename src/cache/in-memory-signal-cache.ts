@@ -1,4 +1,4 @@
-import type { ClassScores } from '../scores.js';
+import type { SignalValue } from '../scores.js';
 import type { CacheEntry, SignalCache } from './signal-cache.js';
 
 /**
@@ -6,25 +6,28 @@ import type { CacheEntry, SignalCache } from './signal-cache.js';
  * Redis. Expired entries are dropped when read.
  */
 export class InMemorySignalCache implements SignalCache {
-  private readonly entries = new Map<string, { scores: ClassScores; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: SignalValue; expiresAt: number }>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async getMany(keys: readonly string[]): Promise<(ClassScores | undefined)[]> {
+  async getMany(keys: readonly string[]): Promise<(SignalValue | undefined)[]> {
     const now = this.now();
     return keys.map((key) => {
       const entry = this.entries.get(key);
       if (entry && entry.expiresAt <= now) this.entries.delete(key);
-      return entry && entry.expiresAt > now ? entry.scores : undefined;
+      return entry && entry.expiresAt > now ? entry.value : undefined;
     });
   }
 
   async setMany(entries: readonly CacheEntry[]): Promise<void> {
     const expiresAt = this.now() + this.ttlMs;
-    for (const { key, scores } of entries) this.entries.set(key, { scores: { ...scores }, expiresAt });
+    for (const { key, value } of entries) {
+      const copy = { scores: { ...value.scores }, ...(value.vector && { vector: value.vector.slice() }) };
+      this.entries.set(key, { value: copy, expiresAt });
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ClassScores } from '../scores.js';
+import type { ClassScores, SignalValue } from '../scores.js';
 import type { CacheEntry, CacheErrorObserver, SignalCache } from './signal-cache.js';
 
 export interface RedisSignalCacheOptions {
@@ -21,11 +21,11 @@ export class RedisSignalCache implements SignalCache {
     private readonly options: RedisSignalCacheOptions,
   ) {}
 
-  async getMany(keys: readonly string[]): Promise<(ClassScores | undefined)[]> {
+  async getMany(keys: readonly string[]): Promise<(SignalValue | undefined)[]> {
     if (keys.length === 0) return [];
     try {
       const values = await this.withTimeout(this.redis.mget(...keys));
-      return values.map((value) => (value === null ? undefined : parseScores(value)));
+      return values.map((value) => (value === null ? undefined : parseValue(value)));
     } catch (error) {
       this.options.onError?.('get', error);
       return keys.map(() => undefined);
@@ -36,8 +36,8 @@ export class RedisSignalCache implements SignalCache {
     if (entries.length === 0) return;
     try {
       const pipeline = this.redis.pipeline();
-      for (const { key, scores } of entries)
-        pipeline.set(key, JSON.stringify(scores), 'PX', this.options.ttlMs);
+      for (const { key, value } of entries)
+        pipeline.set(key, serializeValue(value), 'PX', this.options.ttlMs);
       const results = await this.withTimeout(pipeline.exec());
       const failed = results?.find(([error]) => error);
       if (failed) throw failed[0];
@@ -62,14 +62,42 @@ export class RedisSignalCache implements SignalCache {
   }
 }
 
-/** An entry that is not a JSON object of numbers is treated as a miss and will be overwritten. */
-function parseScores(value: string): ClassScores | undefined {
+/**
+ * Scores alone are stored as the JSON object of numbers they always were; with a vector, as
+ * `{"scores": {...}, "vector": "<base64 of little-endian float32>"}` (5,120 bytes of floats become
+ * 6,828 characters, not the ~25,000 of a JSON array).
+ */
+function serializeValue(value: SignalValue): string {
+  if (!value.vector) return JSON.stringify(value.scores);
+  const v = value.vector;
+  const bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return JSON.stringify({ scores: value.scores, vector: bytes.toString('base64') });
+}
+
+/** An entry that is neither form of {@link serializeValue} is treated as a miss and will be overwritten. */
+function parseValue(text: string): SignalValue | undefined {
   try {
-    const parsed: unknown = JSON.parse(value);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-    const entries = Object.entries(parsed);
-    return entries.every(([, v]) => typeof v === 'number') ? (parsed as ClassScores) : undefined;
+    const parsed: unknown = JSON.parse(text);
+    if (!isObject(parsed)) return undefined;
+    if (typeof parsed.vector === 'string' && isObject(parsed.scores)) {
+      const scores = numbersOnly(parsed.scores);
+      const bytes = Buffer.from(parsed.vector, 'base64');
+      if (!scores || bytes.length % 4 !== 0 || bytes.length === 0) return undefined;
+      const vector = new Float32Array(bytes.length / 4);
+      new Uint8Array(vector.buffer).set(bytes);
+      return { scores, vector };
+    }
+    const scores = numbersOnly(parsed);
+    return scores && { scores };
   } catch {
     return undefined;
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+function numbersOnly(value: Record<string, unknown>): ClassScores | undefined {
+  return Object.values(value).every((v) => typeof v === 'number') ? (value as ClassScores) : undefined;
 }

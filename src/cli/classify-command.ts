@@ -18,18 +18,28 @@ import { modelText } from '../content/text-content.js';
 import { IntegrityError } from '../errors.js';
 import { loadServing } from '../infer/serving.js';
 import { PolicyEngine } from '../policy/policy-engine.js';
+import type { SignalValue } from '../scores.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
 import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
-import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
+import { sniffVideoType } from '../preprocess/sniff-video-type.js';
+import { frameSamplerFromConfig, videoGateFromConfig } from '../preprocess/video-from-config.js';
+import {
+  createSignals,
+  decidingSignals,
+  declaredSignals,
+  defaultRules,
+  readsVideo,
+  servedModels,
+} from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
-import type { Signal } from '../signals/signal.js';
+import { isEmbeddingResult, type AnySignal } from '../signals/signal.js';
 import { SignalRunner } from '../signals/signal-runner.js';
 import { DIRECT_STAGES } from '../stage-runner.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
 import { classifyLines, inputLines } from './classify-input.js';
 
 const USAGE = [
-  'usage: integrity-worker classify [<image file or URL>] [--text "description"] [--title ..] [--link ..] [--json]',
+  'usage: integrity-worker classify [<image or video file, or image URL>] [--text "description"] [--title ..] [--link ..] [--json]',
   '       integrity-worker classify --input pins.jsonl|-   (one JSON pin per line -> one JSON result per line)',
 ].join('\n');
 
@@ -40,11 +50,23 @@ export interface SignalReport {
   /** The policy rule that decided (`thresholds`, `unscored.<CODE>`, ...: see the label's Signal.rule). */
   rule: string;
   reasonCode?: string;
+  /** For video.safety: the timestamp (ms) of the frame that decided. */
+  frameTimestampMs?: number;
+}
+
+/** An embedding signal's vector (unit L2 norm), as `classify --json` prints it. */
+export interface EmbeddingReport {
+  model: { name: string; version: string };
+  output: string;
+  dimension: number;
+  vector: number[];
 }
 
 export interface ClassifyReport {
-  /** One entry per declared signal (by default `image.safety` and `text.spam`). */
+  /** One entry per declared signal the policy decides (by default `image.safety` and `text.spam`). */
   signals: Record<string, SignalReport>;
+  /** One entry per embedding signal with a vector (by default `image.embedding`), when asked for. */
+  embeddings?: Record<string, EmbeddingReport>;
   decision: Decision;
   policyVersion: string;
 }
@@ -101,7 +123,7 @@ async function readImageFile(source: string): Promise<Buffer> {
  * (`PolicyEngine.decideSignals`). Throws the failure of any signal that had content to read.
  */
 export async function classifyPin(
-  signals: readonly Signal[],
+  signals: readonly AnySignal[],
   policy: PolicyEngine,
   bytes: Buffer | null,
   fields: {
@@ -109,23 +131,32 @@ export async function classifyPin(
     text?: string | null | undefined;
     link?: string | null | undefined;
   },
+  options: { embeddings?: boolean; video?: Buffer | null } = {},
 ): Promise<ClassifyReport> {
   const text = modelText({
     title: fields.title ?? null,
     description: fields.text ?? null,
     link: fields.link ?? null,
   });
-  if (bytes === null && text === null)
-    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image or some text');
-  const runner = new SignalRunner(signals, new DisabledSignalCache(), new ScoreMemo(0), 'classify');
-  const results = await runner.run(
+  const video = options.video ?? null;
+  if (bytes === null && text === null && video === null)
+    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image, a video or some text');
+  const runner = new SignalRunner(
+    signals,
+    new DisabledSignalCache(),
+    new ScoreMemo<SignalValue>(0),
+    'classify',
+  );
+  const all = await runner.run(
     {
       ...(bytes !== null && { image: contentOf('image', bytes) }),
       ...(text !== null && { text: contentOf('text', text) }),
+      ...(video !== null && { video: contentOf('video', video) }),
     },
     DIRECT_STAGES,
   );
-  for (const result of results) if (result.scores === null && result.error) throw result.error;
+  for (const result of all) if (result.scores === null && result.error) throw result.error;
+  const results = all.filter((r) => !isEmbeddingResult(r));
   const decided = policy.decideSignals(results);
   const reports: Record<string, SignalReport> = {};
   results.forEach((result, i) => {
@@ -135,9 +166,26 @@ export async function classifyPin(
       decision: decided.signals[i]!.decision,
       rule: decided.signals[i]!.rule,
       ...(result.reasonCode !== null && { reasonCode: result.reasonCode }),
+      ...(result.reasonCode === null &&
+        result.frameTimestampMs !== undefined && { frameTimestampMs: result.frameTimestampMs }),
     };
   });
-  return { signals: reports, decision: decided.decision, policyVersion: decided.policyVersion };
+  const embeddings: Record<string, EmbeddingReport> = {};
+  for (const r of all) {
+    if (r.embeddingOutput === undefined || !r.vector) continue;
+    embeddings[r.signal] = {
+      model: { name: r.model.name, version: r.model.version },
+      output: r.embeddingOutput,
+      dimension: r.vector.length,
+      vector: Array.from(r.vector),
+    };
+  }
+  return {
+    signals: reports,
+    ...(options.embeddings && { embeddings }),
+    decision: decided.decision,
+    policyVersion: decided.policyVersion,
+  };
 }
 
 function format(report: ClassifyReport): string {
@@ -147,7 +195,8 @@ function format(report: ClassifyReport): string {
           .map(([k, v]) => `${k} ${v.toFixed(4)}`)
           .join('  ')
       : `(${s.reasonCode})`;
-    return `${signal.padEnd(13)} ${`${s.model.name}@${s.model.version}`.padEnd(15)} ${s.decision.padEnd(8)} ${scores}`;
+    const frame = s.frameTimestampMs === undefined ? '' : `  (frame at ${s.frameTimestampMs} ms)`;
+    return `${signal.padEnd(13)} ${`${s.model.name}@${s.model.version}`.padEnd(15)} ${s.decision.padEnd(8)} ${scores}${frame}`;
   });
   return [...lines, `${'decision'.padEnd(13)} ${report.policyVersion.padEnd(15)} ${report.decision}`].join(
     '\n',
@@ -172,20 +221,30 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const images = new ImageReader(config);
   try {
-    const bytes = positionals[0] === undefined ? null : await images.read(positionals[0]);
-    return await classifyWith(config, async (signals, policy) => {
+    const read = positionals[0] === undefined ? null : await images.read(positionals[0]);
+    // A video file (sniffed, like the worker does) is the pin's video, an image file its image.
+    const isVideo = read !== null && sniffVideoType(read) !== undefined;
+    const bytes = isVideo ? null : read;
+    const video = isVideo ? read : null;
+    return await classifyWith(config, isVideo, async (signals, policy) => {
       if (values.input === undefined) {
-        const report = await classifyPin(signals, policy, bytes, values);
+        const report = await classifyPin(signals, policy, bytes, values, { embeddings: values.json, video });
         console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
         return 0;
       }
       const summary = await classifyLines(inputLines(values.input), {
         classify: async (pin) =>
-          classifyPin(signals, policy, pin.image ? await images.read(pin.image) : null, {
-            title: pin.title,
-            text: pin.description,
-            link: pin.link,
-          }),
+          classifyPin(
+            signals,
+            policy,
+            pin.image ? await images.read(pin.image) : null,
+            {
+              title: pin.title,
+              text: pin.description,
+              link: pin.link,
+            },
+            { embeddings: values.json },
+          ),
         out: process.stdout,
         progress: process.stderr,
       });
@@ -196,20 +255,32 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** Loads models and policy as the worker does, runs `work`, closes the models. */
+/**
+ * Loads models and policy as the worker does, runs `work`, closes the models. With a video to score and
+ * no declared signal reading videos, `video.safety=<IMAGE_MODEL>` is declared for this run.
+ */
 async function classifyWith(
   config: Config,
-  work: (signals: readonly Signal[], policy: PolicyEngine) => Promise<number>,
+  withVideo: boolean,
+  work: (signals: readonly AnySignal[], policy: PolicyEngine) => Promise<number>,
 ): Promise<number> {
-  const declared = declaredSignals(config);
-  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE));
+  // No embeddings topic offline, so no near-duplicate index to search: that signal is left out.
+  let declared = declaredSignals(config).filter((d) => d.name !== 'image.near_duplicate');
+  if (withVideo && !readsVideo(declared))
+    declared = [...declared, { name: 'video.safety', model: config.IMAGE_MODEL, role: 'primary' }];
+  const videos = readsVideo(declared);
+  const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE), defaultRules(declared));
   const serving = await loadServing(config, servedModels(declared));
   try {
     const signals = createSignals(declared, {
       scorer: (model) => serving.scorer(model),
       decodedImages: decodedImageGateFromConfig(config),
+      ...(videos && {
+        videoFrames: frameSamplerFromConfig(config),
+        decodedVideos: videoGateFromConfig(config),
+      }),
     });
-    checkPolicyCovers(policy.policy, signals);
+    checkPolicyCovers(policy.policy, decidingSignals(signals));
     return await work(signals, policy);
   } finally {
     await serving.close();

@@ -24,9 +24,21 @@ const commands: Record<string, Command> = {
     summary: 'promote the canary, roll back, or set the served set (SERVED_SET_FILE)',
     load: () => import('./models-command.js'),
   },
+  replay: {
+    summary: 'rescore a range of the input topic into a versioned label topic (own group)',
+    load: () => import('./replay-command.js'),
+  },
+  redrive: {
+    summary: 're-publish chosen dead letters (by code, offsets or time) to the input topic',
+    load: () => import('./redrive-command.js'),
+  },
   schemas: {
     summary: 'check or register the Avro contracts with the schema registry',
     load: () => import('./schemas-command.js'),
+  },
+  console: {
+    summary: 'the review console (serve), its accounts (users add) and store (rebuild)',
+    load: () => import('./console-command.js'),
   },
 };
 

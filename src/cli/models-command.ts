@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { IntegrityError } from '../errors.js';
 import { readPolicy } from '../policy/policy.js';
+import { pluginFor } from '../signals/catalog.js';
 import { parseSignalList, readServedSetFile, type ServedSetFile } from '../pipeline/served-set-loader.js';
 import { modelId, type SignalDeclaration } from '../scores.js';
 
@@ -45,7 +46,13 @@ export function promoted(file: ServedSetFile, policies: readonly PolicyBinding[]
     .filter((d) => !(d.role === 'primary' && canaries.has(d.name)))
     .map((d) => (d.role === 'canary' ? { ...d, role: 'primary' as const } : d));
   const primaries = next.filter((d) => d.role === 'primary');
-  const policy = policies.find((p) => primaries.every((d) => p.models[d.name] === modelId(d.model)));
+  // A policy names every new primary's model, but for signals it may leave out: embeddings (they
+  // decide nothing) and plug-ins with a default rule bound to the declared model (near duplicates).
+  const names = (p: PolicyBinding, d: SignalDeclaration) =>
+    p.models[d.name] === modelId(d.model) ||
+    (p.models[d.name] === undefined &&
+      (d.name.endsWith('.embedding') || pluginFor(d.name).defaultRule !== undefined));
+  const policy = policies.find((p) => primaries.every((d) => names(p, d)));
   if (!policy)
     throw new IntegrityError(
       'IW_POLICY_MODEL_MISMATCH',

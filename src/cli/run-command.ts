@@ -3,6 +3,7 @@
  * stops it gracefully within SHUTDOWN_DEADLINE_MS, after which it exits anyway with code 1.
  */
 import { loadConfig } from '../config/load-config.js';
+import { explainConnectError } from '../kafka/kafka-from-config.js';
 import { startWorker } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
 
@@ -13,7 +14,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const worker = await startWorker(config, { logger });
+  // A broker that does not answer at start is a coded error (exit code 2), not an uncaught kafkajs stack.
+  const worker = await startWorker(config, { logger }).catch((error: unknown) => {
+    throw explainConnectError(error);
+  });
   // SIGHUP: reload the served set (models and policy) without a restart; the outcome is logged.
   const onHangUp = () => void worker.reload('SIGHUP');
   process.on('SIGHUP', onHangUp);

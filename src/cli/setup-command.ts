@@ -1,8 +1,9 @@
 /**
  * `integrity-worker setup [--partitions N] [--replication R]`: prepares a cluster for the worker, as
- * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC, DEADLETTER_TOPIC and RESCAN_TOPIC when missing
- * (the worker itself never creates topics) and registers each topic's contract under `<topic>-value`
- * with the compatibility rule of src/contracts/subjects.ts. Safe to run again.
+ * configured by the environment: creates INPUT_TOPIC, LABEL_TOPIC, DEADLETTER_TOPIC, RESCAN_TOPIC and
+ * REVIEW_TOPIC and EMBEDDING_TOPIC when missing (the worker itself never creates topics) and registers each topic's
+ * contract under `<topic>-value` with the compatibility rule of src/contracts/subjects.ts. Safe to run
+ * again.
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -45,6 +46,8 @@ export async function run(argv: string[]): Promise<number> {
       config.DEADLETTER_TOPIC,
       config.RESCAN_TOPIC,
       config.SHADOW_LABEL_TOPIC,
+      config.REVIEW_TOPIC,
+      config.EMBEDDING_TOPIC,
     ];
     const missing = topics.filter((topic) => !existing.has(topic));
     await admin.createTopics({
@@ -68,7 +71,9 @@ export async function run(argv: string[]): Promise<number> {
     pins: config.INPUT_TOPIC,
     labels: config.LABEL_TOPIC,
     deadLetters: config.DEADLETTER_TOPIC,
+    reviews: config.REVIEW_TOPIC,
     rescans: config.RESCAN_TOPIC,
+    embeddings: config.EMBEDDING_TOPIC,
   };
   // The shadow label topic carries the same IntegrityLabel contract as the label topic.
   const labels = topicContracts(topics).find((c) => c.role === 'labels')!;

@@ -29,6 +29,17 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const labelTopics = list.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^=\s]+=(primary|shadow|canary)$/, 'expected topic=primary|shadow|canary')
+      .transform((entry) => {
+        const [topic, role] = entry.split('=') as [string, 'primary' | 'shadow' | 'canary'];
+        return { topic, role };
+      }),
+  ),
+);
 /** Parses with one of the shared parsers in `src/scores.ts`; their IW_CONFIG_INVALID becomes an issue. */
 const parsedBy = <T>(parse: (text: string) => T) =>
   z.string().transform((text, ctx) => {
@@ -131,6 +142,31 @@ export const ENV_VARIABLES = {
     '1800000',
     'Longest wait before a rescan, ms.',
   ),
+  EMBEDDING_TOPIC: v(
+    z.string().min(1).default('content.embeddings.v1'),
+    'content.embeddings.v1',
+    'Topic of ContentEmbedding records (created and registered by setup); the worker publishes one per embedding signal of every scored pin and feeds its near-duplicate index from it.',
+  ),
+  NEAR_DUPLICATE_MAX_DISTANCE: v(
+    z.coerce.number().min(0).max(2).default(0.1426),
+    '0.1426',
+    'Cosine distance at or below which `image.near_duplicate` names indexed content as a match (calibrated for image-safety@1: models/image-safety/1/NEAR-DUPLICATES.md).',
+  ),
+  NEAR_DUPLICATE_SNAPSHOT_DIR: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'Where the near-duplicate index is snapshotted (graph, entries, topic position) and restored from at start; without it every start reads the embeddings topic from the beginning.',
+  ),
+  NEAR_DUPLICATE_CATCH_UP_TIMEOUT_MS: v(
+    int(0, 86_400_000).default(60_000),
+    '60000',
+    'At start, the longest wait for the near-duplicate index to read the embeddings topic up to its end before pins are read, ms.',
+  ),
+  NEAR_DUPLICATE_SNAPSHOT_EVERY_RECORDS: v(
+    int(1, 100_000_000).default(10_000),
+    '10000',
+    'Embedding records read between two snapshots of the near-duplicate index (and one more on stop).',
+  ),
   SCHEMA_REGISTRY_URL: v(
     z.url().default('http://127.0.0.1:18081/apis/ccompat/v7'),
     'http://127.0.0.1:18081/apis/ccompat/v7',
@@ -188,7 +224,7 @@ export const ENV_VARIABLES = {
   IMAGE_MODEL: v(
     modelRef.default(parseModelRef('image-safety@1')),
     'image-safety@1',
-    'Model of the `image.safety` signal when `SIGNALS` is unset.',
+    'Model of the `image.safety`, `image.embedding` and `image.near_duplicate` signals when `SIGNALS` is unset (the last two need an embedding output: image-safety@1 has one, @2 none).',
   ),
   TEXT_MODEL: v(
     modelRef.default(parseModelRef('text-spam@2')),
@@ -197,7 +233,7 @@ export const ENV_VARIABLES = {
   ),
   SIGNALS: v(
     signalList.optional(),
-    '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>`',
+    '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>,image.embedding=<IMAGE_MODEL>,image.near_duplicate=<IMAGE_MODEL>`',
     'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary|shadow|canary]`, comma-separated (known signals: `src/signals/catalog.ts`); a shadow or canary needs a primary of the same signal.',
   ),
   CANARY_FRACTION: v(
@@ -308,6 +344,34 @@ export const ENV_VARIABLES = {
     '100000000',
     'Decoded image pixels held at once, all images together (3 bytes each), from the header before decoding until the batch ran; a larger image runs alone.',
   ),
+  VIDEO_MAX_BYTES: v(
+    int(1024, 4 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+    '33554432 (32 MiB)',
+    'Largest video body (video.safety), bytes; a larger one is UNSCORED with IW_VIDEO_TOO_LARGE.',
+  ),
+  VIDEO_FETCH_TIMEOUT_MS: v(
+    int(1, 600_000).default(15_000),
+    '15000',
+    "Video fetch total timeout per attempt, ms (bounded by what is left of the pin's RETRY_BUDGET_MS).",
+  ),
+  VIDEO_DECODE_TIMEOUT_MS: v(
+    int(1, 600_000).default(20_000),
+    '20000',
+    'Deadline of ffprobe plus ffmpeg for one video, ms; past it ffmpeg is killed and the signal is UNSCORED with IW_VIDEO_TIMEOUT.',
+  ),
+  VIDEO_MAX_FRAMES: v(int(1, 256).default(16), '16', 'Most frames sampled (and scored) per video.'),
+  VIDEO_MAX_PROBE_S: v(
+    int(1, 86_400).default(600),
+    '600 (10 minutes)',
+    'Seconds of a video read at most; frames after it are not sampled.',
+  ),
+  VIDEO_MAX_CONCURRENT: v(
+    int(1, 64).default(2),
+    '2',
+    'Videos sampled and scored at once (each runs one single-threaded ffmpeg); more wait.',
+  ),
+  FFMPEG_PATH: v(z.string().min(1).default('ffmpeg'), 'ffmpeg', "ffmpeg binary (Debian's ffmpeg package)."),
+  FFPROBE_PATH: v(z.string().min(1).default('ffprobe'), 'ffprobe', 'ffprobe binary (same package).'),
   RETRY_MAX_ATTEMPTS: v(int(1, 20).default(3), '3', 'Attempts for a transient failure of one message.'),
   RETRY_BASE_DELAY_MS: v(
     int(0, 60_000).default(100),
@@ -371,6 +435,68 @@ export const ENV_VARIABLES = {
     z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     'info',
     'pino log level.',
+  ),
+  // --- the review console (`integrity-worker console`) -------------------------------------------
+  REVIEW_TOPIC: v(
+    z.string().min(1).default('integrity.reviews.v1'),
+    'integrity.reviews.v1',
+    'Topic of ReviewVerdict records (the console publishes, the console store reads back).',
+  ),
+  CONSOLE_LABEL_TOPICS: v(
+    labelTopics.default([{ topic: 'integrity.labels.v1', role: 'primary' }]),
+    'integrity.labels.v1=primary',
+    'Label topics the console reads, `topic=role` comma-separated (role primary, shadow or canary); queues come from the primary.',
+  ),
+  CONSOLE_STORE_URL: v(
+    z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:<file> or postgres://...')
+      .default('sqlite:var/console.sqlite'),
+    'sqlite:var/console.sqlite',
+    'Label store: `sqlite:<file>` (embedded) or a `postgres://` URL; a materialized view of the topics.',
+  ),
+  CONSOLE_GROUP_ID: v(
+    z.string().min(1).default('integrity-console'),
+    'integrity-console',
+    'Consumer group id of the console (offsets live in the store, never committed to Kafka).',
+  ),
+  CONSOLE_HOST: v(z.string().min(1).default('127.0.0.1'), '127.0.0.1', 'Address the console binds.'),
+  CONSOLE_PORT: v(int(0, 65_535).default(8480), '8480', 'Port of the console (0 = any free port).'),
+  CONSOLE_WEB_DIR: v(
+    z.string().min(1).default('dist/console-web'),
+    'dist/console-web',
+    'Built web client served by the console (`npm run console:build`).',
+  ),
+  CONSOLE_AUDIT_RATE_ALLOW: v(
+    z.coerce.number().min(0).max(1).default(0.05),
+    '0.05',
+    'Probability that an ALLOW signal is drawn into the audit sample.',
+  ),
+  CONSOLE_AUDIT_RATE_BLOCK: v(
+    z.coerce.number().min(0).max(1).default(0.2),
+    '0.2',
+    'Probability that a BLOCK signal is drawn into the audit sample.',
+  ),
+  CONSOLE_CLAIM_TTL_S: v(int(10, 86_400).default(600), '600', 'How long a reviewer holds a claimed item, s.'),
+  CONSOLE_SESSION_TTL_S: v(
+    int(60, 7 * 86_400).default(8 * 3600),
+    '28800 (8 h)',
+    'Lifetime of a console login session, s.',
+  ),
+  CONSOLE_LOGIN_MAX_PER_MIN: v(
+    int(1, 1000).default(10),
+    '10',
+    'Login attempts allowed per client address per minute.',
+  ),
+  CONSOLE_TLS_CERT_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM certificate: the console serves HTTPS and marks cookies Secure.',
+  ),
+  CONSOLE_TLS_KEY_FILE: v(
+    z.string().min(1).optional(),
+    '(none)',
+    'PEM private key of CONSOLE_TLS_CERT_FILE.',
   ),
 } as const satisfies Record<string, EnvVariable>;
 

@@ -161,7 +161,12 @@ export class KafkaBatchRunner {
       const last = chunk[chunk.length - 1]!.offset;
       try {
         const { outputs, rejected } = await this.whileHeartbeating(heartbeat, () =>
-          this.handleAndDeliver(batch, chunk, (BigInt(last) + 1n).toString(), payload),
+          this.handleAndDeliver(
+            batch,
+            chunk,
+            nextOffset(batch, last, start + due === messages.length),
+            payload,
+          ),
         );
         for (const r of rejected) this.observer.rejected?.({ output: r.message, error: r.error });
         this.observer.published?.(outputs);
@@ -261,6 +266,21 @@ export class KafkaBatchRunner {
       clearInterval(timer);
     }
   }
+}
+
+/**
+ * The offset to commit after a chunk whose last record is `last`. After the batch's last chunk it is
+ * past the batch's last offset, which counts the records kafkajs filters out before `eachBatch`: a
+ * transaction's commit marker (control record) and aborted records. Committing only `last + 1` would
+ * leave the group one offset short of the end of every partition a transactional producer writes (the
+ * rescan topic in exactly-once mode, any transactional input), forever: lag never 0, and `replay`,
+ * which waits for its group to commit the end of its range, would wait for good.
+ */
+export function nextOffset(batch: Pick<Batch, 'lastOffset'>, last: string, lastChunk: boolean): string {
+  const afterLast = BigInt(last) + 1n;
+  if (!lastChunk) return afterLast.toString();
+  const afterBatch = BigInt(batch.lastOffset()) + 1n;
+  return (afterBatch > afterLast ? afterBatch : afterLast).toString();
 }
 
 function toInput(batch: Batch, message: KafkaMessage): InputMessage {

@@ -8,10 +8,11 @@ import type { StageRunner } from '../stage-runner.js';
 import { sha256Key } from './content-key.js';
 import { modelText, type TextFields } from './text-content.js';
 
-/** The kinds of content a signal can read, and the value each one loads. Video frames come later. */
+/** The kinds of content a signal can read, and the value each one loads (a video: its bytes). */
 export interface ContentValues {
   image: Buffer;
   text: string;
+  video: Buffer;
 }
 export type ContentKind = keyof ContentValues;
 
@@ -66,29 +67,46 @@ export interface ImageContents {
   forPin(image: PinImageRef): Content<Buffer>;
 }
 
+export interface PinVideoRef {
+  readonly url: string;
+}
+
+/** Turns a pin's video reference into its (lazily downloaded) content: `VideoContentSource`. */
+export interface VideoContents {
+  forPin(video: PinVideoRef): Content<Buffer>;
+}
+
 /** The parts of a PinCreated event that content is extracted from. */
 export interface PinFields extends TextFields {
   readonly pinId: string;
   readonly image: PinImageRef | null;
+  /** Absent in records written before videos existed (read as null). */
+  readonly video?: PinVideoRef | null;
 }
 
 /**
- * Reads a pin into its contents: the image (fetched lazily, by the signals that need it) and the model
- * text. A pin with neither is invalid input (IW_INPUT_INVALID, a dead letter).
+ * Reads a pin into its contents: the image and the video (fetched lazily, by the signals that need
+ * them) and the model text. A pin with none of them is invalid input (IW_INPUT_INVALID, a dead letter).
+ * Without a video source (no declared signal reads videos), a pin's video is not content.
  */
 export class PinContentExtractor {
-  constructor(private readonly images: ImageContents) {}
+  constructor(
+    private readonly images: ImageContents,
+    private readonly videos?: VideoContents,
+  ) {}
 
   extract(pin: PinFields): Contents {
     const text = modelText(pin);
-    if (text === null && pin.image === null) {
-      throw new IntegrityError('IW_INPUT_INVALID', 'the pin has neither an image nor any text', {
+    const video = pin.video ?? null;
+    if (text === null && pin.image === null && video === null) {
+      throw new IntegrityError('IW_INPUT_INVALID', 'the pin has neither an image, a video nor any text', {
         details: { pinId: pin.pinId },
       });
     }
     return {
       ...(pin.image !== null && { image: this.images.forPin(pin.image) }),
       ...(text !== null && { text: contentOf('text', text) }),
+      ...(video !== null && this.videos && { video: this.videos.forPin(video) }),
     };
   }
 }

@@ -6,22 +6,30 @@
 import type { Contract } from './contract.js';
 import { defineContract } from './contract.js';
 import type { CompatibilityLevel } from './schema-registry.js';
+import { contentEmbeddingSchema, type ContentEmbedding } from './generated/content-embedding.js';
 import { deadLetterSchema, type DeadLetter } from './generated/dead-letter.js';
 import { integrityLabelSchema, type IntegrityLabel } from './generated/integrity-label.js';
 import { pinCreatedSchema, type PinCreated } from './generated/pin-created.js';
+import { reviewVerdictSchema, type ReviewVerdict } from './generated/review-verdict.js';
 
 export const PIN_CREATED: Contract<PinCreated> = defineContract<PinCreated>(pinCreatedSchema);
 export const INTEGRITY_LABEL: Contract<IntegrityLabel> = defineContract<IntegrityLabel>(integrityLabelSchema);
 export const DEAD_LETTER: Contract<DeadLetter> = defineContract<DeadLetter>(deadLetterSchema);
+export const REVIEW_VERDICT: Contract<ReviewVerdict> = defineContract<ReviewVerdict>(reviewVerdictSchema);
 
-export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'rescans';
+export const CONTENT_EMBEDDING: Contract<ContentEmbedding> =
+  defineContract<ContentEmbedding>(contentEmbeddingSchema);
+
+export type ContractRole = 'pins' | 'labels' | 'deadLetters' | 'reviews' | 'rescans' | 'embeddings';
 
 export const DEFAULT_TOPICS: Readonly<Record<ContractRole, string>> = Object.freeze({
   pins: 'pins.created.v1',
   labels: 'integrity.labels.v1',
   deadLetters: 'integrity.deadletter.v1',
+  reviews: 'integrity.reviews.v1',
   /** Pins to rescan: the PinCreated bytes as read, with `iw-rescan-*` headers. */
   rescans: 'pins.retry.v1',
+  embeddings: 'content.embeddings.v1',
 });
 
 /**
@@ -44,7 +52,9 @@ const FILES: Readonly<Record<ContractRole, { file: string; contract: Contract<un
   pins: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
   labels: { file: 'integrity_label.avsc', contract: INTEGRITY_LABEL as Contract<unknown> },
   deadLetters: { file: 'dead_letter.avsc', contract: DEAD_LETTER as Contract<unknown> },
+  reviews: { file: 'review_verdict.avsc', contract: REVIEW_VERDICT as Contract<unknown> },
   rescans: { file: 'pin_created.avsc', contract: PIN_CREATED as Contract<unknown> },
+  embeddings: { file: 'content_embedding.avsc', contract: CONTENT_EMBEDDING as Contract<unknown> },
 };
 
 /** The registry subject of a topic's values. */

@@ -1,10 +1,11 @@
 import type { ImageMimeType } from './sniff-image-type.js';
+import type { VideoMimeType } from '../preprocess/sniff-video-type.js';
 
 /** An image downloaded in full and checked: its bytes are a real image of an accepted type. */
 export interface FetchedImage {
   readonly bytes: Buffer;
-  /** Sniffed from the bytes; the server's Content-Type is ignored. */
-  readonly mime: ImageMimeType;
+  /** Sniffed from the bytes; the server's Content-Type is ignored (a video type for a `video` fetcher). */
+  readonly mime: ImageMimeType | VideoMimeType;
   /** The URL the bytes came from, after redirects. */
   readonly finalUrl: string;
   /** Redirects followed to reach `finalUrl`. */

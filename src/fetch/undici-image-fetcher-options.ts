@@ -74,6 +74,13 @@ export interface UndiciImageFetcherOptions {
    * @defaultValue every type in `SNIFFABLE_IMAGE_TYPES` (JPEG, PNG, GIF, WebP, AVIF, HEIC/HEIF, TIFF, BMP)
    */
   readonly allowedTypes?: readonly ImageMimeType[];
+  /**
+   * What the URLs name: `image` (sniffed against `allowedTypes`), or `video` (a container of
+   * `SNIFFABLE_VIDEO_TYPES`, else `IW_VIDEO_UNSUPPORTED`; over the byte cap `IW_VIDEO_TOO_LARGE`).
+   * Every other guard (hosts, addresses, redirects, deadlines, byte cap, body budget) is the same.
+   * @defaultValue `image`
+   */
+  readonly media?: 'image' | 'video';
 }
 
 export const FETCHER_DEFAULTS = Object.freeze({
@@ -86,6 +93,7 @@ export const FETCHER_DEFAULTS = Object.freeze({
   userAgent: BROWSER_USER_AGENT,
   lookup: ((host: string) => lookup(host, { all: true })) as HostResolver,
   allowedTypes: SNIFFABLE_IMAGE_TYPES as readonly ImageMimeType[],
+  media: 'image' as 'image' | 'video',
 });
 
 /** Fills in defaults and rejects nonsense (RangeError) so that a bad config fails at start, not per pin. */

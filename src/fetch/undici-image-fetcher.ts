@@ -11,6 +11,7 @@ import { mapFetchError } from './map-fetch-error.js';
 import { discardBody, readCappedBody } from './read-capped-body.js';
 import { IMAGE_STATUSES, REDIRECT_STATUSES, statusError } from './response-status.js';
 import { sniffImageType } from './sniff-image-type.js';
+import { sniffVideoType } from '../preprocess/sniff-video-type.js';
 import type { ImageMimeType } from './sniff-image-type.js';
 import { resolveFetcherOptions } from './undici-image-fetcher-options.js';
 import type { UndiciImageFetcherOptions } from './undici-image-fetcher-options.js';
@@ -90,6 +91,24 @@ export class UndiciImageFetcher implements ImageFetcher {
         const read = await this.readImage(response, details, deadline.signal);
         lease = read.lease;
         const { bytes } = read;
+        if (this.options.media === 'video') {
+          const video = sniffVideoType(bytes);
+          if (video === undefined) {
+            throw new IntegrityError('IW_VIDEO_UNSUPPORTED', 'video bytes are not an accepted container', {
+              details: { ...details, contentType: response.headers['content-type'] },
+            });
+          }
+          const owned = lease;
+          lease = undefined; // the caller owns it now
+          return {
+            bytes,
+            mime: video,
+            finalUrl: url.href,
+            redirects,
+            elapsedMs: performance.now() - started,
+            release: owned ? () => owned.release() : () => {},
+          };
+        }
         const mime = sniffImageType(bytes);
         if (mime === undefined || !this.allowedTypes.has(mime)) {
           throw new IntegrityError('IW_IMAGE_UNSUPPORTED', 'image bytes are not an accepted type', {
@@ -123,7 +142,15 @@ export class UndiciImageFetcher implements ImageFetcher {
           },
         });
       }
-      throw mapFetchError(error, details);
+      const mapped = mapFetchError(error, details);
+      // A video over the byte cap says so in its own code (the body reader speaks of images).
+      if (this.options.media === 'video' && mapped.code === 'IW_IMAGE_TOO_LARGE') {
+        throw new IntegrityError('IW_VIDEO_TOO_LARGE', 'video exceeds the byte cap', {
+          cause: mapped,
+          details: mapped.details ?? {},
+        });
+      }
+      throw mapped;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -144,7 +171,10 @@ export class UndiciImageFetcher implements ImageFetcher {
       signal,
       headers: {
         'user-agent': this.options.userAgent,
-        accept: 'image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8',
+        accept:
+          this.options.media === 'video'
+            ? 'video/mp4,video/webm,video/quicktime,video/*;q=0.8'
+            : 'image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8',
         // The sniffer must see the image bytes themselves, not a gzip stream of them.
         'accept-encoding': 'identity',
       },

@@ -1,12 +1,17 @@
 /**
- * Image bytes -> class scores with one image model: sharp decodes (off the event loop, in libuv's
- * pool), then the row joins the model's dynamic batcher as a writer that resizes straight into its
- * slot of the batch buffer, so no per-image float array exists.
+ * Image bytes -> class scores (and the embedding, when the model has one) with one image model: sharp
+ * decodes (off the event loop, in libuv's pool), then the row joins the model's dynamic batcher as a
+ * writer that resizes straight into its slot of the batch buffer, so no per-image float array exists.
+ *
+ * One decode and one inference per image, whatever number of signals read it: `prepare` is shared by
+ * concurrent callers with the same bytes (the same Buffer: content is loaded once per pin), and
+ * `infer` and `embed` of one prepared row share one session call. A failure is shared by the callers
+ * waiting on it and then forgotten, so a retry computes again.
  */
 import { IntegrityError } from '../errors.js';
 import { decodeImage } from '../preprocess/image-decode.js';
 import { imageTensorFromPixels, type ImagePreprocessSpec } from '../preprocess/image-tensor.js';
-import type { Scorer } from './scorer.js';
+import type { EmbeddingOutput, Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ImageRow } from './image-tensor-packer.js';
@@ -20,6 +25,9 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
   readonly model: { name: string; version: string };
   readonly #spec: ImagePreprocessSpec;
   readonly classes: readonly string[];
+  readonly embedding?: EmbeddingOutput;
+  readonly #prepared = new WeakMap<Uint8Array, Promise<ImageRow>>();
+  readonly #runs = new WeakMap<ImageRow, Promise<Float32Array[]>>();
 
   constructor(
     loaded: LoadedModel,
@@ -36,18 +44,58 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
     this.model = { name: loaded.name, version: loaded.version };
     this.#spec = pre as unknown as ImagePreprocessSpec;
     this.classes = loaded.manifest.outputs[0]!.classes;
+    const embedding = loaded.manifest.embeddings?.[0];
+    if (embedding) {
+      this.embedding = {
+        output: embedding.name,
+        dimension: embedding.shape[1],
+        normalized: embedding.normalized,
+      };
+    }
   }
 
   /** Decodes the bytes into a row writer for the batch buffer. Errors: IW_IMAGE_* from decoding. */
-  async prepare(bytes: Uint8Array): Promise<ImageRow> {
-    const image = await decodeImage(bytes, { maxPixels: this.maxPixels });
-    return (target, offset) => {
-      imageTensorFromPixels(image, this.#spec, target, offset);
-    };
+  prepare(bytes: Uint8Array): Promise<ImageRow> {
+    return shared(this.#prepared, bytes, async () => {
+      const image = await decodeImage(bytes, { maxPixels: this.maxPixels });
+      const row: ImageRow = (target, offset) => {
+        imageTensorFromPixels(image, this.#spec, target, offset);
+      };
+      return row;
+    });
   }
 
   /** Errors: IW_INFERENCE_FAILED from the batch. */
   async infer(row: ImageRow): Promise<Record<string, number>> {
-    return toClassScores(this.classes, await this.batcher.enqueue(row, this.contextOf()));
+    return toClassScores(this.classes, (await this.#run(row))[0]!);
   }
+
+  /** The embedding row of the same session call as `infer`'s scores. */
+  async embed(row: ImageRow): Promise<Float32Array> {
+    if (!this.embedding) {
+      throw new IntegrityError(
+        'IW_MODEL_MANIFEST',
+        `${this.model.name}@${this.model.version} has no embedding`,
+      );
+    }
+    return (await this.#run(row))[1]!;
+  }
+
+  #run(row: ImageRow): Promise<Float32Array[]> {
+    return shared(this.#runs, row, () => this.batcher.enqueueAll(row, this.contextOf()));
+  }
+}
+
+/** `compute()` once per key while it is pending or succeeded; a rejection is forgotten. */
+function shared<K extends object, V>(
+  memo: WeakMap<K, Promise<V>>,
+  key: K,
+  compute: () => Promise<V>,
+): Promise<V> {
+  const known = memo.get(key);
+  if (known) return known;
+  const promise = compute();
+  memo.set(key, promise);
+  promise.catch(() => memo.delete(key));
+  return promise;
 }

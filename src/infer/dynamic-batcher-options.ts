@@ -24,6 +24,8 @@ export interface DynamicBatcherOptions<Row, Ctx> {
   run: (feeds: TensorMap) => Promise<TensorMap>;
   /** The output whose rows are the per-request results, shape [N, C]. */
   outputName: string;
+  /** Further outputs of the same session call whose rows `enqueueAll` returns too (shape [N, D]). @defaultValue [] */
+  extraOutputs?: readonly string[];
   /** @defaultValue 8 */
   maxBatchSize?: number;
   /** @defaultValue 5 (milliseconds) */

@@ -26,7 +26,8 @@ type Request<Row, Ctx> = {
   context: Ctx;
   calledAt: number;
   queuedAt: number;
-  resolve: (scores: Float32Array) => void;
+  /** One row per output: the main output's, then each of `extraOutputs` in order. */
+  resolve: (rows: Float32Array[]) => void;
   reject: (error: IntegrityError) => void;
 };
 
@@ -50,6 +51,7 @@ export class DynamicBatcher<Row, Ctx = undefined> {
       maxQueueDelayMs: options.maxQueueDelayMs ?? 5,
       maxPending: options.maxPending ?? 4 * maxBatchSize,
       maxConcurrentBatches: options.maxConcurrentBatches ?? 1,
+      extraOutputs: options.extraOutputs ?? [],
       now: options.now ?? (() => performance.now()),
     };
     if (
@@ -82,7 +84,15 @@ export class DynamicBatcher<Row, Ctx = undefined> {
   }
 
   /** Scores `row`; resolves with its output row (one value per class). See the class doc for errors. */
-  enqueue(row: Row, context: Ctx): Promise<Float32Array> {
+  async enqueue(row: Row, context: Ctx): Promise<Float32Array> {
+    return (await this.enqueueAll(row, context))[0]!;
+  }
+
+  /**
+   * Like {@link enqueue}, resolving with the row's rows of every output of the same session call: the
+   * main output's, then each of the options' `extraOutputs` (e.g. an embedding), in order.
+   */
+  enqueueAll(row: Row, context: Ctx): Promise<Float32Array[]> {
     if (this.#closing) {
       return Promise.reject(new IntegrityError('IW_INFERENCE_CLOSED', `batcher ${this.#o.model} is closing`));
     }
@@ -163,8 +173,9 @@ export class DynamicBatcher<Row, Ctx = undefined> {
       packMs = this.#o.now() - start;
       const outputs = await this.#o.run(feeds);
       computeMs = this.#o.now() - start - packMs;
-      const rows = this.#unpack(outputs, batch.length);
-      batch.forEach((r, i) => r.resolve(rows[i]!));
+      const names = [this.#o.outputName, ...this.#o.extraOutputs];
+      const perOutput = names.map((name) => this.#unpack(outputs, name, batch.length));
+      batch.forEach((r, i) => r.resolve(perOutput.map((rows) => rows[i]!)));
     } catch (cause) {
       computeMs = this.#o.now() - start - packMs;
       error = new IntegrityError(
@@ -191,11 +202,11 @@ export class DynamicBatcher<Row, Ctx = undefined> {
     this.#pump();
   }
 
-  #unpack(outputs: TensorMap, size: number): Float32Array[] {
-    const out = outputs[this.#o.outputName];
+  #unpack(outputs: TensorMap, name: string, size: number): Float32Array[] {
+    const out = outputs[name];
     if (!out || !(out.data instanceof Float32Array) || out.dims.length !== 2 || out.dims[0] !== size) {
       throw new Error(
-        `output ${this.#o.outputName}: want float32 [${size}, C], got ${out ? `[${out.dims.join(',')}]` : 'nothing'}`,
+        `output ${name}: want float32 [${size}, C], got ${out ? `[${out.dims.join(',')}]` : 'nothing'}`,
       );
     }
     const width = out.dims[1]!;

@@ -33,6 +33,15 @@ const output = z.looseObject({
   classes: z.array(z.string().min(1)).min(1),
 });
 
+/** An output of one vector per input (e.g. pooled features); not class scores, so no classes. */
+const embeddingOutput = z.looseObject({
+  name: z.string().min(1),
+  dtype: z.literal('float32'),
+  shape: z.tuple([z.literal(-1), z.number().int().positive()]),
+  /** Whether the model already L2-normalises it; the serving side normalises when false. */
+  normalized: z.boolean(),
+});
+
 const imagePreprocess = z.looseObject({
   kind: z.literal('image'),
   width: z.number().int().positive(),
@@ -73,6 +82,8 @@ export const modelManifestSchema = z
     bytes: z.number().int().positive().optional(),
     inputs: z.array(input).min(1),
     outputs: z.array(output).min(1),
+    /** Outputs beside the scores, computed in the same forward pass. */
+    embeddings: z.array(embeddingOutput).optional(),
     preprocess: z.discriminatedUnion('kind', [imagePreprocess, textPreprocess]),
     source: z.looseObject({}),
     training: z.looseObject({}),
@@ -118,6 +129,7 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
 export type ScoreReference = z.infer<typeof scoreReference>;
 export type ManifestInput = ModelManifest['inputs'][number];
 export type ManifestOutput = ModelManifest['outputs'][number];
+export type ManifestEmbedding = NonNullable<ModelManifest['embeddings']>[number];
 export type ImagePreprocess = z.infer<typeof imagePreprocess>;
 export type TextPreprocess = z.infer<typeof textPreprocess>;
 

@@ -106,12 +106,14 @@ export async function loadServing(
       model: LoadedModel,
       packer: ConstructorParameters<typeof DynamicBatcher<Row, Ctx>>[0]['packer'],
       maxBatchSize: number,
+      extraOutputs: readonly string[] = [],
     ) =>
       new DynamicBatcher<Row, Ctx>({
         model: model.id,
         packer,
         run: (feeds) => model.session.run(feeds),
         outputName: model.manifest.outputs[0]!.name,
+        extraOutputs,
         maxBatchSize,
         maxQueueDelayMs: config.INFER_MAX_QUEUE_DELAY_MS,
         observer,
@@ -124,6 +126,8 @@ export async function loadServing(
           model,
           new ImageTensorPacker(model.manifest.inputs[0]!),
           config.IMAGE_MAX_BATCH,
+          // The first embedding output rides along with the scores: one session call for both.
+          (model.manifest.embeddings ?? []).slice(0, 1).map((e) => e.name),
         );
         batchers.push(imageBatcher);
         scorers.set(

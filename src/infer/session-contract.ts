@@ -4,7 +4,7 @@
  * file and the field, found before the model serves anything.
  */
 import { IntegrityError } from '../errors.js';
-import type { ManifestInput, ManifestOutput, ModelManifest } from './model-manifest.js';
+import type { ManifestEmbedding, ManifestInput, ManifestOutput, ModelManifest } from './model-manifest.js';
 import type { SessionRunner, ValueInfo } from './session-runner.js';
 
 function mismatch(file: string, field: string, message: string): IntegrityError {
@@ -16,7 +16,7 @@ function mismatch(file: string, field: string, message: string): IntegrityError 
 function checkValue(
   file: string,
   field: string,
-  declared: ManifestInput | ManifestOutput,
+  declared: ManifestInput | ManifestOutput | ManifestEmbedding,
   real: ValueInfo,
 ): void {
   if (real.type !== undefined && real.type !== declared.dtype) {
@@ -53,7 +53,8 @@ function checkNames(
 
 export function checkSessionContract(file: string, manifest: ModelManifest, session: SessionRunner): void {
   checkNames(file, 'inputs', manifest.inputs, session.inputs);
-  checkNames(file, 'outputs', manifest.outputs, session.outputs);
+  const embeddings = manifest.embeddings ?? [];
+  checkNames(file, 'outputs', [...manifest.outputs, ...embeddings], session.outputs);
   manifest.inputs.forEach((d, i) =>
     checkValue(
       file,
@@ -66,6 +67,14 @@ export function checkSessionContract(file: string, manifest: ModelManifest, sess
     checkValue(
       file,
       `outputs.${i}`,
+      d,
+      session.outputs.find((r) => r.name === d.name)!,
+    ),
+  );
+  embeddings.forEach((d, i) =>
+    checkValue(
+      file,
+      `embeddings.${i}`,
       d,
       session.outputs.find((r) => r.name === d.name)!,
     ),

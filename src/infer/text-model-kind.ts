@@ -1,7 +1,8 @@
 /**
  * Which text pipeline a text model needs, chosen by its manifest's `preprocess.featurizer`:
- * `iw-text-hash-v1` (hashed sparse features -> indices/values, text-spam@1) or `iw-minilm-v1`
- * (WordPiece ids -> input_ids/attention_mask, text-spam@2). Each kind is a `prepare` (text -> row,
+ * `iw-text-hash-v1` (hashed sparse features -> indices/values, text-spam@1 and @2),
+ * `iw-text-hash-v2` (the same plus char n-grams and shape features, text-spam@3) or `iw-minilm-v1`
+ * (WordPiece ids -> input_ids/attention_mask). Each kind is a `prepare` (text -> row,
  * synchronous and cheap next to inference) and the packer that batches its rows.
  */
 import { createHash } from 'node:crypto';
@@ -9,6 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntegrityError } from '../errors.js';
 import { FEATURIZER_NAME, TextFeaturizer, type TextFeaturizerSpec } from '../preprocess/text-features.js';
+import {
+  FEATURIZER_V2_NAME,
+  TextFeaturizerV2,
+  type TextFeaturizerV2Spec,
+} from '../preprocess/text-features-v2.js';
 import { WORDPIECE_FEATURIZER, WordPieceText, type WordPieceSpec } from '../preprocess/wordpiece-text.js';
 import type { LoadedModel } from './model-repository.js';
 import { SparseTextTensorPacker } from './sparse-text-tensor-packer.js';
@@ -37,6 +43,14 @@ export async function loadTextModelKind(model: LoadedModel): Promise<TextModelKi
     const featurizer = new TextFeaturizer(pre as unknown as TextFeaturizerSpec);
     return {
       featurizer: FEATURIZER_NAME,
+      prepare: (text) => featurizer.featurize(text),
+      packer: new SparseTextTensorPacker(model.manifest) as TensorPacker<unknown>,
+    };
+  }
+  if (pre.featurizer === FEATURIZER_V2_NAME) {
+    const featurizer = new TextFeaturizerV2(pre as unknown as TextFeaturizerV2Spec);
+    return {
+      featurizer: FEATURIZER_V2_NAME,
       prepare: (text) => featurizer.featurize(text),
       packer: new SparseTextTensorPacker(model.manifest) as TensorPacker<unknown>,
     };

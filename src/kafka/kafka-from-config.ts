@@ -85,17 +85,37 @@ export function kafkaConnectionOptions(config: SecurityConfig): KafkaSecurity {
 
 /**
  * A connect failure as a coded error: refused credentials become IW_KAFKA_AUTH_FAILED (kafkajs would
- * otherwise retry them with backoff and report a generic crash); anything else is rethrown as is.
+ * otherwise retry them with backoff and report a generic crash), no broker answering (after kafkajs's
+ * own retries) IW_KAFKA_UNREACHABLE; anything else is rethrown as is.
  */
 export function explainConnectError(error: unknown): unknown {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'KafkaJSSASLAuthenticationError' || (error instanceof Error && /SASL/i.test(error.message)))
+  if (!(error instanceof Error) || error instanceof IntegrityError) return error;
+  if (error.name === 'KafkaJSSASLAuthenticationError' || /SASL/i.test(error.message))
     return new IntegrityError(
       'IW_KAFKA_AUTH_FAILED',
-      `the brokers refused authentication: ${(error as Error).message}`,
+      `the brokers refused authentication: ${error.message}`,
       {
         cause: error,
       },
     );
+  if (causes(error).some((e) => CONNECTION_ERRORS.has(e.name)))
+    return new IntegrityError('IW_KAFKA_UNREACHABLE', `no broker answered: ${error.message}`, {
+      cause: error,
+    });
   return error;
+}
+
+const CONNECTION_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+]);
+
+/** The error and its causes, outermost first (kafkajs wraps the connection error in retry errors). */
+function causes(error: Error): Error[] {
+  const chain: Error[] = [];
+  for (let e: unknown = error; e instanceof Error && chain.length < 10; e = (e as { cause?: unknown }).cause)
+    chain.push(e);
+  return chain;
 }

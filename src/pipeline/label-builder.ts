@@ -48,6 +48,16 @@ export function buildLabel(
     contentKey: result.contentKey,
     cached: result.cached,
     rule: decided.signals[i]!.rule,
+    frameTimestampMs: result.reasonCode === null ? (result.frameTimestampMs ?? null) : null,
+    nearDuplicate:
+      result.scores && result.match
+        ? {
+            contentKey: result.match.contentKey,
+            pinId: result.match.pinId,
+            distance: result.match.distance,
+            decision: result.match.decision,
+          }
+        : null,
   }));
   return {
     pinId: context.pinId,

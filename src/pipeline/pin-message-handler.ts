@@ -3,13 +3,15 @@ import type { MessageHandler } from '../consume/message-handler.js';
 import type { RetryPolicy, StageObserver, StageScopes } from '../consume/retrying-stage-runner.js';
 import { RetryingStageRunner } from '../consume/retrying-stage-runner.js';
 import type { AvroCodec } from '../contracts/avro-codec.js';
-import { DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
+import { CONTENT_EMBEDDING, DEAD_LETTER, INTEGRITY_LABEL, PIN_CREATED } from '../contracts/subjects.js';
 import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
 import { IntegrityError, toIntegrityError, type ErrorCode } from '../errors.js';
 import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-builder.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requests.js';
 import type { PinContentExtractor } from '../content/content.js';
+import { isEmbeddingResult } from '../signals/signal.js';
+import { buildEmbeddings } from './embedding-builder.js';
 import { buildLabel } from './label-builder.js';
 import type { ServedSets } from './served-set.js';
 import type { ShadowLabeler } from './shadow-labeler.js';
@@ -19,6 +21,8 @@ import { readRescanHeaders, rescanHeaders } from '../contracts/rescan-headers.js
 export interface PinMessageHandlerOptions {
   labelTopic: string;
   deadLetterTopic: string;
+  /** Where the ContentEmbedding of every embedding signal's vector goes; none are published without it. */
+  embeddingTopic?: string;
   workerVersion: string;
   retry: RetryPolicy;
   /**
@@ -102,12 +106,14 @@ export class PinMessageHandler implements MessageHandler {
         const policy = deciding.role === 'canary' ? set.canaryPolicy : set.policy;
         const contents = this.contents.extract(pin);
         const started = performance.now();
-        const results = await set.runner.run(contents, stages, deciding.signals);
+        const all = await set.runner.run(contents, stages, deciding.signals);
         this.options.observeDeciding?.({
           role: deciding.role,
-          models: results.map((r) => `${r.model.name}@${r.model.version}`).join(','),
+          models: all.map((r) => `${r.model.name}@${r.model.version}`).join(','),
           ms: performance.now() - started,
         });
+        // Embedding signals produce vectors, not decisions: they go to the embeddings topic, not the label.
+        const results = all.filter((r) => !isEmbeddingResult(r));
         const rescan = this.options.rescan;
         // Rescan headers are trusted only on the rescan topic; elsewhere a record is a first scan.
         const rescanned = rescan && message.topic === rescan.topic ? readRescanHeaders(message) : null;
@@ -137,6 +143,26 @@ export class PinMessageHandler implements MessageHandler {
         const encoded = await stages.run('encode', () =>
           this.codec.encode(this.options.labelTopic, INTEGRITY_LABEL, label),
         );
+        // The deciding set's vectors, with the decision of the label they were part of; encoded before
+        // the shadow gets the lease, so a failure here leaves no shadow run behind.
+        const embeddings: OutputMessage[] = [];
+        const embeddingTopic = this.options.embeddingTopic;
+        if (embeddingTopic !== undefined) {
+          const records = buildEmbeddings(all, label, deciding.signals, {
+            pinId: pin.pinId,
+            eventId: pin.eventId,
+            source: origin,
+            traceId,
+            workerVersion: this.options.workerVersion,
+            embeddedAt: labeledAt,
+          });
+          for (const record of records) {
+            const bytes = await stages.run('encode', () =>
+              this.codec.encode(embeddingTopic, CONTENT_EMBEDDING, record),
+            );
+            embeddings.push({ topic: embeddingTopic, key: pin.pinId, value: bytes, headers: {} });
+          }
+        }
         if (this.options.shadow) {
           leased = false;
           this.options.shadow.offer({
@@ -161,6 +187,7 @@ export class PinMessageHandler implements MessageHandler {
             createdAt: pin.createdAt,
           },
         ];
+        outputs.push(...embeddings);
         if (rescan && label.rescanNotBefore !== null) {
           // The same bytes (same key, same writer schema id), published with the label and before the
           // commit: a crash in between replays the record, never loses the rescan.

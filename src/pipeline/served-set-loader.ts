@@ -13,10 +13,17 @@ import { PolicyEngine } from '../policy/policy-engine.js';
 import { checkPolicyCovers, readPolicy } from '../policy/policy.js';
 import { modelId, parseSignalDeclaration, type SignalDeclaration } from '../scores.js';
 import type { SignalCache } from '../cache/signal-cache.js';
-import { createSignals, declaredSignals, servedModels } from '../signals/catalog.js';
+import {
+  createSignals,
+  decidingSignals,
+  declaredSignals,
+  defaultRules,
+  servedModels,
+} from '../signals/catalog.js';
 import { RolloutSignals } from '../signals/rollout-signals.js';
 import type { ScoreMemo } from '../signals/score-memo.js';
-import type { Gate, Signal } from '../signals/signal.js';
+import type { SignalValue } from '../scores.js';
+import type { AnySignal, Gate, SignalDeps } from '../signals/signal.js';
 import type { SessionFactory } from '../infer/session-runner.js';
 import { SignalRunner } from '../signals/signal-runner.js';
 import type { ServedSet } from './served-set.js';
@@ -105,13 +112,15 @@ export async function currentSpec(config: ServedSetConfig): Promise<ServedSetSpe
 export interface ServedSetDeps extends ServingTelemetry {
   readonly cache: SignalCache;
   /** Shared by every set: its keys carry model@version, so sets never read each other's scores. */
-  readonly memo: ScoreMemo;
+  readonly memo: ScoreMemo<SignalValue>;
   readonly decodedImages: Gate<Buffer>;
+  /** What the signals read besides scorers and the image gate (near-duplicate index, video frames). */
+  readonly signalDeps?: Omit<SignalDeps, 'scorer' | 'decodedImages'>;
   /** Where model sessions run (tests). */
   readonly createSession?: SessionFactory | undefined;
 }
 
-type Covered = readonly Pick<Signal, 'name' | 'model' | 'classes'>[];
+type Covered = readonly Pick<AnySignal, 'name' | 'model' | 'classes'>[];
 
 /**
  * The first policy whose rules are bound to exactly these signals' models (and name only classes they
@@ -136,28 +145,63 @@ export function policyFor(policies: readonly PolicyEngine[], signals: Covered, w
   );
 }
 
+/**
+ * Every derived signal of a deciding set (primaries; primaries with the canaries in their place;
+ * shadows) reads an embedding of the same model in that set: else IW_CONFIG_INVALID, the set is
+ * refused (a canary near-duplicate needs the canary embedding of its model, and the reverse).
+ */
+export function checkDerivedSources(rollout: RolloutSignals): void {
+  const sets = { primary: rollout.primaries, canary: rollout.withCanaries, shadow: rollout.shadows };
+  for (const [what, set] of Object.entries(sets))
+    for (const d of set) {
+      if (d.derivedFrom === undefined) continue;
+      const source = set.find((s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model));
+      if (source === undefined)
+        throw new IntegrityError(
+          'IW_CONFIG_INVALID',
+          `SIGNALS: the ${what} ${d.name}=${modelId(d.model)} reads ${d.derivedFrom}=${modelId(d.model)}, which that set does not declare`,
+        );
+    }
+}
+
 export async function loadServedSet(
   config: ServedSetConfig,
   spec: ServedSetSpec,
   deps: ServedSetDeps,
 ): Promise<ServedSet> {
-  const policies = await Promise.all(
-    [spec.policyFile, ...spec.rolloutPolicyFiles.filter((f) => f !== spec.policyFile)].map(
-      async (file) => new PolicyEngine(await readPolicy(file)),
+  const files = await Promise.all(
+    [spec.policyFile, ...spec.rolloutPolicyFiles.filter((f) => f !== spec.policyFile)].map((file) =>
+      readPolicy(file),
     ),
   );
+  // Each deciding set's engines get the plug-ins' default rules of its own signals (a default rule
+  // is bound to its signal's model: image.near_duplicate's names the model it searches with).
+  const enginesFor = (signals: readonly AnySignal[]) =>
+    files.map((file) => new PolicyEngine(file, defaultRules(signals)));
   const serving = await loadServing(config, servedModels(spec.signals), deps, deps.createSession);
   try {
     const signals = createSignals(spec.signals, {
+      ...deps.signalDeps,
       scorer: (model) => serving.scorer(model),
       decodedImages: deps.decodedImages,
     });
     const rollout = new RolloutSignals(signals, spec.canaryFraction);
+    checkDerivedSources(rollout);
     // The primaries are decided by the primary policy only: promotion is what changes it.
-    const policy = policyFor(policies.slice(0, 1), rollout.primaries, 'primary');
-    const canaryPolicy = rollout.hasCanaries ? policyFor(policies, rollout.withCanaries, 'canary') : policy;
-    const shadowPolicy = rollout.shadows.length > 0 ? policyFor(policies, rollout.shadows, 'shadow') : policy;
-    const runner = new SignalRunner(rollout.primaries, deps.cache, deps.memo, config.CACHE_NAMESPACE);
+    // Embedding signals decide nothing (their product is a vector): no policy rule names them.
+    const policy = policyFor(
+      enginesFor(rollout.primaries).slice(0, 1),
+      decidingSignals(rollout.primaries),
+      'primary',
+    );
+    const canaryPolicy = rollout.hasCanaries
+      ? policyFor(enginesFor(rollout.withCanaries), decidingSignals(rollout.withCanaries), 'canary')
+      : policy;
+    const shadows = decidingSignals(rollout.shadows);
+    const shadowPolicy =
+      shadows.length > 0 ? policyFor(enginesFor(rollout.shadows), shadows, 'shadow') : policy;
+    // Over every role: each derived signal must find its source of the same model among them.
+    const runner = new SignalRunner(rollout.all, deps.cache, deps.memo, config.CACHE_NAMESPACE);
     const roles = spec.signals.map((d) => `${d.name}=${d.model.name}@${d.model.version}:${d.role}`);
     const policyNames = [...new Set([policy, canaryPolicy, shadowPolicy].map((p) => p.version))];
     const deciding = new Set([...rollout.primaries, ...rollout.withCanaries].map((s) => modelId(s.model)));

@@ -14,7 +14,7 @@ import { toIntegrityError, type IntegrityError } from '../errors.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import type { Decision } from '../policy/policy.js';
 import { modelId } from '../scores.js';
-import type { SignalResult } from '../signals/signal.js';
+import { isEmbeddingResult, type SignalResult } from '../signals/signal.js';
 import { buildLabel, type SourcePosition } from './label-builder.js';
 import type { ServedSetLease } from './served-set.js';
 
@@ -123,9 +123,11 @@ export class ShadowLabeler {
     const { set } = offer.lease;
     const started = this.now();
     const stages = new RetryingStageRunner(this.options.retry);
-    const results = await set.runner.run(offer.contents, stages, set.rollout.shadows);
+    const all = await set.runner.run(offer.contents, stages, set.rollout.shadows);
+    // A shadow embedding's vector decides nothing and is not published: the deciding set's is.
+    const results = all.filter((r) => !isEmbeddingResult(r));
     const ms = this.now() - started;
-    for (const r of results)
+    for (const r of all)
       this.options.observer?.ran?.({
         signal: r.signal,
         model: modelId(r.model),

@@ -104,11 +104,16 @@ export function decideSignal(rule: SignalRule, scores: ClassScores | undefined):
  * signal results of a pin into per-signal decisions, the rule behind each, and the pin's decision.
  */
 export class PolicyEngine {
+  /** The file's policy, with `defaults` for the signals it has no rule for. */
   readonly policy: Policy;
   readonly version: string;
 
-  constructor(policy: Policy) {
-    this.policy = policy;
+  /**
+   * `defaults`: rules of signals whose plug-in says what they mean unless the file does (e.g.
+   * `image.near_duplicate`: inherit REVIEW/BLOCK as REVIEW); the file's own rule always wins.
+   */
+  constructor(policy: Policy, defaults: Readonly<Record<string, SignalRule>> = {}) {
+    this.policy = Object.freeze({ ...policy, signals: { ...defaults, ...policy.signals } });
     this.version = policy.version;
   }
 

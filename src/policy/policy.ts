@@ -53,7 +53,7 @@ export const policySchema = z.strictObject({
   description: z.string().optional(),
   /** The only combination so far: the most severe decision of the signals (see PolicyEngine). */
   combine: z.literal('max-severity'),
-  signals: z.record(z.string().regex(/^[a-z]+\.[a-z.]+$/, 'like image.safety'), signalRule),
+  signals: z.record(z.string().regex(/^[a-z]+\.[a-z._]+$/, 'like image.safety'), signalRule),
   unscored: unscoredRules.default({ default: 'REVIEW', reasons: {}, pending: 'HOLD' }),
 });
 

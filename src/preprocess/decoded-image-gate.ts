@@ -37,20 +37,67 @@ export class DecodedImageGate {
     return this.#pixels.inUse;
   }
 
-  /** Runs `work` once the image in `bytes` fits, by count and by pixels. */
+  /**
+   * Runs `work` once the image in `bytes` fits, by count and by pixels. Work on the same bytes
+   * (the same buffer: several signals of one pin reading its image, which is decoded once) shares
+   * one admission, held until the last of them ends.
+   */
   async run<T>(bytes: Uint8Array, work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      let admitted = this.#admitted.get(bytes);
+      if (!admitted) {
+        admitted = this.#admit(bytes);
+        this.#admitted.set(bytes, admitted);
+      }
+      const held = await admitted;
+      if (held.join()) return held.run(work);
+      // Released before this caller joined: admit again.
+      if (this.#admitted.get(bytes) === admitted) this.#admitted.delete(bytes);
+    }
+  }
+
+  async #admit(bytes: Uint8Array): Promise<Admission> {
     const header = await headerPixels(bytes);
     const pixels = header > this.#maxPixels ? 0 : header;
     const slot = await this.#slots.acquire(1);
     try {
       const lease = await this.#pixels.acquire(pixels);
-      try {
-        return await work();
-      } finally {
+      return new Admission(() => {
         lease.release();
-      }
-    } finally {
+        slot.release();
+        this.#admitted.delete(bytes);
+      });
+    } catch (error) {
       slot.release();
+      throw error;
+    }
+  }
+
+  readonly #admitted = new WeakMap<Uint8Array, Promise<Admission>>();
+}
+
+/** One image's admission, shared by the work on it; released when the last work ends. */
+class Admission {
+  #holders = 0;
+  #released = false;
+
+  constructor(private readonly release: () => void) {}
+
+  /** False once released: the caller must be admitted anew. */
+  join(): boolean {
+    if (this.#released) return false;
+    this.#holders++;
+    return true;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      if (--this.#holders === 0) {
+        this.#released = true;
+        this.release();
+      }
     }
   }
 }

@@ -64,40 +64,49 @@ export class TextFeaturizer {
 
   /** The feature strings of `text`, before hashing (for tests and debugging). */
   featureStrings(text: string): string[] {
-    const { max_urls: maxUrls, max_words: maxWords, max_word_chars: maxChars } = this.spec;
-    const norm = normalizeText(text);
-    const feats: string[] = [];
-    let n = 0;
-    for (const m of norm.matchAll(new RegExp(URL_PATTERN, 'g'))) {
-      if (n++ >= maxUrls) break;
-      feats.push(...urlTokens(m[0]));
-    }
-    let prev: string | undefined;
-    n = 0;
-    for (const m of norm.matchAll(/[\p{L}\p{N}]+/gu)) {
-      if (n++ >= maxWords) break;
-      const w = wordToken(m[0], maxChars);
-      feats.push(`w:${w}`);
-      if (prev !== undefined) feats.push(`b:${prev} ${w}`);
-      prev = w;
-    }
-    return feats;
+    return wordUrlFeatureStrings(normalizeText(text), this.spec);
   }
 
   featurize(text: string): TextFeatures {
-    const buckets = this.spec.buckets;
-    const counts = new Map<number, number>();
-    let total = 0;
-    for (const f of this.featureStrings(text)) {
-      const b = fnv1a32(f) % buckets;
-      counts.set(b, (counts.get(b) ?? 0) + 1);
-      total++;
-    }
-    const indices = Uint32Array.from(counts.keys()).sort();
-    const values = new Float32Array(indices.length);
-    const norm = Math.sqrt(total);
-    // Same float64 operations as Python (sqrt and division are correctly rounded), one rounding to float32.
-    indices.forEach((b, i) => (values[i] = Math.sqrt(counts.get(b)!) / norm));
-    return { indices, values };
+    return hashFeatureStrings(this.featureStrings(text), this.spec.buckets);
   }
+}
+
+/** Steps 3-4 of `iw-text-hash-v1` on normalized text: URL features, then words and bigrams. */
+export function wordUrlFeatureStrings(
+  norm: string,
+  limits: Pick<TextFeaturizerSpec, 'max_urls' | 'max_words' | 'max_word_chars'>,
+): string[] {
+  const { max_urls: maxUrls, max_words: maxWords, max_word_chars: maxChars } = limits;
+  const feats: string[] = [];
+  let n = 0;
+  for (const m of norm.matchAll(new RegExp(URL_PATTERN, 'g'))) {
+    if (n++ >= maxUrls) break;
+    feats.push(...urlTokens(m[0]));
+  }
+  let prev: string | undefined;
+  n = 0;
+  for (const m of norm.matchAll(/[\p{L}\p{N}]+/gu)) {
+    if (n++ >= maxWords) break;
+    const w = wordToken(m[0], maxChars);
+    feats.push(`w:${w}`);
+    if (prev !== undefined) feats.push(`b:${prev} ${w}`);
+    prev = w;
+  }
+  return feats;
+}
+
+/** Steps 5-6: FNV-1a buckets, sqrt(count) / sqrt(total) in float64, one rounding to float32. */
+export function hashFeatureStrings(strings: readonly string[], buckets: number): TextFeatures {
+  const counts = new Map<number, number>();
+  for (const f of strings) {
+    const b = fnv1a32(f) % buckets;
+    counts.set(b, (counts.get(b) ?? 0) + 1);
+  }
+  const indices = Uint32Array.from(counts.keys()).sort();
+  const values = new Float32Array(indices.length);
+  const norm = Math.sqrt(strings.length);
+  // Same float64 operations as Python (sqrt and division are correctly rounded), one rounding to float32.
+  indices.forEach((b, i) => (values[i] = Math.sqrt(counts.get(b)!) / norm));
+  return { indices, values };
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SignalRole } from '../scores.js';
-import type { Signal } from './signal.js';
+import type { AnySignal as Signal } from './signal.js';
 
 /**
  * Where a pin id falls in [0, 1): the first 32 bits of its sha256. The same pin id always lands in the

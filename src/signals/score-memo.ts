@@ -6,14 +6,14 @@ import type { ClassScores } from '../scores.js';
  * burst of re-pins never reaches Redis or a model twice. A failed computation is shared by its waiters
  * and not remembered.
  */
-export class ScoreMemo {
-  private readonly inflight = new Map<string, Promise<ClassScores>>();
-  private readonly recent = new Map<string, ClassScores>();
+export class ScoreMemo<V = ClassScores> {
+  private readonly inflight = new Map<string, Promise<V>>();
+  private readonly recent = new Map<string, V>();
 
   constructor(private readonly maxEntries: number) {}
 
   /** Recent scores for `key`, if any. */
-  peek(key: string): ClassScores | undefined {
+  peek(key: string): V | undefined {
     const scores = this.recent.get(key);
     if (scores !== undefined) {
       this.recent.delete(key);
@@ -22,7 +22,7 @@ export class ScoreMemo {
     return scores;
   }
 
-  remember(key: string, scores: ClassScores): void {
+  remember(key: string, scores: V): void {
     if (this.maxEntries <= 0) return;
     this.recent.delete(key);
     this.recent.set(key, scores);
@@ -30,10 +30,7 @@ export class ScoreMemo {
   }
 
   /** `shared` is true when the scores came from memory or from another caller's computation. */
-  async run(
-    key: string,
-    compute: () => Promise<ClassScores>,
-  ): Promise<{ scores: ClassScores; shared: boolean }> {
+  async run(key: string, compute: () => Promise<V>): Promise<{ scores: V; shared: boolean }> {
     const known = this.peek(key);
     if (known !== undefined) return { scores: known, shared: true };
     const pending = this.inflight.get(key);

@@ -1,11 +1,18 @@
 import { cacheKey } from '../cache/cache-key.js';
 import type { CacheEntry, SignalCache } from '../cache/signal-cache.js';
 import type { Content, Contents } from '../content/content.js';
-import { toIntegrityError } from '../errors.js';
-import { modelId, type ClassScores } from '../scores.js';
+import { IntegrityError, toIntegrityError } from '../errors.js';
+import { modelId, type SignalValue } from '../scores.js';
 import type { StageRunner } from '../stage-runner.js';
 import type { ScoreMemo } from './score-memo.js';
-import { unscored, type Signal, type SignalResult } from './signal.js';
+import {
+  FRAME_TIMESTAMP_SCORE,
+  unscored,
+  type AnySignal,
+  type DerivedSignal,
+  type Signal,
+  type SignalResult,
+} from './signal.js';
 
 interface Plan {
   readonly signal: Signal;
@@ -24,21 +31,94 @@ type Computed = { result: SignalResult; writes: CacheEntry[] };
  * computing in the `preprocess` and `infer` stages; at the end one cache write. Equal content computes
  * once (single flight, per signal and model version). Results come in declaration order; a signal
  * whose content is absent is UNSCORED with IW_CONTENT_ABSENT, one whose content or model failed is
- * UNSCORED with the failure's code: a signal never dead-letters a pin.
+ * UNSCORED with the failure's code: a signal never dead-letters a pin. Derived signals (a
+ * near-duplicate search over an embedding) run last, on their source's vector, uncached.
  */
 export class SignalRunner {
-  constructor(
-    readonly signals: readonly Signal[],
-    private readonly cache: SignalCache,
-    private readonly memo: ScoreMemo,
-    private readonly cacheNamespace: string,
-  ) {}
+  readonly #computed: readonly Signal[];
+  readonly #derived: readonly DerivedSignal[];
 
-  /** Runs `signals` (by default the runner's own list: a rollout passes the deciding or shadow set). */
+  constructor(
+    readonly signals: readonly AnySignal[],
+    private readonly cache: SignalCache,
+    private readonly memo: ScoreMemo<SignalValue>,
+    private readonly cacheNamespace: string,
+  ) {
+    this.#computed = signals.filter((s): s is Signal => s.derivedFrom === undefined);
+    this.#derived = signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
+    for (const d of this.#derived) {
+      // Every role of a signal may be declared: the source is the one of the same name and model.
+      const source = this.#computed.find(
+        (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
+      );
+      if (source?.embeddingOutput === undefined) {
+        throw new IntegrityError(
+          'IW_CONFIG_INVALID',
+          `SIGNALS: ${d.name} reads ${d.derivedFrom}=${modelId(d.model)}, which is not declared`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Runs `signals` (by default the runner's own list: a rollout passes a deciding or the shadow set),
+   * the computed ones first, then the derived ones on the vector of their source in the same list.
+   */
   async run(
     contents: Contents,
     stages: StageRunner,
-    signals: readonly Signal[] = this.signals,
+    signals: readonly AnySignal[] = this.signals,
+  ): Promise<SignalResult[]> {
+    const all = signals === this.signals;
+    const computedSignals = all
+      ? this.#computed
+      : signals.filter((s): s is Signal => s.derivedFrom === undefined);
+    const derivedSignals = all
+      ? this.#derived
+      : signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
+    const computed = await this.#runComputed(computedSignals, contents, stages);
+    if (derivedSignals.length === 0) return computed;
+    const derived = await Promise.all(
+      derivedSignals.map((d) => {
+        // The source of the same name and model in this list (a canary's derived signal reads the canary).
+        const i = computedSignals.findIndex(
+          (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
+        );
+        return i < 0 ? unscored(d, 'IW_CONFIG_INVALID', null) : this.#derive(d, computed[i]!);
+      }),
+    );
+    // Results in declaration order (a name can repeat across roles: match the signal itself).
+    const results = new Map<AnySignal, SignalResult>();
+    computedSignals.forEach((s, i) => results.set(s, computed[i]!));
+    derivedSignals.forEach((s, i) => results.set(s, derived[i]!));
+    return signals.map((s) => results.get(s)!);
+  }
+
+  async #derive(signal: DerivedSignal, source: SignalResult): Promise<SignalResult> {
+    if (source.scores === null || !source.vector)
+      return unscored(signal, source.reasonCode ?? 'IW_INTERNAL', source.contentKey);
+    try {
+      const { scores, match } = await signal.derive(source.vector);
+      return {
+        signal: signal.name,
+        model: signal.model,
+        role: signal.role,
+        contentKey: source.contentKey,
+        scores,
+        cached: false,
+        reasonCode: null,
+        match,
+      };
+    } catch (error) {
+      const cause = toIntegrityError(error);
+      return unscored(signal, cause.code, source.contentKey, cause);
+    }
+  }
+
+  async #runComputed(
+    signals: readonly Signal[],
+    contents: Contents,
+    stages: StageRunner,
   ): Promise<SignalResult[]> {
     const plans: Plan[] = signals.map((signal) => {
       const content = contents[signal.content] as Content | undefined;
@@ -58,8 +138,8 @@ export class SignalRunner {
   }
 
   /** Scores for the upfront keys: from memory where remembered, the rest in one cache lookup. */
-  private async lookUpFront(plans: readonly Plan[], stages: StageRunner): Promise<Map<string, ClassScores>> {
-    const known = new Map<string, ClassScores>();
+  private async lookUpFront(plans: readonly Plan[], stages: StageRunner): Promise<Map<string, SignalValue>> {
+    const known = new Map<string, SignalValue>();
     const keys: string[] = [];
     for (const { upfront } of plans) {
       if (upfront === undefined) continue;
@@ -76,7 +156,7 @@ export class SignalRunner {
     return known;
   }
 
-  private async compute(plan: Plan, known: Map<string, ClassScores>, stages: StageRunner): Promise<Computed> {
+  private async compute(plan: Plan, known: Map<string, SignalValue>, stages: StageRunner): Promise<Computed> {
     const { signal, content, upfront } = plan;
     if (content === undefined) return { result: unscored(signal, 'IW_CONTENT_ABSENT'), writes: [] };
     const hit = upfront === undefined ? undefined : known.get(upfront);
@@ -89,16 +169,16 @@ export class SignalRunner {
       const key = this.key(signal, loaded.key);
       // The upfront key is the value's own: it was looked up already, and missed.
       const lookup = !content.upfrontIsOwnKey;
-      const { scores, cached, computed } = await this.scoresOf(signal, key, loaded.value, lookup, stages);
-      const writes: CacheEntry[] = computed ? [{ key, scores }] : [];
+      const { value, cached, computed } = await this.scoresOf(signal, key, loaded.value, lookup, stages);
+      const writes: CacheEntry[] = computed ? [{ key, value }] : [];
       if (upfront === undefined || content.upfrontIsOwnKey)
-        return { result: scored(signal, loaded.key, scores, cached), writes };
-      if (!loaded.aliasHolds) return { result: scored(signal, loaded.key, scores, cached), writes };
+        return { result: scored(signal, loaded.key, value, cached), writes };
+      if (!loaded.aliasHolds) return { result: scored(signal, loaded.key, value, cached), writes };
       // A trusted alias (upstream signature): remembered and written with the scores of its bytes, by
       // the pin that downloaded them.
-      this.memo.remember(upfront, scores);
-      if (!loaded.shared) writes.push({ key: upfront, scores });
-      return { result: scored(signal, content.upfrontKey!, scores, cached || loaded.shared), writes };
+      this.memo.remember(upfront, value);
+      if (!loaded.shared) writes.push({ key: upfront, value });
+      return { result: scored(signal, content.upfrontKey!, value, cached || loaded.shared), writes };
     } catch (error) {
       const cause = toIntegrityError(error);
       return {
@@ -118,9 +198,9 @@ export class SignalRunner {
     value: unknown,
     lookup: boolean,
     stages: StageRunner,
-  ): Promise<{ scores: ClassScores; cached: boolean; computed: boolean }> {
+  ): Promise<{ value: SignalValue; cached: boolean; computed: boolean }> {
     let fromCache = false;
-    const { scores, shared } = await this.memo.run(key, async () => {
+    const { scores: result, shared } = await this.memo.run(key, async (): Promise<SignalValue> => {
       if (lookup) {
         const [hit] = await stages.run('cache-lookup', () => this.cache.getMany([key]));
         if (hit !== undefined) {
@@ -134,7 +214,7 @@ export class SignalRunner {
       };
       return signal.gate ? signal.gate.run(value, work) : work();
     });
-    return { scores, cached: shared || fromCache, computed: !shared && !fromCache };
+    return { value: result, cached: shared || fromCache, computed: !shared && !fromCache };
   }
 
   private key(signal: Signal, contentKey: string): string {
@@ -142,14 +222,20 @@ export class SignalRunner {
   }
 }
 
-function scored(signal: Signal, contentKey: string, scores: ClassScores, cached: boolean): SignalResult {
+function scored(signal: Signal, contentKey: string, value: SignalValue, cached: boolean): SignalResult {
+  // A video signal's frame timestamp travels (and is cached) with its scores; it is not a class.
+  const { [FRAME_TIMESTAMP_SCORE]: frameTimestampMs, ...rest } = value.scores;
+  const scores = frameTimestampMs === undefined ? value.scores : rest;
   return {
     signal: signal.name,
     model: signal.model,
     role: signal.role,
     contentKey,
+    ...(signal.embeddingOutput !== undefined && { embeddingOutput: signal.embeddingOutput }),
     scores,
     cached,
     reasonCode: null,
+    ...(frameTimestampMs !== undefined && { frameTimestampMs }),
+    ...(value.vector && { vector: value.vector }),
   };
 }

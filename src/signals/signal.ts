@@ -6,7 +6,9 @@
 import type { ContentKind, ContentValues } from '../content/content.js';
 import type { IntegrityError } from '../errors.js';
 import type { Scorer } from '../infer/scorer.js';
-import type { ClassScores, ModelRef, SignalDeclaration, SignalRole } from '../scores.js';
+import type { NearDuplicateLookup, NearestMatch } from '../neighbours/near-duplicate-index.js';
+import type { SignalRule } from '../policy/policy.js';
+import type { ClassScores, ModelRef, SignalDeclaration, SignalRole, SignalValue } from '../scores.js';
 
 /** Bounds work in flight by what the value costs (e.g. decoded images by their pixels): `DecodedImageGate`. */
 export interface Gate<V = unknown> {
@@ -22,9 +24,46 @@ export interface Signal<V = unknown> {
   /** The names of the scores `infer` returns (checked against the policy at start). */
   readonly classes: readonly string[];
   prepare(value: V): Promise<unknown>;
-  infer(prepared: unknown): Promise<ClassScores>;
+  /** Scores, and for an embedding signal the unit-norm vector. */
+  infer(prepared: unknown): Promise<SignalValue>;
   /** Held from the start of `prepare` to the end of `infer` (decoded images are megabytes). */
   readonly gate?: Gate<V>;
+  /**
+   * Set for an embedding signal: the model output its vector comes from. The vector is the product
+   * (published as a ContentEmbedding); neither the policy nor the label sees the signal.
+   */
+  readonly embeddingOutput?: string;
+  readonly derivedFrom?: undefined;
+}
+
+/**
+ * A signal computed from another signal's vector rather than from content (`image.near_duplicate`
+ * from `image.embedding`): it runs after the signals it reads, is never cached (what it compares
+ * with changes while its content does not), and is UNSCORED with its source's reason when the source
+ * has no vector.
+ */
+export interface DerivedSignal {
+  readonly name: string;
+  readonly content: ContentKind;
+  readonly model: ModelRef;
+  readonly role: SignalRole;
+  readonly classes: readonly string[];
+  /** The name of the embedding signal whose vector it reads (declared too, same model). */
+  readonly derivedFrom: string;
+  derive(vector: Float32Array): Promise<{ scores: ClassScores; match: NearestMatch | null }>;
+}
+
+export type AnySignal = Signal | DerivedSignal;
+
+export interface NearDuplicateSearch {
+  readonly index: NearDuplicateLookup;
+  /** Cosine distance at or below which the nearest indexed content is a near-duplicate. */
+  readonly maxDistance: number;
+}
+
+/** Samples a video's frames (`FfmpegFrameSampler`): PNG frames with their timestamps. */
+export interface FrameSampler {
+  sample(bytes: Uint8Array): Promise<{ readonly frames: readonly { timestampMs: number; png: Buffer }[] }>;
 }
 
 /** What a plug-in may use to build its signal. */
@@ -33,7 +72,23 @@ export interface SignalDeps {
   scorer(model: ModelRef): Scorer;
   /** Bounds images decoded at once (by count and pixels), from decode to the end of their batch. */
   readonly decodedImages: Gate<Buffer>;
+  /** Video frame sampling (ffmpeg), for signals over videos; absent where no video is read. */
+  readonly videoFrames?: FrameSampler;
+  /** Bounds videos sampled and scored at once (`VIDEO_MAX_CONCURRENT`). */
+  readonly decodedVideos?: Gate<Buffer>;
+  /**
+   * The near-duplicate index of one model's embedding output and the distance within which a match
+   * counts, when the worker keeps one.
+   */
+  nearDuplicates?(model: ModelRef, output: string): NearDuplicateSearch | undefined;
 }
+
+/**
+ * A value a signal may return among its scores that is not a class: the timestamp (ms) of the video
+ * frame whose scores are the signal's. It is cached with the scores; the runner moves it out of the
+ * scores into {@link SignalResult}'s `frameTimestampMs`, so the policy and the label never see it as a class.
+ */
+export const FRAME_TIMESTAMP_SCORE = '@frameTimestampMs';
 
 /** One signal kind: one file in `src/signals/`, listed in `catalog.ts`. */
 export interface SignalPlugin<K extends ContentKind = ContentKind> {
@@ -41,7 +96,9 @@ export interface SignalPlugin<K extends ContentKind = ContentKind> {
   readonly content: K;
   /** `repository`: its model is an ONNX model in MODELS_DIR that serving loads; `builtin`: code. */
   readonly model: 'repository' | 'builtin';
-  create(declaration: SignalDeclaration, deps: SignalDeps): Signal<ContentValues[K]>;
+  create(declaration: SignalDeclaration, deps: SignalDeps): Signal<ContentValues[K]> | DerivedSignal;
+  /** The rule the policy applies when its file has none for the signal (else the file must name it). */
+  defaultRule?(declaration: SignalDeclaration): SignalRule;
 }
 
 /** One signal of one pin before the policy: scores, or the code that says why there are none. */
@@ -51,19 +108,33 @@ export type SignalResult = {
   readonly role: SignalRole;
   /** Key of the content scored (`sig:...` or `sha256:...`); null when the content could not be read. */
   readonly contentKey: string | null;
+  /** For an embedding signal's result: the model output of the vector (see {@link Signal.embeddingOutput}). */
+  readonly embeddingOutput?: string;
 } & (
-  | { readonly scores: ClassScores; readonly cached: boolean; readonly reasonCode: null }
+  | {
+      readonly scores: ClassScores;
+      readonly cached: boolean;
+      readonly reasonCode: null;
+      /** For a signal over video frames: the timestamp (ms) of the frame that decided. */
+      readonly frameTimestampMs?: number;
+      /** An embedding signal's unit-norm vector. */
+      readonly vector?: Float32Array;
+      /** A near-duplicate signal's nearest indexed content within its distance, or null. */
+      readonly match?: NearestMatch | null;
+    }
   | {
       readonly scores: null;
       readonly cached: false;
       readonly reasonCode: string;
+      readonly vector?: undefined;
+      readonly match?: undefined;
       /** The failure itself (absent for missing content), for callers that stop on it (`classify`). */
       readonly error?: IntegrityError;
     }
 );
 
 export function unscored(
-  signal: Pick<Signal, 'name' | 'model' | 'role'>,
+  signal: Pick<Signal, 'name' | 'model' | 'role' | 'embeddingOutput'>,
   reasonCode: string,
   contentKey: string | null = null,
   error?: IntegrityError,
@@ -73,11 +144,17 @@ export function unscored(
     model: signal.model,
     role: signal.role,
     contentKey,
+    ...(signal.embeddingOutput !== undefined && { embeddingOutput: signal.embeddingOutput }),
     scores: null,
     cached: false,
     reasonCode,
     ...(error && { error }),
   };
+}
+
+/** True for the result of a signal that only produces a vector (see {@link Signal.embeddingOutput}). */
+export function isEmbeddingResult(result: SignalResult): boolean {
+  return result.embeddingOutput !== undefined;
 }
 
 /** A signal computed by a model-repository scorer over content of kind `K` (image or text). */
@@ -94,7 +171,7 @@ export function modelSignal<K extends ContentKind>(
     role: declaration.role,
     classes: scorer.classes,
     prepare: (value) => scorer.prepare(value),
-    infer: (prepared) => scorer.infer(prepared),
+    infer: async (prepared) => ({ scores: await scorer.infer(prepared) }),
     ...(gate && { gate }),
   };
 }

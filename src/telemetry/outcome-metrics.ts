@@ -23,7 +23,11 @@ export type MessageOutcome =
  * UNSCORED reasons and class-score histograms per model@version (the drift signal). End-to-end latency
  * is recorded when the label is published (`publish-metrics.ts`).
  */
-export function observeOutcome(metrics: WorkerMetrics): (outcome: MessageOutcome) => void {
+export function observeOutcome(
+  metrics: WorkerMetrics,
+  /** Signals that never use the cache (derived ones): no cache lookup is counted for them. */
+  uncached: ReadonlySet<string> = new Set(),
+): (outcome: MessageOutcome) => void {
   return (outcome) => {
     metrics.messagesIn.add(1);
     if (outcome.kind === 'dead-letter') {
@@ -40,7 +44,8 @@ export function observeOutcome(metrics: WorkerMetrics): (outcome: MessageOutcome
         metrics.unscored.add(1, { signal: signal.signal, reason: signal.reasonCode });
         continue;
       }
-      metrics.cacheLookups.add(1, { signal: signal.signal, result: signal.cached ? 'hit' : 'miss' });
+      if (!uncached.has(signal.signal))
+        metrics.cacheLookups.add(1, { signal: signal.signal, result: signal.cached ? 'hit' : 'miss' });
       for (const [cls, score] of Object.entries(signal.scores))
         metrics.classScores.record(score, { model, class: cls });
     }

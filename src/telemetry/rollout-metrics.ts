@@ -68,8 +68,10 @@ export function observeDeciding(
 export function observeOutcomeAndDrift(
   metrics: WorkerMetrics,
   drift: DriftMonitor,
+  /** Signals that never use the cache (derived ones): no cache lookup is counted for them. */
+  uncached: ReadonlySet<string> = new Set(),
 ): (outcome: MessageOutcome) => void {
-  const base = observeOutcome(metrics);
+  const base = observeOutcome(metrics, uncached);
   return (outcome) => {
     base(outcome);
     if (outcome.kind !== 'label') return;

@@ -23,13 +23,13 @@ function signalCacheContract(name: string, make: (ttlMs: number) => Promise<Sign
         cacheKey('test', 'image.safety', uniqueName(k), 'm@1'),
       );
       await c.setMany([
-        { key: a!, scores: { Neutral: 0.9, Porn: 0.1 } },
-        { key: b!, scores: { spam: 0.25, ham: 0.75 } },
+        { key: a!, value: { scores: { Neutral: 0.9, Porn: 0.1 } } },
+        { key: b!, value: { scores: { spam: 0.25, ham: 0.75 } } },
       ]);
       expect(await c.getMany([b!, absent!, a!])).toEqual([
-        { spam: 0.25, ham: 0.75 },
+        { scores: { spam: 0.25, ham: 0.75 } },
         undefined,
-        { Neutral: 0.9, Porn: 0.1 },
+        { scores: { Neutral: 0.9, Porn: 0.1 } },
       ]);
     });
 
@@ -43,14 +43,25 @@ function signalCacheContract(name: string, make: (ttlMs: number) => Promise<Sign
       const c = await cache();
       const key = uniqueName('exact');
       const scores = { x: 0.1 + 0.2, y: 1e-12, z: 0.9999999403953552 };
-      await c.setMany([{ key, scores }]);
-      expect(await c.getMany([key])).toEqual([scores]);
+      await c.setMany([{ key, value: { scores } }]);
+      expect(await c.getMany([key])).toEqual([{ scores }]);
+    });
+
+    it('keeps the vector of an embedding signal bit-exact, with its scores', async () => {
+      const c = await cache();
+      const key = uniqueName('vector');
+      const vector = new Float32Array([0.6, -0.8, 1e-30, Math.fround(1 / 3)]);
+      await c.setMany([{ key, value: { scores: {}, vector } }]);
+      const [hit] = await c.getMany([key]);
+      expect(hit?.scores).toEqual({});
+      expect(hit?.vector).toBeInstanceOf(Float32Array);
+      expect(Array.from(hit!.vector!)).toEqual(Array.from(vector));
     });
 
     it('forgets entries after their TTL', async () => {
       const c = await cache(50);
       const key = uniqueName('ttl');
-      await c.setMany([{ key, scores: { a: 1 } }]);
+      await c.setMany([{ key, value: { scores: { a: 1 } } }]);
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(await c.getMany([key])).toEqual([undefined]);
     });
@@ -73,7 +84,7 @@ describe('RedisSignalCache when Redis is unreachable', () => {
       timeoutMs: 200,
       onError: (operation) => failures.push(operation),
     });
-    await cache.setMany([{ key: 'k', scores: { a: 1 } }]);
+    await cache.setMany([{ key: 'k', value: { scores: { a: 1 } } }]);
     expect(await cache.getMany(['k', 'l'])).toEqual([undefined, undefined]);
     expect(failures).toEqual(['set', 'get']);
     await cache.close();

@@ -2,6 +2,7 @@
 
   python fastavro_wire.py encode <registry-url>   stdin: [{"subject": s, "record": r}, ...]
   python fastavro_wire.py decode <registry-url>   stdin: ["<base64 frame>", ...]
+  python fastavro_wire.py vectors <registry-url>  stdin: ContentEmbedding frames; out: their floats
 
 Writer schemas come from the registry (latest version of the subject to encode, the id in the frame
 to decode), so this side shares nothing with ours but the registry. JSON stands in for Avro values:
@@ -78,8 +79,21 @@ def decode(registry, frames):
     return records
 
 
+def vectors(registry, frames):
+    """ContentEmbedding.vector as a Python consumer reads it: dimension little-endian float32s."""
+    out = []
+    for item in decode(registry, frames):
+        record = item["record"]
+        raw = base64.b64decode(record["vector"]["$bytes"])
+        assert len(raw) == 4 * record["dimension"], "vector length is not 4 * dimension"
+        out.append({"dimension": record["dimension"], "values": list(struct.unpack(f"<{record['dimension']}f", raw))})
+    return out
+
+
+COMMANDS = {"encode": encode, "decode": decode, "vectors": vectors}
+
 if __name__ == "__main__":
     command, registry_url = sys.argv[1], sys.argv[2].rstrip("/")
     payload = json.load(sys.stdin)
-    result = encode(registry_url, payload) if command == "encode" else decode(registry_url, payload)
+    result = COMMANDS[command](registry_url, payload)
     json.dump({"fastavro": fastavro.__version__, "result": result}, sys.stdout)

@@ -3,9 +3,12 @@
  * every array empty, `full*` sets every field. Pass overrides for what a test cares about.
  */
 import { randomUUID } from 'node:crypto';
+import { embeddingToBytes } from '../../src/contracts/embedding-vector.js';
+import type { ContentEmbedding } from '../../src/contracts/generated/content-embedding.js';
 import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
 import type { IntegrityLabel, Signal } from '../../src/contracts/generated/integrity-label.js';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
+import type { ReviewVerdict } from '../../src/contracts/generated/review-verdict.js';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0, 123);
 
@@ -20,6 +23,7 @@ export function minimalPinCreated(overrides: Partial<PinCreated> = {}): PinCreat
     link: null,
     image: null,
     locale: null,
+    video: null,
     ...overrides,
   };
 }
@@ -37,6 +41,12 @@ export function fullPinCreated(overrides: Partial<PinCreated> = {}): PinCreated 
       mime: 'image/jpeg',
     },
     locale: 'en-US',
+    video: {
+      url: 'https://video.example.com/vase.mp4',
+      signature: 'sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752',
+      durationMs: 12_500,
+      mime: 'video/mp4',
+    },
     ...overrides,
   });
 }
@@ -52,6 +62,8 @@ export function scoredSignal(overrides: Partial<Signal> = {}): Signal {
     contentKey: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     cached: false,
     rule: 'thresholds',
+    frameTimestampMs: null,
+    nearDuplicate: null,
     ...overrides,
   };
 }
@@ -141,6 +153,71 @@ export function fullDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter 
     attempts: 4,
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     originalValueBytes: 1_000_000,
+    ...overrides,
+  });
+}
+
+export function reviewVerdict(overrides: Partial<ReviewVerdict> = {}): ReviewVerdict {
+  return {
+    verdictId: '0b7c1f4e-6a55-4c21-9d3e-1f2a3b4c5d6e',
+    pinId: 'pin-1',
+    signal: 'text.spam',
+    verdict: 'VIOLATES',
+    reviewerId: 'r-7f3a',
+    reviewedAt: AT + 60_000,
+    label: {
+      modelName: 'text-spam',
+      modelVersion: '1',
+      decision: 'REVIEW',
+      policyVersion: 'policy-v1',
+      labeledAt: AT,
+      labelTopic: 'integrity.labels.v1',
+    },
+    queue: 'audit',
+    inclusionProbability: 0.05,
+    ...overrides,
+  };
+}
+/** A unit vector whose values are not round in float32 (sin), so a lossy path would show. */
+export function testVector(dimension: number): Float32Array {
+  const v = Float32Array.from({ length: dimension }, (_, i) => Math.sin(i * 0.37 + 0.1));
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+export function minimalContentEmbedding(overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
+  return {
+    pinId: 'pin-1',
+    sourceEventId: randomUUID(),
+    contentKey: 'sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
+    kind: 'TEXT',
+    signal: 'text.embedding',
+    model: { name: 'text-embedding', version: '1' },
+    output: 'embedding',
+    dimension: 0,
+    vector: Buffer.alloc(0),
+    normalized: false,
+    decision: null,
+    embeddedAt: AT + 200,
+    source: { topic: 'pins.created.v1', partition: 0, offset: 0 },
+    traceId: null,
+    workerVersion: '0.1.0',
+    ...overrides,
+  };
+}
+
+export function fullContentEmbedding(overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
+  return minimalContentEmbedding({
+    contentKey: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    kind: 'IMAGE',
+    signal: 'image.embedding',
+    model: { name: 'image-safety', version: '1' },
+    dimension: 1280,
+    vector: embeddingToBytes(testVector(1280)),
+    normalized: true,
+    decision: 'BLOCK',
+    source: { topic: 'pins.created.v1', partition: 7, offset: 4_503_599_627_370_496 },
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     ...overrides,
   });
 }

@@ -11,13 +11,14 @@ function reachable(hostPort: string): Promise<boolean> {
   });
 }
 
-/** Whether Kafka, the registry and Redis (in that order) accept connections at their addresses. */
+/** Whether Kafka, the registry, Redis and PostgreSQL (in that order) accept connections at their addresses. */
 export function probeStack(): Promise<boolean[]> {
   return Promise.all(
     [
       stackEnv.kafkaBrokers[0]!,
       new URL(stackEnv.schemaRegistryUrl).host,
       new URL(stackEnv.redisUrl).host,
+      new URL(stackEnv.postgresUrl).host,
     ].map(reachable),
   );
 }

@@ -2,6 +2,7 @@
  * Helpers for worker integration tests against the real stack: unique topics with their contracts
  * registered, a producer of encoded pins, and a collector of decoded outputs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll } from 'vitest';
 import { AvroCodec } from '../../src/contracts/avro-codec.js';
@@ -11,12 +12,14 @@ import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
 import { HttpSchemaRegistry } from '../../src/contracts/http-schema-registry.js';
 import { registerSchema } from '../../src/contracts/schema-check.js';
 import {
+  CONTENT_EMBEDDING,
   DEAD_LETTER,
   INTEGRITY_LABEL,
   PIN_CREATED,
   SUBJECT_COMPATIBILITY,
   subjectForTopic,
 } from '../../src/contracts/subjects.js';
+import type { ContentEmbedding } from '../../src/contracts/generated/content-embedding.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startWorker, type WorkerHandle, type WorkerOverrides } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -33,6 +36,7 @@ export interface WorkerTopics {
   /** The shadow label topic (the IntegrityLabel contract, like `labels`). */
   shadowLabels: string;
   rescans: string;
+  embeddings: string;
   groupId: string;
 }
 
@@ -53,6 +57,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     deadLetters: `${prefix}.dlq`,
     shadowLabels: `${prefix}.shadow`,
     rescans: `${prefix}.rescan`,
+    embeddings: `${prefix}.embeddings`,
     groupId: `${prefix}.group`,
   };
   await admin.createTopics({
@@ -62,6 +67,7 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
       { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
       { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
+      { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
     ],
     waitForLeaders: true,
   });
@@ -86,6 +92,7 @@ export function workerEnv(topics: WorkerTopics, extra: Record<string, string> = 
     DEADLETTER_TOPIC: topics.deadLetters,
     SHADOW_LABEL_TOPIC: topics.shadowLabels,
     RESCAN_TOPIC: topics.rescans,
+    EMBEDDING_TOPIC: topics.embeddings,
     KAFKA_GROUP_ID: topics.groupId,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
@@ -133,7 +140,7 @@ export class OutputCollector<T> {
 
   constructor(
     private readonly topic: string,
-    private readonly contract: typeof INTEGRITY_LABEL | typeof DEAD_LETTER,
+    private readonly contract: typeof INTEGRITY_LABEL | typeof DEAD_LETTER | typeof CONTENT_EMBEDDING,
   ) {}
 
   async start(): Promise<this> {
@@ -167,6 +174,8 @@ export const labelCollector = (topic: string) =>
   new OutputCollector<IntegrityLabel>(topic, INTEGRITY_LABEL).start();
 export const deadLetterCollector = (topic: string) =>
   new OutputCollector<DeadLetter>(topic, DEAD_LETTER).start();
+export const embeddingCollector = (topic: string) =>
+  new OutputCollector<ContentEmbedding>(topic, CONTENT_EMBEDDING).start();
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -189,6 +198,22 @@ export async function startTestWorker(
     },
   });
   return { worker, guard };
+}
+
+/** The shipped entry (`node bin/integrity-worker.js run`) as its own process, so it can be SIGKILLed or SIGTERMed. */
+export function spawnWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** The exit code of a worker process (null when a signal ended it). */
+export function exitCode(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
 }
 
 /** Reads one series of the worker's Prometheus text, e.g. `iw_labels_total`; sums over matching labels. */

@@ -1,6 +1,6 @@
 import { windowPads } from './keras-layers.js';
-import type { ConvertedModel } from './layers-to-onnx.js';
-import { type GraphIo, OnnxGraph, type WeightStorage } from './onnx-graph.js';
+import type { ConvertedModel, LayersConversionOptions } from './layers-to-onnx.js';
+import { type GraphIo, OnnxGraph } from './onnx-graph.js';
 import type { TfjsWeight } from './weights.js';
 
 /** One node of a tfjs graph model (a frozen TensorFlow GraphDef in JSON). */
@@ -30,7 +30,7 @@ const ints = (list: string[] | undefined) => (list ?? []).map(Number);
 export function convertGraphModel(
   nodes: readonly TfjsGraphNode[],
   weights: ReadonlyMap<string, TfjsWeight>,
-  options: { storage: WeightStorage; inputName: string; outputName: string; docString: string },
+  options: LayersConversionOptions,
 ): ConvertedModel {
   const g = new OnnxGraph(options.storage);
   const values = new Map<string, GValue>();
@@ -151,6 +151,12 @@ export function convertGraphModel(
   if (!input || !output || output.layout !== 'flat') throw new Error('expected one NHWC input and one [N, F] output');
   const outputName = g.node1('Identity', [output.name], options.outputName);
   const outputs: GraphIo[] = [{ name: outputName, elemType: 'float32', shape: [-1, ...output.shape] }];
+  for (const extra of options.extraOutputs ?? []) {
+    // `layer` names a graph node here; only a flat [N, F] activation can be exposed.
+    const value = values.get(extra.layer);
+    if (!value || value.layout !== 'flat') throw new Error(`extra output ${extra.name}: node ${extra.layer} is not a flat tensor`);
+    outputs.push({ name: g.node1('Identity', [value.name], extra.name), elemType: 'float32', shape: [-1, ...value.shape] });
+  }
   const bytes = g.encode({ graphName: 'main', inputs: [input], outputs, opset: 13, docString: options.docString });
   return { bytes, inputs: [input], outputs };
 }

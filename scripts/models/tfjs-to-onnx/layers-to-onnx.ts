@@ -2,6 +2,23 @@ import { float, type GraphIo, OnnxGraph, type WeightStorage } from './onnx-graph
 import { type KerasLayer, type KerasModelTopology, pair, type Value, windowPads } from './keras-layers.js';
 import type { TfjsWeight } from './weights.js';
 
+/** A layer's activation exposed as one more graph output (for example pooled features as an embedding). */
+export interface ExtraOutput {
+  /** The Keras layer whose output becomes the graph output. */
+  layer: string;
+  /** The graph output's name. */
+  name: string;
+}
+
+export interface LayersConversionOptions {
+  storage: WeightStorage;
+  inputName: string;
+  outputName: string;
+  docString: string;
+  /** Outputs after the model's own; none by default, so the file stays the single-output model. */
+  extraOutputs?: readonly ExtraOutput[];
+}
+
 export interface ConvertedModel {
   bytes: Uint8Array;
   inputs: GraphIo[];
@@ -16,7 +33,7 @@ export interface ConvertedModel {
 export function convertLayersModel(
   topology: KerasModelTopology,
   weights: ReadonlyMap<string, TfjsWeight>,
-  options: { storage: WeightStorage; inputName: string; outputName: string; docString: string },
+  options: LayersConversionOptions,
 ): ConvertedModel {
   const config = topology.model_config.config;
   if (config.input_layers.length !== 1 || config.output_layers.length !== 1) throw new Error('one input and one output expected');
@@ -179,6 +196,13 @@ export function convertLayersModel(
   // ONNX names the graph output after a node output; an Identity gives it the manifest's name.
   const outputName = g.node1('Identity', [out.name], options.outputName);
   const outputs: GraphIo[] = [{ name: outputName, elemType: 'float32', shape: [-1, ...out.shape] }];
+  for (const extra of options.extraOutputs ?? []) {
+    const value = values.get(extra.layer);
+    if (!value) throw new Error(`extra output ${extra.name}: layer ${extra.layer} does not exist`);
+    // Only a rank-1 activation per image keeps Keras's channels_last order without a transpose.
+    if (value.shape.length !== 1) throw new Error(`extra output ${extra.name}: layer ${extra.layer} is not flat`);
+    outputs.push({ name: g.node1('Identity', [value.name], extra.name), elemType: 'float32', shape: [-1, ...value.shape] });
+  }
   const inputs = [inputIo!];
   const bytes = g.encode({ graphName: 'main', inputs, outputs, opset: 13, docString: options.docString });
   return { bytes, inputs, outputs };

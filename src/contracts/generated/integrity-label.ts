@@ -14,9 +14,21 @@ export interface ModelRef {
   version: string;
 }
 
+/** Indexed content (decided REVIEW or BLOCK before) that this pin's content is a near-duplicate of. */
+export interface NearDuplicateMatch {
+  /** Content key of the matched, earlier content. */
+  contentKey: string;
+  /** Pin id of the embedding that put the matched content in the index. */
+  pinId: string;
+  /** Cosine distance (1 - cosine similarity) of the two embeddings; 0 = same direction. */
+  distance: number;
+  /** What the matched content was decided (by the signals reading it). */
+  decision: Decision;
+}
+
 /** One signal: one model's view of one part of the pin, and the policy's decision on it. */
 export interface Signal {
-  /** Signal name: image.safety or text.spam today; consumers must ignore names they do not know. */
+  /** Signal name: image.safety, text.spam or video.safety today; consumers must ignore names they do not know. */
   signal: string;
   /** The model that produced (or, when UNSCORED, would have produced) the scores. */
   model: ModelRef;
@@ -34,6 +46,10 @@ export interface Signal {
   cached: boolean;
   /** Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed. Default: null. */
   rule: string | null;
+  /** For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed. Default: null. */
+  frameTimestampMs: number | null;
+  /** For a near-duplicate signal (image.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near. Default: null. */
+  nearDuplicate: NearDuplicateMatch | null;
 }
 
 /** Where a Kafka record was read from. */
@@ -111,7 +127,7 @@ export const integrityLabelSchema = {
             {
               name: 'signal',
               type: 'string',
-              doc: 'Signal name: image.safety or text.spam today; consumers must ignore names they do not know.',
+              doc: 'Signal name: image.safety, text.spam or video.safety today; consumers must ignore names they do not know.',
             },
             {
               name: 'model',
@@ -163,6 +179,47 @@ export const integrityLabelSchema = {
               type: ['null', 'string'],
               default: null,
               doc: "Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed.",
+            },
+            {
+              name: 'frameTimestampMs',
+              type: ['null', 'long'],
+              default: null,
+              doc: "For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed.",
+            },
+            {
+              name: 'nearDuplicate',
+              type: [
+                'null',
+                {
+                  type: 'record',
+                  name: 'NearDuplicateMatch',
+                  doc: "Indexed content (decided REVIEW or BLOCK before) that this pin's content is a near-duplicate of.",
+                  fields: [
+                    {
+                      name: 'contentKey',
+                      type: 'string',
+                      doc: 'Content key of the matched, earlier content.',
+                    },
+                    {
+                      name: 'pinId',
+                      type: 'string',
+                      doc: 'Pin id of the embedding that put the matched content in the index.',
+                    },
+                    {
+                      name: 'distance',
+                      type: 'double',
+                      doc: 'Cosine distance (1 - cosine similarity) of the two embeddings; 0 = same direction.',
+                    },
+                    {
+                      name: 'decision',
+                      type: 'Decision',
+                      doc: 'What the matched content was decided (by the signals reading it).',
+                    },
+                  ],
+                },
+              ],
+              default: null,
+              doc: 'For a near-duplicate signal (image.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near.',
             },
           ],
         },

@@ -15,6 +15,18 @@ export interface PinImage {
   mime: string | null;
 }
 
+/** The pin's video as stored by the pin service. */
+export interface PinVideo {
+  /** HTTP(S) URL the video bytes are fetched from. */
+  url: string;
+  /** Upstream content hash of the video bytes; null when unknown. The worker keys scores by the sha256 of the bytes it downloads. Default: null. */
+  signature: string | null;
+  /** Duration in milliseconds as reported upstream; null when unknown. The worker probes the real duration. Default: null. */
+  durationMs: number | null;
+  /** MIME type as reported upstream (e.g. video/mp4); null when unknown. The worker sniffs the real container. Default: null. */
+  mime: string | null;
+}
+
 /** A pin was created. Published by the pin service on pins.created.v1, keyed by pin id; the integrity worker reads it and labels the pin. */
 export interface PinCreated {
   /** Unique id of this event (UUID). A replayed event keeps its id; labels echo it as sourceEventId. (Avro uuid.) */
@@ -35,6 +47,8 @@ export interface PinCreated {
   image: PinImage | null;
   /** BCP 47 language tag of the pin's text (e.g. en-US); null when unknown. Default: null. */
   locale: string | null;
+  /** The pin's video; null for a pin without one (added after v1's first version: older records read as null). Default: null. */
+  video: PinVideo | null;
 }
 
 /** The Avro schema of PinCreated, as in schemas/pin_created.avsc. */
@@ -119,6 +133,40 @@ export const pinCreatedSchema = {
       type: ['null', 'string'],
       default: null,
       doc: "BCP 47 language tag of the pin's text (e.g. en-US); null when unknown.",
+    },
+    {
+      name: 'video',
+      type: [
+        'null',
+        {
+          type: 'record',
+          name: 'PinVideo',
+          doc: "The pin's video as stored by the pin service.",
+          fields: [
+            { name: 'url', type: 'string', doc: 'HTTP(S) URL the video bytes are fetched from.' },
+            {
+              name: 'signature',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Upstream content hash of the video bytes; null when unknown. The worker keys scores by the sha256 of the bytes it downloads.',
+            },
+            {
+              name: 'durationMs',
+              type: ['null', 'long'],
+              default: null,
+              doc: 'Duration in milliseconds as reported upstream; null when unknown. The worker probes the real duration.',
+            },
+            {
+              name: 'mime',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'MIME type as reported upstream (e.g. video/mp4); null when unknown. The worker sniffs the real container.',
+            },
+          ],
+        },
+      ],
+      default: null,
+      doc: "The pin's video; null for a pin without one (added after v1's first version: older records read as null).",
     },
   ],
 } as const;

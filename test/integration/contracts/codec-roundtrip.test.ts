@@ -15,7 +15,9 @@ const topics = {
   pins: `pins${suffix}`,
   labels: `labels${suffix}`,
   deadLetters: `dlq${suffix}`,
+  reviews: `reviews${suffix}`,
   rescans: `rescan${suffix}`,
+  embeddings: `embeddings${suffix}`,
 };
 
 async function errorOf(promise: Promise<unknown>): Promise<IntegrityError> {

@@ -10,6 +10,9 @@ import { HttpSchemaRegistry } from '../../../src/contracts/http-schema-registry.
 import { subjectForTopic } from '../../../src/contracts/subjects.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { recordCases, registerContracts } from '../../support/contract-cases.js';
+import { embeddingFromBytes } from '../../../src/contracts/embedding-vector.js';
+import { CONTENT_EMBEDDING } from '../../../src/contracts/subjects.js';
+import { fullContentEmbedding, testVector } from '../../support/records.js';
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const suffix = `.${uniqueName('interop')}`;
@@ -17,7 +20,9 @@ const topics = {
   pins: `pins${suffix}`,
   labels: `labels${suffix}`,
   deadLetters: `dlq${suffix}`,
+  reviews: `reviews${suffix}`,
   rescans: `rescan${suffix}`,
+  embeddings: `embeddings${suffix}`,
 };
 
 const cases = recordCases(topics);
@@ -34,7 +39,7 @@ const fromJson = (text: string): unknown =>
   );
 
 let python = '';
-function fastavro(command: 'encode' | 'decode', input: unknown): unknown[] {
+function fastavro(command: 'encode' | 'decode' | 'vectors', input: unknown): unknown[] {
   const output = execFileSync(
     python,
     ['test/interop/fastavro_wire.py', command, stackEnv.schemaRegistryUrl],
@@ -76,5 +81,28 @@ describe('fastavro <-> avsc in the Confluent wire format', () => {
       expect(decoded[i]!.schemaId).toBe(frames[i]!.readInt32BE(1));
       expect({ name, record: decoded[i]!.record }).toEqual({ name, record });
     }
+  });
+});
+
+describe('ContentEmbedding vectors across languages', () => {
+  it('fastavro reads our float32 bytes as the same floats, and we read its', async () => {
+    const codec = new AvroCodec(registry);
+    const vector = testVector(1280);
+    const ours = await codec.encode(topics.embeddings, CONTENT_EMBEDDING, fullContentEmbedding());
+    // Python unpacks the bytes with struct '<f' (IEEE float32, little-endian): the floats it sees,
+    // printed as float64 JSON, are exactly our float32 values.
+    const [read] = fastavro('vectors', [ours.toString('base64')]) as {
+      dimension: number;
+      values: number[];
+    }[];
+    expect(read!.dimension).toBe(1280);
+    expect(Float32Array.from(read!.values)).toEqual(vector);
+    expect(read!.values).toEqual(Array.from(vector));
+    // And a vector Python packed from those floats decodes to the same Float32Array here.
+    const [frame] = fastavro('encode', [
+      { subject: subjectForTopic(topics.embeddings), record: fullContentEmbedding() },
+    ]) as string[];
+    const decoded = await codec.decodeAs(CONTENT_EMBEDDING, Buffer.from(frame!, 'base64'));
+    expect(embeddingFromBytes(decoded.record.vector, decoded.record.dimension)).toEqual(vector);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../src/cli/schemas-command.js';
 import { HttpSchemaRegistry } from '../../../src/contracts/http-schema-registry.js';
+import { topicContracts } from '../../../src/contracts/subjects.js';
 import { uniqueName, stackEnv } from '../../support/stack-env.js';
 
 type Node = { [key: string]: unknown };
@@ -43,8 +44,8 @@ async function registered(): Promise<string> {
 describe('integrity-worker schemas', () => {
   it('check accepts subjects that do not exist yet', async () => {
     expect(await run(['check', '--topic-suffix', `.${uniqueName('cli')}`])).toBe(0);
-    // pins, labels, dead letters, rescans (PinCreated on pins.retry.v1)
-    expect(output.filter((line) => line.startsWith('new'))).toHaveLength(4);
+    // pins, labels, dead letters, reviews (ReviewVerdict), rescans (PinCreated on pins.retry.v1), embeddings
+    expect(output.filter((line) => line.startsWith('new'))).toHaveLength(topicContracts().length);
   });
 
   it('register registers every contract with the FULL rule; a second check finds them unchanged', async () => {
@@ -53,7 +54,7 @@ describe('integrity-worker schemas', () => {
     const config = await fetch(`${stackEnv.schemaRegistryUrl}/config/${labelSubject(suffix)}`);
     expect(await config.json()).toMatchObject({ compatibilityLevel: 'FULL' });
     expect(await run(['check', '--topic-suffix', suffix])).toBe(0);
-    expect(output.filter((line) => line.startsWith('unchanged'))).toHaveLength(4);
+    expect(output.filter((line) => line.startsWith('unchanged'))).toHaveLength(topicContracts().length);
   });
 
   it('refuses removing a field without default (check and register exit 1, registry unchanged)', async () => {

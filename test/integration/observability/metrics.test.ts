@@ -47,10 +47,16 @@ async function settled(worker: WorkerHandle, metric: string, labels: Record<stri
   return value;
 }
 
+const TWO_SIGNALS = 'image.safety=image-safety@1,text.spam=text-spam@1';
+
 describe('metrics: after a known stream the counters and histograms hold the expected counts', () => {
   it('counts labels, dead letters by code, cache hits, fetch failures, scores, batches, lag; /metrics is Prometheus text', async () => {
     const topics = await createWorkerTopics(admin, 2);
-    const { worker } = await startTestWorker(topics, { CONSUMER_LAG_INTERVAL_MS: '200' });
+    // The counts below are for the two scoring signals; embeddings and near-duplicates have tests of their own.
+    const { worker } = await startTestWorker(topics, {
+      CONSUMER_LAG_INTERVAL_MS: '200',
+      SIGNALS: TWO_SIGNALS,
+    });
     const labels = await labelCollector(topics.labels);
     const deadLetters = await deadLetterCollector(topics.deadLetters);
     try {

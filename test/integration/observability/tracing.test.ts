@@ -67,9 +67,10 @@ describe('tracing: one pin followable from the upload service to the label consu
   it('continues the traceparent, builds the span tree per record, links batches, injects the PRODUCER span into outputs', async () => {
     const topics = await createWorkerTopics(admin, 1);
     const exporter = new InMemorySpanExporter();
+    // The span tree below is that of the two scoring signals (no embeddings topic output).
     const { worker } = await startTestWorker(
       topics,
-      {},
+      { SIGNALS: 'image.safety=image-safety@1,text.spam=text-spam@1' },
       { spanProcessors: [new SimpleSpanProcessor(exporter)] },
     );
     const labels = await labelCollector(topics.labels);

@@ -147,7 +147,12 @@ describe('worker: bad input never stops the stream', () => {
       expect(guard.violations).toEqual([]);
       expect(guard.attempts.every((host) => host === '127.0.0.1')).toBe(true);
       expect(await scrape(worker, 'iw_dead_letters_total')).toBe(Object.keys(broken).length);
-      expect(await scrape(worker, 'iw_unscored_total', { reason: 'IW_FETCH_ADDRESS_REFUSED' })).toBe(6);
+      expect(
+        await scrape(worker, 'iw_unscored_total', {
+          signal: 'image.safety',
+          reason: 'IW_FETCH_ADDRESS_REFUSED',
+        }),
+      ).toBe(6);
     } finally {
       await worker.stop();
       await Promise.all([labels.stop(), deadLetters.stop()]);

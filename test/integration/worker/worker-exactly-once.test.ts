@@ -3,11 +3,14 @@ import { minimalPinCreated } from '../../support/records.js';
 import { uniqueName } from '../../support/stack-env.js';
 import {
   createWorkerTopics,
+  exitCode,
   labelCollector,
   producePins,
   sleep,
+  spawnWorkerProcess,
   startTestWorker,
   useWorkerTestBed,
+  workerEnv,
 } from '../../support/worker-harness.js';
 
 const { admin } = useWorkerTestBed();
@@ -34,5 +37,53 @@ describe('DELIVERY=exactly-once', () => {
       await worker.stop();
       await labels.stop();
     }
+  });
+
+  it('after a SIGKILL mid-transaction, a restarted worker aborts the open transactions: every pin once, none twice', async () => {
+    // The worker runs as its own process so that it can die with transactions open. Its successor takes
+    // the partitions over with the same transactional ids (one per input partition): InitProducerId fences
+    // the dead producer and aborts what it left open, and the input offsets of those transactions were
+    // never committed, so the successor labels those pins again, exactly once as seen by read_committed.
+    const topics = await createWorkerTopics(admin, 3);
+    const prefix = uniqueName('eos-kill');
+    const pins = Array.from({ length: 400 }, (_, i) =>
+      minimalPinCreated({
+        pinId: `${prefix}-${i}`,
+        title: `Pin ${i} that a killed worker may have labeled inside an aborted transaction`,
+        description: `A description that differs for every pin: ${i * 7919}.`,
+      }),
+    );
+    await producePins(topics.pins, pins);
+    const labels = await labelCollector(topics.labels);
+    const env = {
+      ...process.env,
+      ...workerEnv(topics, {
+        DELIVERY: 'exactly-once',
+        CACHE_NAMESPACE: uniqueName('eos-kill'),
+        MEMO_MAX_ENTRIES: '0',
+        MAX_IN_FLIGHT: '16',
+      }),
+    };
+    const first = spawnWorkerProcess(env);
+    await labels.waitFor(60, 90_000);
+    first.kill('SIGKILL');
+    await exitCode(first);
+    const atKill = labels.records.length;
+    expect(atKill).toBeLessThan(pins.length);
+
+    const second = spawnWorkerProcess(env);
+    try {
+      await labels.waitFor(pins.length, 120_000);
+      await sleep(3000); // a duplicate would arrive right behind the last label
+    } finally {
+      second.kill('SIGTERM');
+      await exitCode(second);
+      await labels.stop();
+    }
+    console.log(`labels committed before the SIGKILL: ${atKill}; total ${labels.records.length}`);
+    const counts = new Map<string, number>();
+    for (const r of labels.records) counts.set(r.key!, (counts.get(r.key!) ?? 0) + 1);
+    expect(counts.size).toBe(pins.length);
+    expect([...counts.entries()].filter(([, n]) => n > 1)).toEqual([]);
   });
 });

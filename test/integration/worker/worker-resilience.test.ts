@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { PinCreated } from '../../../src/contracts/generated/pin-created.js';
@@ -6,10 +6,12 @@ import { minimalPinCreated } from '../../support/records.js';
 import { uniqueName } from '../../support/stack-env.js';
 import {
   createWorkerTopics,
+  exitCode,
   labelCollector,
   producePins,
   scrape,
   sleep,
+  spawnWorkerProcess,
   startTestWorker,
   workerEnv,
   useWorkerTestBed,
@@ -101,7 +103,7 @@ describe('worker resilience', () => {
       ...workerEnv(topics, { CACHE_NAMESPACE: uniqueName('term'), MAX_IN_FLIGHT: '16' }),
     };
 
-    const first = spawnWorker(env);
+    const first = spawnWorkerProcess(env);
     await labels.waitFor(60, 90_000);
     const atSignal = labels.records.length;
     first.kill('SIGTERM');
@@ -112,7 +114,7 @@ describe('worker resilience', () => {
     expect(afterFirst).toBeGreaterThanOrEqual(atSignal);
     expect(afterFirst).toBeLessThan(stream.length);
 
-    const second = spawnWorker(env);
+    const second = spawnWorkerProcess(env);
     try {
       await labels.waitFor(stream.length, 90_000);
       await sleep(3000); // a duplicate would arrive right behind the last label
@@ -130,17 +132,3 @@ describe('worker resilience', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 });
-
-function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}

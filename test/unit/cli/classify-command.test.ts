@@ -57,6 +57,23 @@ describe('integrity-worker classify', () => {
     expect(report.decision).toBe(report.signals['image.safety']!.decision);
   }, 30_000);
 
+  it('scores a video file with video.safety (declared for the run): the worst frame and its timestamp', async () => {
+    const { code, out } = await classify(['test/fixtures/videos/clip-spliced.mp4', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as ClassifyReport;
+    const video = report.signals['video.safety']!;
+    expect(video.model).toEqual({ name: 'image-safety', version: '1' });
+    expect(Object.keys(video.scores!)).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
+    // The photo spliced in from 2.000 s to 3.000 s is the clip's worst frame.
+    expect(video.frameTimestampMs).toBeGreaterThanOrEqual(2000);
+    expect(video.frameTimestampMs).toBeLessThan(3000);
+    expect(report.signals['image.safety']).toMatchObject({ reasonCode: 'IW_CONTENT_ABSENT' });
+    expect(report.decision).toBe(video.decision);
+    await expect(run(['test/fixtures/videos/bad-truncated.mp4'])).rejects.toMatchObject({
+      code: 'IW_VIDEO_DECODE',
+    });
+  }, 60_000);
+
   it('fails with a code on bad input', async () => {
     await expect(run(['missing.jpg'])).rejects.toMatchObject({ code: 'IW_INPUT_INVALID' });
     await expect(run(['a.jpg', 'b.jpg'])).rejects.toMatchObject({ code: 'IW_INPUT_INVALID' });

@@ -28,6 +28,28 @@ describe('model manifest schema', () => {
       resize: 'bilinear-align-corners',
     });
     expect(m.outputs[0]?.classes).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
+    expect(m.embeddings).toMatchObject([
+      { name: 'embedding', dtype: 'float32', shape: [-1, 1280], normalized: false },
+    ]);
+  });
+
+  it('refuses an embedding output that is not one float32 vector per input', () => {
+    const bad = (e: Record<string, unknown>) => ({
+      ...imageManifest,
+      embeddings: [{ name: 'e', dtype: 'float32', shape: [-1, 8], normalized: false, ...e }],
+    });
+    expect(failure(bad({ shape: [-1, 8, 8] }))).toMatchObject({
+      code: 'IW_MODEL_MANIFEST',
+      field: 'embeddings.0.shape',
+    });
+    expect(failure(bad({ dtype: 'int64' }))).toMatchObject({
+      code: 'IW_MODEL_MANIFEST',
+      field: 'embeddings.0.dtype',
+    });
+    expect(failure(bad({ normalized: undefined }))).toMatchObject({
+      code: 'IW_MODEL_MANIFEST',
+      field: 'embeddings.0.normalized',
+    });
   });
 
   it('keeps the extra fields of a text preprocess for its featurizer', () => {

@@ -88,6 +88,12 @@ describe('ModelRepository', () => {
       ['inputs.0.shape.1', (m) => (m['inputs'] = [{ name: 'x', dtype: 'float32', shape: [-1, 4] }])],
       ['inputs.0.shape.0', (m) => (m['inputs'] = [{ name: 'x', dtype: 'float32', shape: [2, 3] }])],
       ['name', (m) => (m['name'] = 'other')],
+      // An embedding output the file does not have.
+      [
+        'outputs',
+        (m) =>
+          (m['embeddings'] = [{ name: 'embedding', dtype: 'float32', shape: [-1, 8], normalized: false }]),
+      ],
     ];
     for (const [field, edit] of cases) {
       await cp('test/fixtures/models/tiny/1/manifest.json', manifestPath());

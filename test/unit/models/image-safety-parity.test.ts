@@ -40,6 +40,7 @@ describe.each(CASES)('image-safety@$version ONNX equals the nsfwjs $model tfjs m
   let session: ort.InferenceSession;
   let inputName: string;
   let outputName: string;
+  let extraOutputs: string[];
   const n = IMAGES.length + SYNTHETIC;
   const batch = new Float32Array(n * SIZE);
 
@@ -49,9 +50,11 @@ describe.each(CASES)('image-safety@$version ONNX equals the nsfwjs $model tfjs m
     const manifest = JSON.parse(await readFile(`models/image-safety/${version}/manifest.json`, 'utf8')) as {
       inputs: { name: string }[];
       outputs: { name: string }[];
+      embeddings?: { name: string }[];
     };
     inputName = manifest.inputs[0]!.name;
     outputName = manifest.outputs[0]!.name;
+    extraOutputs = (manifest.embeddings ?? []).map((e) => e.name);
     for (const [i, name] of IMAGES.entries()) await preprocessImage(fixture(name), NSFWJS_SPEC, { maxPixels: 50e6 }, batch, i * SIZE);
     for (let k = 0; k < SYNTHETIC; k++) batch.set(syntheticTensor(k), (IMAGES.length + k) * SIZE);
   }, 60_000);
@@ -68,7 +71,7 @@ describe.each(CASES)('image-safety@$version ONNX equals the nsfwjs $model tfjs m
 
   it('names its input and output as the manifest says', () => {
     expect(session.inputNames).toEqual([inputName]);
-    expect(session.outputNames).toEqual([outputName]);
+    expect(session.outputNames).toEqual([outputName, ...extraOutputs]);
   });
 
   it(`gives the reference's probabilities on ${images.length} fixture images and ${synthetic} synthetic tensors`, async () => {

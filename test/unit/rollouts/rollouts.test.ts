@@ -19,7 +19,7 @@ const signal = (name: string, version: string, role: Signal['role']): Signal => 
   role,
   classes: ['ham', 'spam'],
   prepare: async (v) => v,
-  infer: async () => ({ ham: 1, spam: 0 }),
+  infer: async () => ({ scores: { ham: 1, spam: 0 } }),
 });
 
 describe('roles', () => {
@@ -94,6 +94,26 @@ describe('roles', () => {
   it('promote refuses a canary no policy names', () => {
     expect(() =>
       promoted({ signals: 'text.spam=text-spam@1,text.spam=text-spam@2:canary', canaryFraction: 0.1 }, [v1]),
+    ).toThrow(expect.objectContaining({ code: 'IW_POLICY_MODEL_MISMATCH' }));
+  });
+
+  it('promote needs no policy rule for embeddings or for signals with a default rule (near duplicates)', () => {
+    const embeddings = 'image.embedding=image-safety@1,image.near_duplicate=image-safety@1';
+    const next = promoted(
+      {
+        signals: `image.safety=image-safety@1,text.spam=text-spam@1,${embeddings},text.spam=text-spam@2:canary`,
+        canaryFraction: 0.1,
+      },
+      [v1, v2],
+    );
+    expect(next.policyFile).toBe('policy/policy-v2.json');
+    // A policy that names the near-duplicate signal must name its model.
+    const bound = { ...v2, models: { ...v2.models, 'image.near_duplicate': 'image-safety@2' } };
+    expect(() =>
+      promoted(
+        { signals: `text.spam=text-spam@1,${embeddings},text.spam=text-spam@2:canary`, canaryFraction: 0.1 },
+        [bound],
+      ),
     ).toThrow(expect.objectContaining({ code: 'IW_POLICY_MODEL_MISMATCH' }));
   });
 });

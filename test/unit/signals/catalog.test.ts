@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { isIntegrityError } from '../../../src/errors.js';
 import { parseModelRef, parseSignalDeclaration } from '../../../src/scores.js';
-import { createSignals, declaredSignals, servedModels } from '../../../src/signals/catalog.js';
+import {
+  createSignals,
+  decidingSignals,
+  declaredSignals,
+  defaultRules,
+  servedModels,
+} from '../../../src/signals/catalog.js';
 import type { Scorer } from '../../../src/infer/scorer.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -15,10 +21,12 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('declared signals', () => {
-  it('default to image.safety and text.spam with IMAGE_MODEL and TEXT_MODEL, in that order', () => {
+  it('default to image.safety, text.spam, image.embedding and image.near_duplicate with IMAGE_MODEL and TEXT_MODEL, in that order', () => {
     expect(declaredSignals(loadConfig({ IMAGE_MODEL: 'image-safety@2' }))).toEqual([
       { name: 'image.safety', model: { name: 'image-safety', version: '2' }, role: 'primary' },
       { name: 'text.spam', model: { name: 'text-spam', version: '2' }, role: 'primary' },
+      { name: 'image.embedding', model: { name: 'image-safety', version: '2' }, role: 'primary' },
+      { name: 'image.near_duplicate', model: { name: 'image-safety', version: '2' }, role: 'primary' },
     ]);
   });
 
@@ -64,14 +72,36 @@ describe('declared signals', () => {
     const asked: string[] = [];
     const scorer = (model: { name: string; version: string }): Scorer => {
       asked.push(`${model.name}@${model.version}`);
-      return { model, classes: ['a'], prepare: async (x) => x, infer: async () => ({ a: 1 }) };
+      return {
+        model,
+        classes: ['a'],
+        prepare: async (x) => x,
+        infer: async () => ({ a: 1 }),
+        embedding: { output: 'embedding', dimension: 2, normalized: true },
+        embed: async () => new Float32Array([1, 0]),
+      };
     };
     const gate = { run: <T>(_value: Buffer, work: () => Promise<T>) => work() };
-    const signals = createSignals(declared, { scorer, decodedImages: gate });
-    expect(signals.map((s) => [s.name, s.content, s.gate === gate])).toEqual([
+    const index = { dimension: 2, nearest: () => undefined };
+    const signals = createSignals(declared, {
+      scorer,
+      decodedImages: gate,
+      nearDuplicates: () => ({ index, maxDistance: 0.1 }),
+    });
+    expect(signals.map((s) => [s.name, s.content, 'gate' in s && s.gate === gate])).toEqual([
       ['image.safety', 'image', true],
       ['text.spam', 'text', false],
+      ['image.embedding', 'image', true],
+      ['image.near_duplicate', 'image', false],
     ]);
-    expect(asked).toEqual(['image-safety@1', 'text-spam@2']);
+    expect(asked).toEqual(['image-safety@1', 'text-spam@2', 'image-safety@1', 'image-safety@1']);
+    expect(decidingSignals(signals).map((s) => s.name)).toEqual([
+      'image.safety',
+      'text.spam',
+      'image.near_duplicate',
+    ]);
+    expect(defaultRules(declared)).toEqual({
+      'image.near_duplicate': { model: 'image-safety@1', review: { BLOCK: 1, REVIEW: 1 }, block: {} },
+    });
   });
 });

@@ -7,8 +7,9 @@ import { IntegrityError, isIntegrityError } from '../../../src/errors.js';
 import type { FetchedImage, ImageFetcher } from '../../../src/fetch/image-fetcher.js';
 import type { Scorer } from '../../../src/infer/scorer.js';
 import { ScoreMemo } from '../../../src/signals/score-memo.js';
-import { modelSignal, type Signal, type SignalResult } from '../../../src/signals/signal.js';
+import { modelSignal, type AnySignal, type SignalResult } from '../../../src/signals/signal.js';
 import { SignalRunner } from '../../../src/signals/signal-runner.js';
+import type { SignalValue } from '../../../src/scores.js';
 import type { StageRunner } from '../../../src/stage-runner.js';
 
 const IMAGE_MODEL = { name: 'image-safety', version: '1' };
@@ -27,7 +28,7 @@ const once = (f: () => void) => {
 /** Real in-memory parts with counting scorers and a fetcher that serves named byte strings. */
 function setup(
   images: Record<string, string | IntegrityError>,
-  options: { content?: ImageContentOptions; extra?: (counts: Record<string, number>) => Signal[] } = {},
+  options: { content?: ImageContentOptions; extra?: (counts: Record<string, number>) => AnySignal[] } = {},
 ) {
   const counts = { fetches: 0, imageRuns: 0, textRuns: 0, released: 0 };
   const timeouts: unknown[] = [];
@@ -81,7 +82,7 @@ function setup(
       ...(options.extra?.(counts) ?? []),
     ],
     cache,
-    new ScoreMemo(100),
+    new ScoreMemo<SignalValue>(100),
     'test',
   );
   const extractor = new PinContentExtractor(new ImageContentSource(fetcher, options.content));
@@ -179,7 +180,7 @@ describe('SignalRunner', () => {
             prepare: async (bytes) => bytes,
             infer: async (bytes) => (
               sizes.push((bytes as Buffer).length),
-              { bytes: (bytes as Buffer).length }
+              { scores: { bytes: (bytes as Buffer).length } }
             ),
           },
         ],
@@ -232,5 +233,76 @@ describe('SignalRunner', () => {
     expect(counts.fetches).toBe(2);
     await processor.signals(pin({ image: { url: 'u1', signature: `sha256:${'1'.repeat(64)}` } }));
     expect(checks).toEqual(['mismatch']);
+  });
+  it("runs a derived signal on its source's vector, never cached, and passes an unscored source's reason on", async () => {
+    const seen: number[][] = [];
+    const match = { contentKey: 'sha256:earlier', pinId: 'p0', decision: 'BLOCK' as const, distance: 0.01 };
+    const { processor } = setup(
+      { u1: 'twelve bytes' },
+      {
+        extra: () => [
+          {
+            name: 'image.embedding',
+            content: 'image',
+            model: IMAGE_MODEL,
+            role: 'primary',
+            classes: [],
+            embeddingOutput: 'embedding',
+            prepare: async (bytes) => bytes,
+            infer: async (bytes) => ({ scores: {}, vector: new Float32Array([(bytes as Buffer).length, 0]) }),
+          },
+          {
+            name: 'image.near_duplicate',
+            content: 'image',
+            model: IMAGE_MODEL,
+            role: 'primary',
+            classes: ['BLOCK'],
+            derivedFrom: 'image.embedding',
+            derive: async (vector) => (seen.push(Array.from(vector)), { scores: { BLOCK: 1 }, match }),
+          },
+        ],
+      },
+    );
+    const first = await processor.signals(pin({}));
+    expect(first.map((r) => r.signal)).toEqual([
+      'image.safety',
+      'text.spam',
+      'image.embedding',
+      'image.near_duplicate',
+    ]);
+    expect(first[2]).toMatchObject({ embeddingOutput: 'embedding', cached: false });
+    expect(first[3]).toMatchObject({
+      scores: { BLOCK: 1 },
+      cached: false,
+      contentKey: first[2]!.contentKey,
+      match,
+    });
+    const again = await processor.signals(pin({}));
+    expect([again[2]!.cached, again[3]!.cached]).toEqual([true, false]);
+    expect(Array.from(again[2]!.vector!)).toEqual([12, 0]);
+    expect(seen).toEqual([
+      [12, 0],
+      [12, 0],
+    ]);
+    const missing = await processor.signals(pin({ image: { url: 'missing', signature: null } }));
+    expect(missing[3]).toMatchObject({ scores: null, reasonCode: 'IW_FETCH_HTTP_STATUS' });
+    const absent = await processor.signals(pin({ image: null }));
+    expect(absent[3]).toMatchObject({ scores: null, reasonCode: 'IW_CONTENT_ABSENT' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('refuses a derived signal whose source is not a declared embedding signal of its model', () => {
+    const derived: AnySignal = {
+      name: 'image.near_duplicate',
+      content: 'image',
+      model: IMAGE_MODEL,
+      role: 'primary',
+      classes: ['BLOCK'],
+      derivedFrom: 'image.embedding',
+      derive: async () => ({ scores: { BLOCK: 0 }, match: null }),
+    };
+    expect(
+      () => new SignalRunner([derived], new InMemorySignalCache(1000), new ScoreMemo<SignalValue>(0), 't'),
+    ).toThrow(expect.objectContaining({ code: 'IW_CONFIG_INVALID' }));
   });
 });

@@ -1,0 +1,128 @@
+/**
+ * Feeds a {@link NearDuplicateIndex} from the embeddings topic, so that every worker of a group builds
+ * the same index from the same log: each feeder reads every partition (its own consumer group, no
+ * committed offsets), from the position of its last snapshot, and keeps the embeddings of its model
+ * whose decision is REVIEW or BLOCK. Records it cannot decode, or whose vector is malformed, are
+ * skipped and counted: the index is derived data, and the record stays in the topic for others.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { AvroCodec } from '../contracts/avro-codec.js';
+import { embeddingFromBytes } from '../contracts/embedding-vector.js';
+import { CONTENT_EMBEDDING } from '../contracts/subjects.js';
+import type { NearDuplicateIndex } from './near-duplicate-index.js';
+
+export interface EmbeddingIndexFeederOptions {
+  topic: string;
+  /** A group id of this process alone (every feeder reads everything). */
+  groupId: string;
+  /** Where snapshots go; none when undefined. */
+  snapshotDir?: string;
+  /** Snapshot after this many records read since the last one. @defaultValue 10000 */
+  snapshotEveryRecords?: number;
+  /** Model `name@version` and output whose vectors the index holds. */
+  model: string;
+  output: string;
+}
+
+export interface FeederCounts {
+  read: number;
+  indexed: number;
+  skipped: number;
+}
+
+const FLAGGED = new Set(['REVIEW', 'BLOCK']);
+
+export class EmbeddingIndexFeeder {
+  readonly counts: FeederCounts = { read: 0, indexed: 0, skipped: 0 };
+  #consumer: Consumer | undefined;
+  #sinceSnapshot = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly codec: AvroCodec,
+    private readonly index: NearDuplicateIndex,
+    private readonly options: EmbeddingIndexFeederOptions,
+  ) {}
+
+  /** Starts reading from the index's position (the beginning for partitions it has not seen). */
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.options.groupId, allowAutoTopicCreation: false });
+    this.#consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    // Batches of control records only (the commit markers of transactional producers) never reach
+    // eachBatch, yet move the end offset: their end event moves the position past them.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === this.options.topic)
+        this.#advance(payload.partition, BigInt(payload.lastOffset) + 1n);
+    });
+    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.#batch(payload) });
+    for (const [partition, offset] of Object.entries(this.index.position)) {
+      consumer.seek({ topic: this.options.topic, partition: Number(partition), offset });
+    }
+  }
+
+  /** Resolves once every partition has been read up to its end offset as of this call. */
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(this.options.topic).finally(() => admin.disconnect());
+    const deadline = Date.now() + timeoutMs;
+    const behind = () =>
+      ends.filter((e) => BigInt(this.index.position[e.partition] ?? '0') < BigInt(e.offset));
+    while (behind().length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `index feeder behind on partitions ${behind()
+            .map((e) => e.partition)
+            .join(',')}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Stops reading and writes a last snapshot. */
+  async stop(): Promise<void> {
+    await this.#consumer?.disconnect();
+    this.#consumer = undefined;
+    if (this.options.snapshotDir) await this.index.snapshot(this.options.snapshotDir);
+  }
+
+  #advance(partition: number, next: bigint): void {
+    const known = this.index.position[partition];
+    if (known !== undefined && BigInt(known) >= next) return;
+    this.index.position = { ...this.index.position, [partition]: next.toString() };
+  }
+
+  async #batch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      this.counts.read++;
+      await this.#add(message.value);
+      this.#advance(batch.partition, BigInt(message.offset) + 1n);
+    }
+    this.#sinceSnapshot += batch.messages.length;
+    if (this.options.snapshotDir && this.#sinceSnapshot >= (this.options.snapshotEveryRecords ?? 10_000)) {
+      this.#sinceSnapshot = 0;
+      await this.index.snapshot(this.options.snapshotDir);
+    }
+    await heartbeat();
+  }
+
+  async #add(value: Buffer | null): Promise<void> {
+    if (!value) return;
+    try {
+      const { record } = await this.codec.decodeAs(CONTENT_EMBEDDING, value);
+      const model = `${record.model.name}@${record.model.version}`;
+      if (model !== this.options.model || record.output !== this.options.output) return;
+      if (!record.decision || !FLAGGED.has(record.decision)) return;
+      const vector = embeddingFromBytes(record.vector, record.dimension);
+      this.index.upsert(
+        { contentKey: record.contentKey, pinId: record.pinId, decision: record.decision },
+        vector,
+      );
+      this.counts.indexed++;
+    } catch {
+      this.counts.skipped++;
+    }
+  }
+}

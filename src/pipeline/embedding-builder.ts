@@ -1,0 +1,65 @@
+import { embeddingToBytes } from '../contracts/embedding-vector.js';
+import type { ContentEmbedding, Decision } from '../contracts/generated/content-embedding.js';
+import type { IntegrityLabel } from '../contracts/generated/integrity-label.js';
+import { moreSevere } from '../policy/policy-engine.js';
+import type { AnySignal, SignalResult } from '../signals/signal.js';
+import type { SourcePosition } from './label-builder.js';
+
+export interface EmbeddingContext {
+  readonly pinId: string;
+  readonly eventId: string;
+  readonly source: SourcePosition;
+  readonly traceId: string | null;
+  readonly workerVersion: string;
+  readonly embeddedAt: number;
+}
+
+/** No video embedding is published yet (frames are scored, not embedded): a video signal would say UNKNOWN. */
+const KINDS = { image: 'IMAGE', text: 'TEXT', video: 'UNKNOWN' } as const;
+
+/**
+ * One ContentEmbedding per embedding signal that has a vector. Its `decision` is the label's decision
+ * about that content: the strictest of the label's signals with the same content key, derived
+ * (near-duplicate) signals left out, so an inherited REVIEW never makes a copy flagged content of its
+ * own (the index would otherwise grow chains of copies of copies); null when no signal decided it.
+ */
+export function buildEmbeddings(
+  results: readonly SignalResult[],
+  label: IntegrityLabel,
+  signals: readonly AnySignal[],
+  context: EmbeddingContext,
+): ContentEmbedding[] {
+  const byName = new Map(signals.map((s) => [s.name, s]));
+  return results.flatMap((result): ContentEmbedding[] => {
+    if (result.embeddingOutput === undefined || result.scores === null || !result.vector) return [];
+    const signal = byName.get(result.signal);
+    let decision: Decision | null = null;
+    for (const s of label.signals) {
+      if (s.contentKey !== result.contentKey || byName.get(s.signal)?.derivedFrom !== undefined) continue;
+      decision = moreSevere(decision ?? 'UNSCORED', s.decision);
+    }
+    return [
+      {
+        pinId: context.pinId,
+        sourceEventId: context.eventId,
+        contentKey: result.contentKey!,
+        kind: signal ? KINDS[signal.content] : 'UNKNOWN',
+        signal: result.signal,
+        model: { name: result.model.name, version: result.model.version },
+        output: result.embeddingOutput,
+        dimension: result.vector.length,
+        vector: embeddingToBytes(result.vector),
+        normalized: true,
+        decision,
+        embeddedAt: context.embeddedAt,
+        source: {
+          topic: context.source.topic,
+          partition: context.source.partition,
+          offset: Number(context.source.offset),
+        },
+        traceId: context.traceId,
+        workerVersion: context.workerVersion,
+      },
+    ];
+  });
+}

@@ -1,0 +1,40 @@
+import { IntegrityError } from '../errors.js';
+import { l2Normalize } from '../neighbours/vector-math.js';
+import { modelId } from '../scores.js';
+import type { SignalPlugin } from './signal.js';
+
+/**
+ * `image.embedding`: the image model's embedding output (image-safety@1: the 1280 pooled MobileNetV2
+ * features), unit L2 norm, from the same decode and the same session call as `image.safety`'s scores
+ * (the scorer shares both). Published as a ContentEmbedding; the policy never sees it.
+ */
+export const imageEmbedding: SignalPlugin<'image'> = {
+  name: 'image.embedding',
+  content: 'image',
+  model: 'repository',
+  create(declaration, deps) {
+    const scorer = deps.scorer(declaration.model);
+    const { embedding, embed } = scorer;
+    if (!embedding || !embed) {
+      throw new IntegrityError(
+        'IW_CONFIG_INVALID',
+        `SIGNALS: ${declaration.name}: ${modelId(declaration.model)} has no embedding output (manifest embeddings)`,
+      );
+    }
+    return {
+      name: declaration.name,
+      content: 'image',
+      model: declaration.model,
+      role: declaration.role,
+      classes: [],
+      embeddingOutput: embedding.output,
+      prepare: (bytes) => scorer.prepare(bytes),
+      async infer(prepared) {
+        // A copy: the row is shared with the scores' caller.
+        const row = (await embed.call(scorer, prepared)).slice();
+        return { scores: {}, vector: embedding.normalized ? row : l2Normalize(row) };
+      },
+      gate: deps.decodedImages,
+    };
+  },
+};

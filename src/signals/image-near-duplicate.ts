@@ -1,0 +1,60 @@
+import { IntegrityError } from '../errors.js';
+import type { SignalRule } from '../policy/policy.js';
+import { modelId, type ClassScores } from '../scores.js';
+import type { SignalPlugin } from './signal.js';
+
+/** The signal whose vector `image.near_duplicate` searches with. */
+const SOURCE = 'image.embedding';
+
+/**
+ * `image.near_duplicate`: the nearest content in the near-duplicate index (embeddings of images
+ * decided REVIEW or BLOCK, fed from the embeddings topic) to this pin's `image.embedding`. Within the
+ * calibrated distance (NEAR_DUPLICATE_MAX_DISTANCE) it names the match (content key, pin, distance,
+ * decision) and scores the matched decision: `BLOCK` or `REVIEW` is 1, the other 0; `similarity` is
+ * 1 - distance of the nearest content either way (0 for an empty index). Beyond the distance every
+ * score but `similarity` is 0. What a match means is the policy's: {@link nearDuplicateDefaultRule}
+ * unless the policy file has a rule for the signal.
+ */
+export const imageNearDuplicate: SignalPlugin<'image'> = {
+  name: 'image.near_duplicate',
+  content: 'image',
+  model: 'repository',
+  create(declaration, deps) {
+    const output = deps.scorer(declaration.model).embedding?.output;
+    const search = output === undefined ? undefined : deps.nearDuplicates?.(declaration.model, output);
+    if (!search) {
+      throw new IntegrityError(
+        'IW_CONFIG_INVALID',
+        `SIGNALS: ${declaration.name}: no near-duplicate index for ${modelId(declaration.model)}`,
+      );
+    }
+    return {
+      name: declaration.name,
+      content: 'image',
+      model: declaration.model,
+      role: declaration.role,
+      classes: ['BLOCK', 'REVIEW', 'similarity'],
+      derivedFrom: SOURCE,
+      async derive(vector) {
+        const nearest = search.index.nearest(vector);
+        const near = nearest !== undefined && nearest.distance <= search.maxDistance ? nearest : null;
+        const scores: ClassScores = {
+          BLOCK: near?.decision === 'BLOCK' ? 1 : 0,
+          REVIEW: near?.decision === 'REVIEW' ? 1 : 0,
+          similarity: nearest ? Math.min(1, Math.max(0, 1 - nearest.distance)) : 0,
+        };
+        return { scores, match: near };
+      },
+    };
+  },
+  defaultRule: (declaration) => nearDuplicateDefaultRule(modelId(declaration.model)),
+};
+
+/**
+ * What a near-duplicate means when the policy file does not say: the matched content's REVIEW or
+ * BLOCK is inherited as REVIEW (a person confirms a copy before it is blocked). A policy overrides it
+ * with its own rule for the signal, e.g. `"block": { "BLOCK": 1 }` to inherit BLOCK.
+ */
+export function nearDuplicateDefaultRule(model: string): SignalRule {
+  return { model, review: { BLOCK: 1, REVIEW: 1 }, block: {} };
+}
