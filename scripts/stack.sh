@@ -179,7 +179,9 @@ start_postgres() {
   tcp_open "$POSTGRES_PORT" && die "port $POSTGRES_PORT is taken by a process this script did not start"
   local dir=$RUN_DIR/postgres
   rm -rf "$dir" && mkdir -p "$dir"
-  [[ $(id -u) == 0 ]] && chown postgres "$dir"
+  # As root the cluster runs as `postgres`, which must be able to traverse the run folder (a private
+  # 0700 folder, e.g. from mktemp, would refuse it): search permission only, no listing.
+  [[ $(id -u) == 0 ]] && chmod o+x "$RUN_DIR" && chown postgres "$dir"
   as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U integrity --auth=trust -E UTF8 --no-sync >"$(logfile postgres)" 2>&1 \
     || fail_start postgres "initdb failed"
   [[ $(id -u) == 0 ]] && chown postgres "$(logfile postgres)"

@@ -29,6 +29,10 @@ _UNSCORED_KEYS = {"default", "reasons", "pending"}
 _MODEL_ID = re.compile(r"[a-z0-9-]+@[A-Za-z0-9._-]+")
 _CODE = re.compile(r"IW_[A-Z0-9_]+")
 
+# The signals the job computes. A policy may hold rules for others (video.safety, near-duplicates, ...):
+# they need content or state a backfill does not have, and are left to the live worker.
+COMPUTED_SIGNALS = ("image.safety", "text.spam")
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -42,11 +46,12 @@ class Policy:
         IW_POLICY_MODEL_MISMATCH when the policy's rule for that model is for another version,
         IW_POLICY_INVALID when no rule (or several) names the model.
         """
-        exact = [s for s, rule in self.signals.items() if rule["model"] == model_id]
+        computed = {s: rule for s, rule in self.signals.items() if s in COMPUTED_SIGNALS}
+        exact = [s for s, rule in computed.items() if rule["model"] == model_id]
         if len(exact) == 1:
             return exact[0]
         name = model_id.partition("@")[0]
-        others = [rule["model"] for rule in self.signals.values() if rule["model"].partition("@")[0] == name]
+        others = [rule["model"] for rule in computed.values() if rule["model"].partition("@")[0] == name]
         if not exact and others:
             raise BackfillError(
                 "IW_POLICY_MODEL_MISMATCH",
@@ -55,8 +60,8 @@ class Policy:
         raise BackfillError("IW_POLICY_INVALID", f"{self.version}: {len(exact)} signals use {model_id}")
 
     def model_ids(self) -> list[str]:
-        """The models the policy's rules are bound to, in the file's order (the job's default models)."""
-        return [rule["model"] for rule in self.signals.values()]
+        """The models of the computed signals' rules, in the file's order (the job's default models)."""
+        return [rule["model"] for s, rule in self.signals.items() if s in COMPUTED_SIGNALS]
 
     def check_classes(self, signal: str, classes: list[str]) -> None:
         for level in ("review", "block"):

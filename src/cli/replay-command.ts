@@ -40,10 +40,16 @@ export class RangeHandler implements MessageHandler {
   labels = 0;
   deadLetters = 0;
   rescans = 0;
+  embeddings = 0;
   constructor(
     private readonly inner: MessageHandler,
     private readonly ranges: readonly PartitionRange[],
-    private readonly topics: { readonly labels: string; readonly rescans: string },
+    private readonly topics: {
+      readonly labels: string;
+      readonly rescans: string;
+      readonly deadLetters: string;
+      readonly embeddings: string;
+    },
   ) {}
 
   async handle(message: Parameters<MessageHandler['handle']>[0]) {
@@ -54,7 +60,8 @@ export class RangeHandler implements MessageHandler {
     for (const output of outputs) {
       if (output.topic === this.topics.labels) this.labels++;
       else if (output.topic === this.topics.rescans) this.rescans++;
-      else this.deadLetters++;
+      else if (output.topic === this.topics.embeddings) this.embeddings++;
+      else if (output.topic === this.topics.deadLetters) this.deadLetters++;
     }
     return outputs;
   }
@@ -146,7 +153,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const live = loadConfig();
   const output = values['output-topic'];
-  const liveTopics = [live.LABEL_TOPIC, live.INPUT_TOPIC, live.DEADLETTER_TOPIC, live.RESCAN_TOPIC];
+  const liveTopics = [
+    live.LABEL_TOPIC,
+    live.INPUT_TOPIC,
+    live.DEADLETTER_TOPIC,
+    live.RESCAN_TOPIC,
+    live.EMBEDDING_TOPIC,
+  ];
   if (liveTopics.includes(output))
     throw new IntegrityError('IW_ARGUMENT_INVALID', `--output-topic ${output} is a live topic`);
   const rescanTopic = values['rescan-topic'] ?? `${output}.rescan`;
@@ -158,9 +171,13 @@ export async function run(argv: string[]): Promise<number> {
     LABEL_TOPIC: output,
     DEADLETTER_TOPIC: values['deadletter-topic'] ?? `${output}.deadletter`,
     RESCAN_TOPIC: rescanTopic,
+    // Its embeddings (and the near-duplicate index fed from them) are the replay's own, like its labels:
+    // the live index never sees a rescored range, and a live snapshot is never overwritten.
+    EMBEDDING_TOPIC: `${output}.embeddings`,
     HTTP_PORT: process.env.HTTP_PORT ?? '0',
     ...(values.policy && { POLICY_FILE: values.policy }),
   };
+  delete env.NEAR_DUPLICATE_SNAPSHOT_DIR; // the live index's snapshot: a replay's index starts empty
   if (values.models && live.SIGNALS)
     throw new IntegrityError(
       'IW_ARGUMENT_INVALID',
@@ -208,6 +225,8 @@ export async function run(argv: string[]): Promise<number> {
         (handler = new RangeHandler(inner, ranges, {
           labels: config.LABEL_TOPIC,
           rescans: config.RESCAN_TOPIC,
+          deadLetters: config.DEADLETTER_TOPIC,
+          embeddings: config.EMBEDDING_TOPIC,
         })),
     });
     try {
@@ -234,6 +253,7 @@ export async function run(argv: string[]): Promise<number> {
       labels: handler?.labels ?? 0,
       deadLetters: handler?.deadLetters ?? 0,
       rescans: handler?.rescans ?? 0,
+      embeddings: handler?.embeddings ?? 0,
       seconds: Math.round(seconds * 100) / 100,
     };
     console.log(JSON.stringify(summary));

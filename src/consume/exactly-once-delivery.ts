@@ -21,8 +21,9 @@ export interface ExactlyOnceOptions {
  * transaction, so a read_committed reader sees a chunk's labels exactly when its offset is committed.
  * kafkajs sends offsets without group metadata (no KIP-447 fencing), so every input partition has its
  * own transactional producer, `<group>.<topic>.<partition>`: a worker that takes the partition over
- * initialises the same id, which fences its predecessor and aborts the predecessor's open transaction.
- * After that it reads the committed offset again and skips what the predecessor committed.
+ * initialises the same id, which fences its predecessor and aborts the predecessor's open transaction
+ * (or waits for its commit to complete). After that it reads the committed offset again and skips what
+ * the predecessor committed.
  */
 export class ExactlyOnceDelivery implements ChunkDelivery {
   private readonly producers = new Map<string, Promise<Producer>>();
@@ -81,8 +82,15 @@ export class ExactlyOnceDelivery implements ChunkDelivery {
     let producer = this.producers.get(id);
     if (!producer) {
       const created = this.options.createProducer(id);
-      // connect() runs InitProducerId for the transactional id: this is the fencing step.
-      producer = created.connect().then(() => created);
+      // The fencing step is InitProducerId for the transactional id, which also waits until the
+      // predecessor's last transaction is complete (committed or aborted). kafkajs runs it at the first
+      // transaction(), not at connect(); begin() reads the committed offset right after this promise,
+      // so it is forced here (an empty transaction, aborted without EndTxn). Otherwise the offset read
+      // could predate a commit still being completed, and that chunk would be labeled twice.
+      producer = created.connect().then(async () => {
+        await (await created.transaction()).abort();
+        return created;
+      });
       this.producers.set(id, producer);
       this.fresh.add(id);
       producer.catch(() => {

@@ -24,8 +24,8 @@ async function freePort(): Promise<number> {
 async function privateStackEnv(): Promise<NodeJS.ProcessEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'iw-demo-stack-'));
   dirs.push(dir);
-  const [kafka, controller, sasl, registry, mgmt, redis, http] = await Promise.all(
-    Array.from({ length: 7 }, freePort),
+  const [kafka, controller, sasl, registry, mgmt, redis, postgres, http] = await Promise.all(
+    Array.from({ length: 8 }, freePort),
   );
   return {
     ...process.env,
@@ -36,6 +36,7 @@ async function privateStackEnv(): Promise<NodeJS.ProcessEnv> {
     IW_REGISTRY_PORT: String(registry),
     IW_REGISTRY_MGMT_PORT: String(mgmt),
     IW_REDIS_PORT: String(redis),
+    IW_POSTGRES_PORT: String(postgres),
     KAFKA_BROKERS: `127.0.0.1:${kafka}`,
     SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registry}/apis/ccompat/v7`,
     REDIS_URL: `redis://127.0.0.1:${redis}`,
@@ -97,7 +98,7 @@ describe('npm run demo stops what it started when it fails', () => {
       process.kill(demo.workerPid, 'SIGKILL');
     });
     expect(result.code).toBe(1);
-    expect(result.stackPids).toHaveLength(3);
+    expect(result.stackPids).toHaveLength(4); // kafka, registry, redis, postgres
     expect(result.stackPids.filter(alive)).toEqual([]);
     expect(alive(workerPid)).toBe(false);
     expect(readdirSync(env.IW_STACK_DIR!).filter((f) => f.endsWith('.pid'))).toEqual([]);
@@ -111,7 +112,7 @@ describe('npm run demo stops what it started when it fails', () => {
       process.kill(demo.pid, 'SIGINT');
     });
     expect(result.code).toBe(130);
-    expect(result.stackPids).toHaveLength(3);
+    expect(result.stackPids).toHaveLength(4); // kafka, registry, redis, postgres
     expect(result.stackPids.filter(alive)).toEqual([]);
     expect(alive(workerPid)).toBe(false);
     expect(existsSync(join(env.IW_STACK_DIR!, 'kafka.pid'))).toBe(false);

@@ -22,7 +22,12 @@ const output = (topic: string): OutputMessage => ({ topic, key: null, value: Buf
 
 describe('RangeHandler', () => {
   const ranges = [{ partition: 0, start: 2n, end: 4n }];
-  const topics = { labels: 'out', rescans: 'out.rescan' };
+  const topics = {
+    labels: 'out',
+    rescans: 'out.rescan',
+    deadLetters: 'out.dlq',
+    embeddings: 'out.embeddings',
+  };
 
   it('answers the range of the input topic and every record of its own rescan topic, and counts by topic', async () => {
     const answered: string[] = [];
@@ -30,7 +35,8 @@ describe('RangeHandler', () => {
       {
         handle: async (m) => {
           answered.push(`${m.topic}:${m.offset}`);
-          return m.topic === 'out.rescan' ? [output('out')] : [output('out'), output('out.rescan')];
+          if (m.topic === 'out.rescan') return [output('out'), output('out.embeddings')];
+          return m.offset === '3' ? [output('out.dlq')] : [output('out'), output('out.rescan')];
         },
       },
       ranges,
@@ -45,11 +51,13 @@ describe('RangeHandler', () => {
       labels: handler.labels,
       rescans: handler.rescans,
       deadLetters: handler.deadLetters,
+      embeddings: handler.embeddings,
     }).toEqual({
       records: 2,
-      labels: 3,
-      rescans: 2,
-      deadLetters: 0,
+      labels: 2,
+      rescans: 1,
+      deadLetters: 1,
+      embeddings: 1,
     });
   });
 });
