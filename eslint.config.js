@@ -15,6 +15,27 @@ export default tseslint.config(
     },
   },
   {
+    // kafkajs's read_committed filter is replaced before kafkajs loads (src/kafka/read-committed-filter.ts):
+    // runtime imports go through src/kafka/kafkajs.ts; tests get it from their setup file.
+    files: ['src/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/kafka/kafkajs.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              message:
+                'Import kafkajs values from src/kafka/kafkajs.ts (it replaces the read_committed filter first).',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Plain-JS entry points run on Node, whose globals the TypeScript-aware rules do not declare here.
     files: ['bin/**/*.js'],
     languageOptions: { globals: { URL: 'readonly' } },

@@ -9,7 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../src/kafka/kafkajs.js';
 import { ensureStackStarted } from '../scripts/lib/stack-control.js';
 import { PIN_CREATED } from '../src/contracts/subjects.js';
 import { registerContracts } from '../test/support/contract-cases.js';

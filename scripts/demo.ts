@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from '../src/kafka/kafkajs.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { AvroCodec } from '../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../src/contracts/generated/dead-letter.js';

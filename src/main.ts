@@ -3,7 +3,7 @@
  * them together. Nothing else creates Kafka, Redis or HTTP clients, sessions or loggers.
  */
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Partitioners } from 'kafkajs';
+import { Partitioners } from './kafka/kafkajs.js';
 import { cacheFromConfig } from './cache/cache-from-config.js';
 import type { Config } from './config/load-config.js';
 import { checkTopics } from './consume/check-topics.js';

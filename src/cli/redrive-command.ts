@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Partitioners, type IHeaders, type Message } from 'kafkajs';
+import type { IHeaders, Message } from 'kafkajs';
+import { Partitioners } from '../kafka/kafkajs.js';
 import { loadConfig } from '../config/load-config.js';
 import { AvroCodec } from '../contracts/avro-codec.js';
 import type { DeadLetter } from '../contracts/generated/dead-letter.js';

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Config } from '../config/load-config.js';
 import { IntegrityError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { Kafka, logLevel } from './kafkajs.js';
 
 /** @param clientIdSuffix appended to KAFKA_CLIENT_ID (`-setup`), so brokers can tell the tools apart. */
 export function kafkaFromConfig(config: Config, logger: Logger, clientIdSuffix = ''): Kafka {

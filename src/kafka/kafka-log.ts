@@ -5,7 +5,8 @@
  * debug (the Connection's response line) or info (the consumer's note that it re-joins). A real
  * failure (a crash, a refused authentication, retries given up) keeps its level.
  */
-import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import type { LogEntry, logCreator } from 'kafkajs';
+import { logLevel } from './kafkajs.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** Messages of kafkajs's retriable protocol errors that a starting or rebalancing cluster answers with. */
@@ -16,10 +17,22 @@ export const EXPECTED_RETRY_ERRORS: ReadonlySet<string> = new Set([
   'There is no leader for this topic-partition as we are in the middle of a leadership election', // LEADER_NOT_AVAILABLE
   'This server is not the leader for that topic-partition', // NOT_LEADER_FOR_PARTITION
   'The group is rebalancing, so a rejoin is needed', // REBALANCE_IN_PROGRESS
+  // CONCURRENT_TRANSACTIONS: a successor's InitProducerId while its predecessor's transaction completes
+  // (kafkajs retries it; our sendOffsets retry covers the other case).
+  'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
 ]);
 
-/** kafkajs's own lines about an expected step, logged at WARN or ERROR. */
-const EXPECTED_STEPS: ReadonlySet<string> = new Set(['The group is rebalancing, re-joining']);
+/**
+ * kafkajs's own lines about an expected step, logged at WARN or ERROR. The second is printed for every
+ * producer we create: its retries are bounded on purpose (kafkajs's idempotent default retries forever,
+ * outside any heartbeat). What the warning guards against does not happen here: at least once, a chunk
+ * whose publish gave up is published again (duplicates are allowed); exactly once, the transaction
+ * is aborted and its producer dropped, and the successor's new epoch fences anything still in flight.
+ */
+const EXPECTED_STEPS: ReadonlySet<string> = new Set([
+  'The group is rebalancing, re-joining',
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+]);
 
 type PinoLevel = 'error' | 'warn' | 'info' | 'debug';
 

@@ -1,4 +1,5 @@
-import kafkajs, { type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes } from '../kafka/kafkajs.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './output-requests.js';
 
 /**
@@ -17,7 +18,7 @@ export class TopicLimits {
     const { resources } = await this.admin.describeConfigs({
       includeSynonyms: false,
       resources: this.topics.map((name) => ({
-        type: kafkajs.ConfigResourceTypes.TOPIC,
+        type: ConfigResourceTypes.TOPIC,
         name,
         configNames: ['max.message.bytes'],
       })),

@@ -131,11 +131,21 @@ export interface Collected<T> {
   key: string | null;
   record: T;
   headers: Record<string, string>;
+  partition: number;
+  offset: string;
 }
 
-/** Reads and decodes a topic from the beginning until `count` records arrived or `timeoutMs` passed. */
+/**
+ * Reads and decodes a topic from the beginning until `count` records arrived or `timeoutMs` passed.
+ * A record is kept once per partition and offset: the collector's own consumer reads at least once (a
+ * rejoin of its group reads from its last commit again), and such a re-read is not a record the worker
+ * wrote twice. A duplicate the worker wrote has an offset of its own and is kept.
+ */
 export class OutputCollector<T> {
   readonly records: Collected<T>[] = [];
+  /** Records this collector's consumer was handed again (same partition and offset), not kept. */
+  redelivered = 0;
+  private readonly seen = new Set<string>();
   private consumer: Consumer | undefined;
 
   constructor(
@@ -148,12 +158,24 @@ export class OutputCollector<T> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ partition, message }) => {
+        const position = `${partition}:${message.offset}`;
+        if (this.seen.has(position)) {
+          this.redelivered++;
+          return;
+        }
         const { record } = await codec.decodeAs(this.contract as never, message.value!);
         const headers = Object.fromEntries(
           Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
         );
-        this.records.push({ key: message.key?.toString() ?? null, record: record as T, headers });
+        this.records.push({
+          key: message.key?.toString() ?? null,
+          record: record as T,
+          headers,
+          partition,
+          offset: message.offset,
+        });
+        this.seen.add(position);
       },
     });
     return this;

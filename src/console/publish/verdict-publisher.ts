@@ -3,7 +3,8 @@
  * (acks=all): `publish` resolves once Kafka has the verdict, and rejects with IW_PUBLISH_FAILED
  * (retriable) otherwise, so the console only reports a verdict as saved when it is on the topic.
  */
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners } from '../../kafka/kafkajs.js';
 import type { AvroCodec } from '../../contracts/avro-codec.js';
 import type { ReviewVerdict } from '../../contracts/generated/review-verdict.js';
 import { REVIEW_VERDICT } from '../../contracts/subjects.js';

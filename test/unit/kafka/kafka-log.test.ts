@@ -49,10 +49,23 @@ describe('kafkajs log lines through pino', () => {
     expect(lines[0]!.msg).toBe('[Connection] Response InitProducerId(key: 22, version: 1)');
   });
 
-  it('logs a rebalance re-join at info', () => {
+  it('logs a rebalance re-join and the bounded-retries note of every producer at info', () => {
     const { lines, log } = capture();
     log(entry(logLevel.WARN, 'The group is rebalancing, re-joining', { groupId: 'g' }));
-    expect(lines.map((l) => l.level)).toEqual([INFO]);
+    log(entry(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees'));
+    expect(lines.map((l) => l.level)).toEqual([INFO, INFO]);
+  });
+
+  it('logs the answer a successor gets while its predecessor transaction completes at debug', () => {
+    const { lines, log } = capture();
+    // Copied from a real run of the exactly-once SIGKILL test (kafkajs retries InitProducerId).
+    log(
+      entry(logLevel.ERROR, 'Response InitProducerId(key: 22, version: 1)', {
+        error:
+          'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+      }),
+    );
+    expect(lines.map((l) => l.level)).toEqual([DEBUG]);
   });
 
   it('keeps the level of real failures', () => {
