@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
+import { Partitioners } from '../../src/kafka/kafkajs.js';
 import type { Config } from '../../src/config/load-config.js';
 import type { AvroCodec } from '../../src/contracts/avro-codec.js';
 import type { IntegrityLabel } from '../../src/contracts/generated/integrity-label.js';
