@@ -1,19 +1,23 @@
 /**
- * `integrity-worker classify [<image file or URL>] [--text ".."] [--title ..] [--link ..] [--json]`:
- * scores one pin (text alone when no image is given) with the configured models and policy, with no
- * Kafka, registry or Redis. `--input pins.jsonl` scores one pin per line (see `classify-input.ts`). A URL is
- * downloaded by the same guarded fetcher the worker uses (FETCH_* variables apply). Models, policy
- * and threads come from the same environment variables as the worker (MODELS_DIR, IMAGE_MODEL, ...).
+ * `integrity-worker classify [<image or video file, or image URL>] [--video <file or URL>] [--text ".."]
+ * [--title ..] [--link ..] [--json]`: scores one pin (text alone when no image or video is given) with
+ * the configured models and policy, with no Kafka, registry or Redis. `--input pins.jsonl` scores one
+ * pin per line (see `classify-input.ts`), a line's `video` when a declared signal reads videos (as in
+ * the worker). A URL is downloaded by the same guarded fetchers the worker uses (FETCH_* variables
+ * apply, and VIDEO_* to videos); a video is sampled by the worker's frame sampler (ffmpeg). Models,
+ * policy and threads come from the same environment variables as the worker (MODELS_DIR, IMAGE_MODEL,
+ * SIGNALS, ...).
  *
- * Unlike the worker, which labels a pin whose image fails as UNSCORED, this command treats any bad
- * input (arguments, unreadable file, refused URL, undecodable image) as an error: it throws the
- * IntegrityError, which the dispatcher prints as `error IW_...` with exit code 2.
+ * Unlike the worker, which labels a pin whose image or video fails as UNSCORED with the failure's
+ * code, this command treats any bad input (arguments, unreadable file, refused URL, undecodable image
+ * or video) as an error with that same code: it throws the IntegrityError, which the dispatcher prints
+ * as `error IW_...` with exit code 2 (with `--input`, the line's result is that error and the run goes on).
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DisabledSignalCache } from '../cache/disabled-signal-cache.js';
 import { loadConfig, type Config } from '../config/load-config.js';
-import { contentOf } from '../content/content.js';
+import { contentOf, type Content } from '../content/content.js';
 import { modelText } from '../content/text-content.js';
 import { IntegrityError } from '../errors.js';
 import { loadServing } from '../infer/serving.js';
@@ -22,7 +26,11 @@ import type { SignalValue } from '../scores.js';
 import { checkPolicyCovers, readPolicy, type Decision } from '../policy/policy.js';
 import { decodedImageGateFromConfig } from '../preprocess/decoded-image-gate.js';
 import { sniffVideoType } from '../preprocess/sniff-video-type.js';
-import { frameSamplerFromConfig, videoGateFromConfig } from '../preprocess/video-from-config.js';
+import {
+  checkVideoTools,
+  frameSamplerFromConfig,
+  videoGateFromConfig,
+} from '../preprocess/video-from-config.js';
 import {
   createSignals,
   decidingSignals,
@@ -35,11 +43,11 @@ import { ScoreMemo } from '../signals/score-memo.js';
 import { isEmbeddingResult, type AnySignal } from '../signals/signal.js';
 import { SignalRunner } from '../signals/signal-runner.js';
 import { DIRECT_STAGES } from '../stage-runner.js';
-import type { ImageFetcher } from '../fetch/image-fetcher.js';
-import { classifyLines, inputLines } from './classify-input.js';
+import { classifyLines, inputLines, type PinLine } from './classify-input.js';
+import { PinMediaReader } from './classify-media.js';
 
 const USAGE = [
-  'usage: integrity-worker classify [<image or video file, or image URL>] [--text "description"] [--title ..] [--link ..] [--json]',
+  'usage: integrity-worker classify [<image or video file, or image URL>] [--video <file or URL>] [--text "description"] [--title ..] [--link ..] [--json]',
   '       integrity-worker classify --input pins.jsonl|-   (one JSON pin per line -> one JSON result per line)',
 ].join('\n');
 
@@ -82,39 +90,12 @@ function parse(argv: string[]) {
         link: { type: 'string' },
         json: { type: 'boolean', default: false },
         input: { type: 'string' },
+        video: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
   } catch (cause) {
     throw new IntegrityError('IW_INPUT_INVALID', `${(cause as Error).message}\n${USAGE}`, { cause });
-  }
-}
-
-/** Image bytes from a file or, through one guarded fetcher made on first use, a URL. */
-class ImageReader {
-  private fetcher: Promise<ImageFetcher> | undefined;
-  constructor(private readonly config: Config) {}
-
-  async read(source: string): Promise<Buffer> {
-    if (/^https?:\/\//i.test(source)) {
-      this.fetcher ??= import('../fetch/fetcher-from-config.js').then((m) =>
-        m.imageFetcherFromConfig(this.config),
-      );
-      return (await (await this.fetcher).fetch(source)).bytes;
-    }
-    return readImageFile(source);
-  }
-
-  async close(): Promise<void> {
-    if (this.fetcher) await (await this.fetcher).close();
-  }
-}
-
-async function readImageFile(source: string): Promise<Buffer> {
-  try {
-    return await readFile(source);
-  } catch (cause) {
-    throw new IntegrityError('IW_INPUT_INVALID', `cannot read image file ${source}`, { cause });
   }
 }
 
@@ -131,7 +112,8 @@ export async function classifyPin(
     text?: string | null | undefined;
     link?: string | null | undefined;
   },
-  options: { embeddings?: boolean; video?: Buffer | null } = {},
+  /** `video`: the pin's video content (`PinMediaReader.video`), when a declared signal reads videos. */
+  options: { embeddings?: boolean; video?: Content<Buffer> | null } = {},
 ): Promise<ClassifyReport> {
   const text = modelText({
     title: fields.title ?? null,
@@ -151,7 +133,7 @@ export async function classifyPin(
     {
       ...(bytes !== null && { image: contentOf('image', bytes) }),
       ...(text !== null && { text: contentOf('text', text) }),
-      ...(video !== null && { video: contentOf('video', video) }),
+      ...(video !== null && { video }),
     },
     DIRECT_STAGES,
   );
@@ -209,66 +191,107 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length > 1 || (values.input !== undefined && positionals.length > 0))
-    throw new IntegrityError('IW_INPUT_INVALID', `want at most one image file or URL, or --input\n${USAGE}`);
+  const onePin = positionals.length > 0 || values.video !== undefined;
+  if (positionals.length > 1 || (values.input !== undefined && onePin))
+    throw new IntegrityError(
+      'IW_INPUT_INVALID',
+      `want at most one image or video file (or image URL) and --video, or --input\n${USAGE}`,
+    );
   if (values.input !== undefined && values.input !== '-')
     await access(values.input).catch((cause: unknown) => {
       throw new IntegrityError('IW_INPUT_INVALID', `cannot read ${values.input}`, { cause });
     });
   const nothing = [values.title, values.text, values.link, values.input].every((v) => v === undefined);
-  if (positionals.length === 0 && nothing)
-    throw new IntegrityError('IW_INPUT_INVALID', `want an image, some text or --input\n${USAGE}`);
+  if (!onePin && nothing)
+    throw new IntegrityError('IW_INPUT_INVALID', `want an image, a video, some text or --input\n${USAGE}`);
   const config = loadConfig();
-  const images = new ImageReader(config);
+  const media = new PinMediaReader(config);
   try {
-    const read = positionals[0] === undefined ? null : await images.read(positionals[0]);
+    if (values.input !== undefined) {
+      const input = values.input;
+      return await classifyWith(config, false, async (signals, policy, readsVideos) => {
+        const videoOf = lineVideos(readsVideos, media, process.stderr);
+        const summary = await classifyLines(inputLines(input), {
+          classify: async (pin) =>
+            classifyPin(
+              signals,
+              policy,
+              pin.image ? await media.image(pin.image) : null,
+              { title: pin.title, text: pin.description, link: pin.link },
+              { embeddings: values.json, video: await videoOf(pin) },
+            ),
+          out: process.stdout,
+          progress: process.stderr,
+        });
+        return summary.errors === 0 ? 0 : 1;
+      });
+    }
+    const read = positionals[0] === undefined ? null : await media.image(positionals[0]);
     // A video file (sniffed, like the worker does) is the pin's video, an image file its image.
     const isVideo = read !== null && sniffVideoType(read) !== undefined;
+    if (isVideo && values.video !== undefined)
+      throw new IntegrityError('IW_INPUT_INVALID', `want one video: a video file or --video\n${USAGE}`);
+    const video = isVideo
+      ? contentOf('video', read)
+      : values.video === undefined
+        ? null
+        : await media.video(values.video);
     const bytes = isVideo ? null : read;
-    const video = isVideo ? read : null;
-    return await classifyWith(config, isVideo, async (signals, policy) => {
-      if (values.input === undefined) {
-        const report = await classifyPin(signals, policy, bytes, values, { embeddings: values.json, video });
-        console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
-        return 0;
-      }
-      const summary = await classifyLines(inputLines(values.input), {
-        classify: async (pin) =>
-          classifyPin(
-            signals,
-            policy,
-            pin.image ? await images.read(pin.image) : null,
-            {
-              title: pin.title,
-              text: pin.description,
-              link: pin.link,
-            },
-            { embeddings: values.json },
-          ),
-        out: process.stdout,
-        progress: process.stderr,
-      });
-      return summary.errors === 0 ? 0 : 1;
+    return await classifyWith(config, video !== null, async (signals, policy) => {
+      const report = await classifyPin(signals, policy, bytes, values, { embeddings: values.json, video });
+      console.log(values.json ? JSON.stringify(report, null, 2) : format(report));
+      return 0;
     });
   } finally {
-    await images.close();
+    await media.close();
   }
 }
 
 /**
+ * The video content of `--input` lines. As in the worker (`PinContentExtractor` without a video
+ * source), a pin's video is not content when no declared signal reads videos: `stderr` is told once,
+ * and a line whose only content is a video is IW_INPUT_INVALID (nothing would score it).
+ */
+export function lineVideos(
+  readsVideos: boolean,
+  media: Pick<PinMediaReader, 'video'>,
+  stderr: Pick<NodeJS.WritableStream, 'write'>,
+): (pin: PinLine) => Promise<Content<Buffer> | null> {
+  let told = false;
+  return async (pin) => {
+    if (!pin.video) return null;
+    if (readsVideos) return media.video(pin.video);
+    if (!pin.image && !pin.title && !pin.description && !pin.link)
+      throw new IntegrityError(
+        'IW_INPUT_INVALID',
+        'the pin has only a video and no declared signal reads videos (add video.safety=<model> to SIGNALS)',
+      );
+    if (!told)
+      stderr.write(
+        'classify: no declared signal reads videos (SIGNALS has no video.safety): pin videos are not scored, as in the worker\n',
+      );
+    told = true;
+    return null;
+  };
+}
+
+/**
  * Loads models and policy as the worker does, runs `work`, closes the models. With a video to score and
- * no declared signal reading videos, `video.safety=<IMAGE_MODEL>` is declared for this run.
+ * no declared signal reading videos, `video.safety=<IMAGE_MODEL>` is declared for this run. When a
+ * declared signal reads videos, ffmpeg and ffprobe are checked first, as at the worker's start
+ * (IW_VIDEO_TOOL_MISSING), and `work` is told so.
  */
 async function classifyWith(
   config: Config,
   withVideo: boolean,
-  work: (signals: readonly AnySignal[], policy: PolicyEngine) => Promise<number>,
+  work: (signals: readonly AnySignal[], policy: PolicyEngine, readsVideos: boolean) => Promise<number>,
 ): Promise<number> {
   // No embeddings topic offline, so no near-duplicate index to search: that signal is left out.
   let declared = declaredSignals(config).filter((d) => d.name !== 'image.near_duplicate');
   if (withVideo && !readsVideo(declared))
     declared = [...declared, { name: 'video.safety', model: config.IMAGE_MODEL, role: 'primary' }];
   const videos = readsVideo(declared);
+  if (videos) await checkVideoTools(config);
   const policy = new PolicyEngine(await readPolicy(config.POLICY_FILE), defaultRules(declared));
   const serving = await loadServing(config, servedModels(declared));
   try {
@@ -281,7 +304,7 @@ async function classifyWith(
       }),
     });
     checkPolicyCovers(policy.policy, decidingSignals(signals));
-    return await work(signals, policy);
+    return await work(signals, policy, videos);
   } finally {
     await serving.close();
   }

@@ -1,10 +1,11 @@
 /**
  * `integrity-worker classify --input pins.jsonl` (or `-` for stdin): one pin per line
- * (`{"id"?, "title"?, "description"?, "link"?, "image"?: file path or URL}`), one JSON result per
- * line on stdout, in input order, written as soon as each pin is decided; a progress line on stderr
- * every second and at the end. A bad line (not JSON, wrong fields, an unreadable or undecodable
- * image) gets `{"line": n, "error": {"code": "IW_...", "message": ...}}` and the run goes on; the
- * exit code is 0 when every line was classified, 1 when some were errors.
+ * (`{"id"?, "title"?, "description"?, "link"?, "image"?, "video"?}`, `image` and `video` a file path
+ * or URL), one JSON result per line on stdout, in input order, written as soon as each pin is
+ * decided; a progress line on stderr every second and at the end. A bad line (not JSON, wrong
+ * fields, an unreadable or undecodable image or video) gets
+ * `{"line": n, "error": {"code": "IW_...", "message": ...}}` and the run goes on; the exit code is 0
+ * when every line was classified, 1 when some were errors.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,7 @@ const pinLine = z.object({
   description: z.string().nullish(),
   link: z.string().nullish(),
   image: z.string().min(1).nullish(),
+  video: z.string().min(1).nullish(),
 });
 export type PinLine = z.infer<typeof pinLine>;
 
@@ -38,13 +40,13 @@ export function parsePinLine(text: string): PinLine {
     });
   }
   const pin = result.data;
-  if (!pin.image && !pin.title && !pin.description && !pin.link)
-    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image or some text');
+  if (!pin.image && !pin.video && !pin.title && !pin.description && !pin.link)
+    throw new IntegrityError('IW_INPUT_INVALID', 'a pin needs an image, a video or some text');
   return pin;
 }
 
 export interface ClassifyLinesDeps {
-  /** Classifies one parsed pin (a `ClassifyReport`); throws a coded error for a bad image. */
+  /** Classifies one parsed pin (a `ClassifyReport`); throws a coded error for a bad image or video. */
   classify(pin: PinLine): Promise<object>;
   readonly out: Writable;
   /** Where the progress line goes. */

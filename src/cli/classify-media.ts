@@ -1,0 +1,59 @@
+/**
+ * The media of pins given to `integrity-worker classify`: a local file, or a URL downloaded by the
+ * worker's own guarded fetchers (`FETCH_*` apply; videos with `VIDEO_MAX_BYTES` and
+ * `VIDEO_FETCH_TIMEOUT_MS`). Each fetcher is made on first use, so a run without URLs opens none.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/load-config.js';
+import { contentOf, type Content } from '../content/content.js';
+import { VideoContentSource } from '../content/video-content.js';
+import { IntegrityError } from '../errors.js';
+import type { ImageFetcher } from '../fetch/image-fetcher.js';
+
+const isUrl = (source: string): boolean => /^https?:\/\//i.test(source);
+
+export class PinMediaReader {
+  private imageFetcher: Promise<ImageFetcher> | undefined;
+  private videoFetcher: Promise<ImageFetcher> | undefined;
+  private videos: VideoContentSource | undefined;
+
+  constructor(private readonly config: Config) {}
+
+  /** Image bytes: a file's, or a URL's through the worker's image fetcher (checked as an image). */
+  async image(source: string): Promise<Buffer> {
+    if (isUrl(source)) {
+      this.imageFetcher ??= import('../fetch/fetcher-from-config.js').then((m) =>
+        m.imageFetcherFromConfig(this.config),
+      );
+      return (await (await this.imageFetcher).fetch(source)).bytes;
+    }
+    return readMediaFile(source, 'image');
+  }
+
+  /**
+   * A pin's video content. A URL is the worker's `VideoContentSource` over its video fetcher: the
+   * bytes are downloaded when the signal runner loads them (its `fetch` stage), so a refused or
+   * oversized video fails there with the worker's code. A file's bytes are read now (a missing file
+   * is IW_INPUT_INVALID); either way the frame sampler sniffs, probes and samples them as in the worker.
+   */
+  async video(source: string): Promise<Content<Buffer>> {
+    if (!isUrl(source)) return contentOf('video', await readMediaFile(source, 'video'));
+    this.videoFetcher ??= import('../fetch/fetcher-from-config.js').then((m) =>
+      m.videoFetcherFromConfig(this.config),
+    );
+    this.videos ??= new VideoContentSource(await this.videoFetcher);
+    return this.videos.forPin({ url: source });
+  }
+
+  async close(): Promise<void> {
+    for (const fetcher of [this.imageFetcher, this.videoFetcher]) if (fetcher) await (await fetcher).close();
+  }
+}
+
+async function readMediaFile(source: string, kind: 'image' | 'video'): Promise<Buffer> {
+  try {
+    return await readFile(source);
+  } catch (cause) {
+    throw new IntegrityError('IW_INPUT_INVALID', `cannot read ${kind} file ${source}`, { cause });
+  }
+}
