@@ -43,8 +43,8 @@ import { ScoreMemo } from '../signals/score-memo.js';
 import { isEmbeddingResult, type AnySignal } from '../signals/signal.js';
 import { SignalRunner } from '../signals/signal-runner.js';
 import { DIRECT_STAGES } from '../stage-runner.js';
-import { classifyLines, inputLines, type PinLine } from './classify-input.js';
-import { PinMediaReader } from './classify-media.js';
+import { classifyLines, inputLines } from './classify-input.js';
+import { lineVideos, PinMediaReader } from './classify-media.js';
 
 const USAGE = [
   'usage: integrity-worker classify [<image or video file, or image URL>] [--video <file or URL>] [--text "description"] [--title ..] [--link ..] [--json]',
@@ -245,34 +245,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await media.close();
   }
-}
-
-/**
- * The video content of `--input` lines. As in the worker (`PinContentExtractor` without a video
- * source), a pin's video is not content when no declared signal reads videos: `stderr` is told once,
- * and a line whose only content is a video is IW_INPUT_INVALID (nothing would score it).
- */
-export function lineVideos(
-  readsVideos: boolean,
-  media: Pick<PinMediaReader, 'video'>,
-  stderr: Pick<NodeJS.WritableStream, 'write'>,
-): (pin: PinLine) => Promise<Content<Buffer> | null> {
-  let told = false;
-  return async (pin) => {
-    if (!pin.video) return null;
-    if (readsVideos) return media.video(pin.video);
-    if (!pin.image && !pin.title && !pin.description && !pin.link)
-      throw new IntegrityError(
-        'IW_INPUT_INVALID',
-        'the pin has only a video and no declared signal reads videos (add video.safety=<model> to SIGNALS)',
-      );
-    if (!told)
-      stderr.write(
-        'classify: no declared signal reads videos (SIGNALS has no video.safety): pin videos are not scored, as in the worker\n',
-      );
-    told = true;
-    return null;
-  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { contentOf, type Content } from '../content/content.js';
 import { VideoContentSource } from '../content/video-content.js';
 import { IntegrityError } from '../errors.js';
 import type { ImageFetcher } from '../fetch/image-fetcher.js';
+import type { PinLine } from './classify-input.js';
 
 const isUrl = (source: string): boolean => /^https?:\/\//i.test(source);
 
@@ -56,4 +57,32 @@ async function readMediaFile(source: string, kind: 'image' | 'video'): Promise<B
   } catch (cause) {
     throw new IntegrityError('IW_INPUT_INVALID', `cannot read ${kind} file ${source}`, { cause });
   }
+}
+
+/**
+ * The video content of `--input` lines. As in the worker (`PinContentExtractor` without a video
+ * source), a pin's video is not content when no declared signal reads videos: `stderr` is told once,
+ * and a line whose only content is a video is IW_INPUT_INVALID (nothing would score it).
+ */
+export function lineVideos(
+  readsVideos: boolean,
+  media: Pick<PinMediaReader, 'video'>,
+  stderr: Pick<NodeJS.WritableStream, 'write'>,
+): (pin: PinLine) => Promise<Content<Buffer> | null> {
+  let told = false;
+  return async (pin) => {
+    if (!pin.video) return null;
+    if (readsVideos) return media.video(pin.video);
+    if (!pin.image && !pin.title && !pin.description && !pin.link)
+      throw new IntegrityError(
+        'IW_INPUT_INVALID',
+        'the pin has only a video and no declared signal reads videos (add video.safety=<model> to SIGNALS)',
+      );
+    if (!told)
+      stderr.write(
+        'classify: no declared signal reads videos (SIGNALS has no video.safety): pin videos are not scored, as in the worker\n',
+      );
+    told = true;
+    return null;
+  };
 }
