@@ -3,7 +3,8 @@
  * registered, a producer of encoded pins, and a collector of decoded outputs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import { afterAll, beforeAll } from 'vitest';
 import { AvroCodec } from '../../src/contracts/avro-codec.js';
 import type { DeadLetter } from '../../src/contracts/generated/dead-letter.js';
