@@ -11,6 +11,7 @@ import { imageNearDuplicate } from './image-near-duplicate.js';
 import { imageSafety } from './image-safety.js';
 import type { AnySignal, SignalDeps, SignalPlugin } from './signal.js';
 import { textSpam } from './text-spam.js';
+import { videoEmbedding } from './video-embedding.js';
 import { videoSafety } from './video-safety.js';
 
 export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
@@ -19,6 +20,7 @@ export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   imageEmbedding,
   imageNearDuplicate,
   videoSafety,
+  videoEmbedding,
 ] as SignalPlugin[];
 
 /**
