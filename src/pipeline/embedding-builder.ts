@@ -14,7 +14,7 @@ export interface EmbeddingContext {
   readonly embeddedAt: number;
 }
 
-/** No video embedding is published yet (frames are scored, not embedded): a video signal would say UNKNOWN. */
+/** A video's embedding (`video.embedding`: its deciding frame's) says UNKNOWN: ContentKind has no VIDEO symbol. */
 const KINDS = { image: 'IMAGE', text: 'TEXT', video: 'UNKNOWN' } as const;
 
 /**
