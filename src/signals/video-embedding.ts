@@ -1,6 +1,4 @@
-import { IntegrityError } from '../errors.js';
-import { l2Normalize } from '../neighbours/vector-math.js';
-import { modelId } from '../scores.js';
+import { embeddingOf } from './image-embedding.js';
 import type { SignalPlugin } from './signal.js';
 import { frameSampler, prepareFrames, worstFrame, type PreparedFrames } from './video-safety.js';
 
@@ -20,13 +18,7 @@ export const videoEmbedding: SignalPlugin<'video'> = {
   create(declaration, deps) {
     const sampler = frameSampler('video.embedding', deps.videoFrames);
     const scorer = deps.scorer(declaration.model);
-    const { embedding, embed } = scorer;
-    if (!embedding || !embed) {
-      throw new IntegrityError(
-        'IW_CONFIG_INVALID',
-        `SIGNALS: ${declaration.name}: ${modelId(declaration.model)} has no embedding output (manifest embeddings)`,
-      );
-    }
+    const embedding = embeddingOf(declaration, scorer);
     return {
       name: declaration.name,
       content: 'video',
@@ -38,9 +30,7 @@ export const videoEmbedding: SignalPlugin<'video'> = {
       async infer(prepared) {
         const { rows } = prepared as PreparedFrames;
         const scored = await Promise.all(rows.map((row) => scorer.infer(row)));
-        // A copy: the row is shared with the scores' caller.
-        const row = (await embed.call(scorer, rows[worstFrame(scorer.classes, scored)])).slice();
-        return { scores: {}, vector: embedding.normalized ? row : l2Normalize(row) };
+        return { scores: {}, vector: await embedding.vectorOf(rows[worstFrame(scorer.classes, scored)]) };
       },
       ...(deps.decodedVideos && { gate: deps.decodedVideos }),
     };
