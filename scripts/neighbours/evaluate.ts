@@ -7,6 +7,9 @@
  * matches on the held-out extra photos: edited copies matched to another photo, and pairs of distinct
  * photos within the threshold. Writes models/image-safety/1/NEAR-DUPLICATES.md and a JSON beside it.
  *   npx tsx scripts/neighbours/evaluate.ts
+ * `--flatten-alpha` (a diagnostic; prints, writes nothing): the edits start from a transparent photo
+ * flattened onto white, as the worker's decode shows it, instead of sharp dropping the alpha channel
+ * (which bares whatever colour the transparent pixels hold: black in logo2.png).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +17,9 @@ import path from 'node:path';
 import { cosineDistance } from '../../src/neighbours/vector-math.js';
 import { hammingDistance, pdqHash } from '../../src/neighbours/pdq-hash.js';
 import { imageEmbedders } from './image-embedders.js';
-import { rgbPixels, TRANSFORMS } from './transforms.js';
+import { flattenedOnWhite, rgbPixels, TRANSFORMS } from './transforms.js';
+
+const flattenAlpha = process.argv.includes('--flatten-alpha');
 
 interface Photo {
   name: string;
@@ -69,7 +74,11 @@ console.log(
 const queries: { photo: number; transform: string; bytes: Uint8Array }[] = [];
 for (const [i, p] of photos.entries())
   for (const t of transformNames)
-    queries.push({ photo: i, transform: t, bytes: await TRANSFORMS[t]!(p.bytes) });
+    queries.push({
+      photo: i,
+      transform: t,
+      bytes: await TRANSFORMS[t]!(flattenAlpha ? await flattenedOnWhite(p.bytes) : p.bytes),
+    });
 
 const embedders = await imageEmbedders(photos.filter((p) => p.set === 'fixture').map((p) => p.bytes));
 const methods: Method[] = [
@@ -314,9 +323,13 @@ const md = [
   ...results.map((r) => `- ${r.method}: ${r.all.closestDistinctPairs.join('; ')}`),
   '',
 ];
-writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
-writeFileSync(
-  'models/image-safety/1/near-duplicates.json',
-  `${JSON.stringify({ results, combined }, null, 1)}\n`,
-);
-console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');
+if (flattenAlpha) {
+  console.log(md.join('\n'));
+} else {
+  writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
+  writeFileSync(
+    'models/image-safety/1/near-duplicates.json',
+    `${JSON.stringify({ results, combined }, null, 1)}\n`,
+  );
+  console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');
+}
