@@ -90,3 +90,9 @@ export async function rgbPixels(
     height: info.height,
   };
 }
+
+/** A photo with transparency flattened onto white (PNG), as the worker's decode sees it; others as they are. */
+export async function flattenedOnWhite(input: Uint8Array): Promise<Uint8Array> {
+  const { hasAlpha } = await sharp(input).metadata();
+  return hasAlpha ? sharp(input).flatten({ background: '#ffffff' }).png().toBuffer() : input;
+}

@@ -8,6 +8,11 @@ export interface ExtraOutput {
   layer: string;
   /** The graph output's name. */
   name: string;
+  /**
+   * A spatial [H, W, C] activation as it is, [C, H, W] per image (ONNX's NCHW), for an evaluation
+   * that pools it itself; without it the layer must be flat.
+   */
+  map?: boolean;
 }
 
 export interface LayersConversionOptions {
@@ -199,6 +204,12 @@ export function convertLayersModel(
   for (const extra of options.extraOutputs ?? []) {
     const value = values.get(extra.layer);
     if (!value) throw new Error(`extra output ${extra.name}: layer ${extra.layer} does not exist`);
+    if (extra.map) {
+      if (value.shape.length !== 3) throw new Error(`extra output ${extra.name}: layer ${extra.layer} is not [H, W, C]`);
+      const [h, w, ch] = value.shape as [number, number, number];
+      outputs.push({ name: g.node1('Identity', [value.name], extra.name), elemType: 'float32', shape: [-1, ch, h, w] });
+      continue;
+    }
     // Only a rank-1 activation per image keeps Keras's channels_last order without a transpose.
     if (value.shape.length !== 1) throw new Error(`extra output ${extra.name}: layer ${extra.layer} is not flat`);
     outputs.push({ name: g.node1('Identity', [value.name], extra.name), elemType: 'float32', shape: [-1, ...value.shape] });
