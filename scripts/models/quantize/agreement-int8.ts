@@ -110,7 +110,7 @@ for (let i = 0; i < images.length; i += CHUNK) {
     );
   }
 }
-const decide = (rule: SignalRule, p: number[]) =>
+const decide = (rule: SignalRule, p: readonly number[]) =>
   decideSignal(rule, Object.fromEntries(classes.map((c, i) => [c, p[i]!]))).decision;
 const comparisons = models.slice(1).map((m, k) => ({
   label: m.label,

@@ -17,7 +17,7 @@ export interface AgreementReport {
   policies: { default: string; candidate: string };
   inputs: { fixtures: number; variants: number; skipped: string[] };
   comparisons: { label: string; sets: SetAgreement[] }[];
-  perFixture: { name: string; baseline: number[]; candidate: number[] }[];
+  perFixture: { name: string; baseline: readonly number[]; candidate: readonly number[] }[];
   speed: SpeedPoint[];
   machine: { cpus: number; loadAverageStart: number[]; loadAverageEnd: number[]; onnxruntimeNode: string };
   classes: string[];
@@ -49,7 +49,7 @@ export function renderAgreement(r: AgreementReport): string {
   }
   lines.push('## Per fixture image', '', `| image | ${r.baseline.id} top (p) | ${r.candidate.id} top (p) | max \\|dp\\| |`, '|---|---|---|---|');
   for (const f of r.perFixture) {
-    const top = (p: number[]) => {
+    const top = (p: readonly number[]) => {
       const i = p.indexOf(Math.max(...p));
       return `${r.classes[i]} (${p[i]!.toFixed(4)})`;
     };
