@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
 import { promoted } from '../../../src/cli/models-command.js';
+import { listModels } from '../../../src/cli/models-list.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { contentOf } from '../../../src/content/content.js';
 import { createInProcessSession } from '../../../src/infer/in-process-session.js';
@@ -130,5 +131,19 @@ describe('image-safety@3 as a rollout candidate', () => {
       policyFile: 'policy/policy-v4.json',
       rolloutPolicyFiles: ['policy/policy-v2.json'],
     });
+  });
+
+  it('models list shows it as a candidate bound to policy-v4, and its role once a set serves it', async () => {
+    const byId = async (env: Record<string, string>) =>
+      new Map((await listModels(loadConfig(env))).map((m) => [m.id, m]));
+    const plain = await byId({});
+    expect(plain.get('image-safety@3')).toMatchObject({
+      status: 'candidate',
+      policies: ['policy-v4'],
+      from: 'int8 static QDQ of image-safety@1',
+    });
+    expect(plain.get('image-safety@1')!.status).toBe('primary');
+    const shadowed = await byId({ SIGNALS: `${PRIMARY},image.safety=image-safety@3:shadow` });
+    expect(shadowed.get('image-safety@3')!.status).toBe('shadow');
   });
 });
