@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InMemorySignalCache } from '../../../src/cache/in-memory-signal-cache.js';
@@ -50,6 +51,22 @@ async function load(
 afterAll(() => Promise.all(opened.map((s) => s.close())));
 
 describe('image-safety@3 as a rollout candidate', () => {
+  it('is derived from the image-safety@1 file on disk, with the same inputs, outputs and preprocessing', () => {
+    const read = (v: string) =>
+      JSON.parse(readFileSync(`models/image-safety/${v}/manifest.json`, 'utf8')) as Record<
+        string,
+        unknown
+      > & { sha256: string; source: { model: string; sha256: string } };
+    const [v1, v3] = [read('1'), read('3')];
+    const fileSha = createHash('sha256')
+      .update(readFileSync('models/image-safety/1/model.onnx'))
+      .digest('hex');
+    expect(v3.source).toMatchObject({ model: 'image-safety@1', sha256: fileSha });
+    expect(v1.sha256).toBe(fileSha);
+    for (const field of ['inputs', 'outputs', 'embeddings', 'preprocess', 'thresholds'])
+      expect(v3[field]).toEqual(v1[field]);
+  });
+
   it('is not the default: the default set serves image-safety@1 under policy-v2', async () => {
     const spec = await currentSpec(config);
     expect(spec.policyFile).toBe('policy/policy-v2.json');
