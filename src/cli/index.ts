@@ -21,7 +21,8 @@ const commands: Record<string, Command> = {
     load: () => import('./setup-command.js'),
   },
   models: {
-    summary: 'promote the canary, roll back, or set the served set (SERVED_SET_FILE)',
+    summary:
+      'list the model versions; promote the canary, roll back, or set the served set (SERVED_SET_FILE)',
     load: () => import('./models-command.js'),
   },
   replay: {

@@ -1,4 +1,5 @@
 /**
+ * `integrity-worker models list` prints the repository's versions and their status (models-list.ts).
  * `integrity-worker models promote|rollback|set`: changes the served-set file (SERVED_SET_FILE or
  * `--file`) that the worker reads on every reload. `promote` makes each signal's canary its primary
  * (the old primary leaves the set, the canary fraction returns to 0, the policy naming the canaries
@@ -13,11 +14,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { IntegrityError } from '../errors.js';
 import { readPolicy } from '../policy/policy.js';
+import { formatModels, listModels } from './models-list.js';
 import { pluginFor } from '../signals/catalog.js';
 import { parseSignalList, readServedSetFile, type ServedSetFile } from '../pipeline/served-set-loader.js';
 import { modelId, type SignalDeclaration } from '../scores.js';
 
-const USAGE = `usage: integrity-worker models promote|rollback [--file F] [--by WHO] [--reload]
+const USAGE = `usage: integrity-worker models list
+       integrity-worker models promote|rollback [--file F] [--by WHO] [--reload]
        integrity-worker models set --signals S [--canary-fraction N] [--policy P] [--rollout-policies P,Q]
                                    [--file F] [--by WHO] [--reload]`;
 
@@ -94,11 +97,15 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   const action = positionals[0];
-  if (values.help || !action || !['promote', 'rollback', 'set'].includes(action)) {
+  if (values.help || !action || !['list', 'promote', 'rollback', 'set'].includes(action)) {
     console.log(USAGE);
     return values.help ? 0 : 1;
   }
   const config = loadConfig();
+  if (action === 'list') {
+    console.log(formatModels(await listModels(config)));
+    return 0;
+  }
   const path = values.file ?? config.SERVED_SET_FILE;
   if (path === undefined)
     throw new IntegrityError('IW_CONFIG_INVALID', 'models: set SERVED_SET_FILE or pass --file');
