@@ -197,7 +197,7 @@ try {
       Array.from({ length: num('text-pins') }, (_, i) => textPin(1_000_000 + i)),
     );
     log(
-      `text: ${results.text.pinsPerSecond.toFixed(0)} pins/s, mean batch text ${results.text.meanBatch.text.toFixed(1)}`,
+      `text: ${results.text.pinsPerSecond.toFixed(0)} pins/s, mean batch text ${results.text.meanBatch.text.toFixed(1)}, worker CPU ${results.text.cpuMsPerPin?.toFixed(3)} ms per pin, load average ${machine().loadAverage.join(' ')}`,
     );
   }
   if (only.has('text-shadow')) {

@@ -153,6 +153,16 @@ export function tableRows(r: BenchResults): string[][] {
       '>= 5,000',
       check(r.text.pinsPerSecond >= 5000),
     ]);
+  if (r.text?.cpuMsPerPin !== undefined)
+    rows.push([
+      'worker, text-only: worker CPU per pin (all threads, ready to last label)',
+      f(r.text.cpuMsPerPin, 3),
+      'ms',
+      '',
+      '',
+      '',
+      '',
+    ]);
   if (r.textShadow?.shadow) {
     const t = r.textShadow;
     rows.push([
