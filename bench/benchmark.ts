@@ -9,6 +9,7 @@
  *   npm run bench -- [--images 1000] [--warm-pins 20000] [--text-pins 20000] [--duration 30]
  *                    [--limit-seconds 4] [--peer-seconds 20] [--peer-cpu-images 6] [--partitions 4]
  *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced,flood,text-shadow]
+ *                    [--text-limit-batches 1,16,64,256] (text-limit: the text yardstick despite --skip-limit)
  *                    [--flood-pins 48] [--flood-budgets on|off] [--video-pins 24] (video: --only video)
  *                    [--env KEY=VALUE ...] [--node-arg=--cpu-prof ...] [--out file.json]
  */
@@ -21,9 +22,11 @@ import { startImageServer } from '../test/support/image-server.js';
 import { makeImageVariants } from './lib/image-variants.js';
 import { BUDGETS_OFF, floodPin, makeMaxImage, variantOf } from './lib/flood.js';
 import { measureLimit } from './lib/limit.js';
+import { measureTextLimit } from './lib/text-limit.js';
+import { modelText } from '../src/content/text-content.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
-import { imagePin, textPin } from './lib/pins.js';
+import { imagePin, pinText, textPin } from './lib/pins.js';
 import { makeVideoVariants, videoPin } from './lib/video.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     'limit-seconds': { type: 'string', default: '4' },
     'limit-batches': { type: 'string', default: '1,4,8,16,32' },
     'limit-threads': { type: 'string', default: '1,2' },
+    'text-limit-batches': { type: 'string', default: '1,16,64,256' },
     'peer-seconds': { type: 'string', default: '20' },
     'peer-cpu-images': { type: 'string', default: '6' },
     partitions: { type: 'string', default: '4' },
@@ -74,6 +78,7 @@ const results: BenchResults = {
   options: { ...values },
   workerEnv: extraEnv,
   limit: null,
+  textLimit: null,
   peer: null,
   cold: null,
   warm: null,
@@ -111,6 +116,18 @@ try {
       images: variants,
       batches: list(values['limit-batches']!).map(Number),
       threads: list(values['limit-threads']!).map(Number),
+      seconds: num('limit-seconds'),
+      log,
+    });
+  }
+  // The text yardstick, with the text scenario's model (the worker env's unless --env TEXT_MODEL) and texts.
+  if (!values['skip-limit'] || only.has('text-limit')) {
+    results.textLimit = await measureTextLimit({
+      modelsDir: 'models',
+      model: extraEnv.TEXT_MODEL ?? 'text-spam@1',
+      texts: Array.from({ length: num('text-pins') }, (_, i) => modelText(pinText(1_000_000 + i))!),
+      batches: list(values['text-limit-batches']!).map(Number),
+      workerBatch: Number(extraEnv.TEXT_MAX_BATCH ?? 16),
       seconds: num('limit-seconds'),
       log,
     });
@@ -180,7 +197,7 @@ try {
       Array.from({ length: num('text-pins') }, (_, i) => textPin(1_000_000 + i)),
     );
     log(
-      `text: ${results.text.pinsPerSecond.toFixed(0)} pins/s, mean batch text ${results.text.meanBatch.text.toFixed(1)}`,
+      `text: ${results.text.pinsPerSecond.toFixed(0)} pins/s, mean batch text ${results.text.meanBatch.text.toFixed(1)}, worker CPU ${results.text.cpuMsPerPin?.toFixed(3)} ms per pin, load average ${machine().loadAverage.join(' ')}`,
     );
   }
   if (only.has('text-shadow')) {

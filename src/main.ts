@@ -340,7 +340,10 @@ async function build(
       baseDelayMs: config.RESCAN_BASE_DELAY_MS,
       maxDelayMs: config.RESCAN_MAX_DELAY_MS,
     },
-    ...(telemetry.tracingEnabled && { stageScopes: stageSpans(tracer), currentTraceId: activeTraceId }),
+    // Stage spans only when recorded: unrecorded, they are a span, a context switch and a few promises
+    // per stage that nothing sees (the labels' trace ids come from the record's span).
+    ...(telemetry.tracingEnabled && { currentTraceId: activeTraceId }),
+    ...(telemetry.tracingRecorded && { stageScopes: stageSpans(tracer) }),
   });
 
   // Bounded retries (kafkajs's idempotent default is unbounded, outside any heartbeat): after them

@@ -17,6 +17,8 @@ export interface WorkerProcess {
   peakRssMiB(): number;
   /** Resident set size now, MiB (VmRSS). */
   rssMiB(): number;
+  /** CPU time the process used so far, all threads, user + system, seconds (/proc/<pid>/stat). */
+  cpuSeconds(): number;
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startWorkerProcess(
     metrics: async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
     peakRssMiB: () => status(pid, 'VmHWM'),
     rssMiB: () => status(pid, 'VmRSS'),
+    cpuSeconds: () => cpuSeconds(pid),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -75,4 +78,12 @@ export async function startWorkerProcess(
 function status(pid: number, field: string): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** utime + stime (fields 14 and 15 of /proc/<pid>/stat, after the parenthesized name), in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields from the third on (state is field 3): utime is field 14, stime field 15; clock ticks of 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

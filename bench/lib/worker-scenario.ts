@@ -36,6 +36,11 @@ export interface ScenarioResult {
   peakRssMiB: number;
   /** RSS when the worker became ready (models loaded, nothing processed), MiB. */
   readyRssMiB: number;
+  /**
+   * The worker's CPU time (all threads) from ready to the last label, per pin, ms: what a pin costs,
+   * much less sensitive to other load on the machine than pins/s.
+   */
+  cpuMsPerPin?: number;
   unscored: number;
   deadLetters: number;
   cacheHits: number;
@@ -170,9 +175,11 @@ export async function runThroughput(
     const reader = await new LabelTimes().start(topics.labels);
     const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
     const readyRssMiB = worker.rssMiB();
+    const readyCpu = worker.cpuSeconds();
     try {
       options.log(`${options.name}: ${pins.length} pins queued; worker pid ${worker.pid} ready`);
       await reader.waitFor(pins.length, options.timeoutMs);
+      const cpuMsPerPin = ((worker.cpuSeconds() - readyCpu) * 1000) / pins.length;
       const shadowDone = options.shadow
         ? await waitForShadow(worker, pins.length, options.timeoutMs)
         : undefined;
@@ -186,10 +193,11 @@ export async function runThroughput(
         text,
         true,
       );
-      if (shadowDone === undefined) return { ...result, metricsText: text };
+      if (shadowDone === undefined) return { ...result, cpuMsPerPin, metricsText: text };
       const firstLabel = Math.min(...reader.times.values());
       return {
         ...result,
+        cpuMsPerPin,
         metricsText: text,
         shadow: {
           pinsPerSecond: pins.length / ((shadowDone - firstLabel) / 1000),

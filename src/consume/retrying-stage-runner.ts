@@ -10,6 +10,8 @@ export interface RetryPolicy {
   budgetMs: number;
 }
 
+const isRetriable = (e: unknown): boolean => isIntegrityError(e) && e.retriable;
+
 /** Told about every stage run (after all its attempts): for metrics. */
 export type StageObserver = (event: {
   stage: StageName;
@@ -49,16 +51,25 @@ export class RetryingStageRunner implements StageRunner {
     work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
   ): Promise<T> {
     const began = performance.now();
-    let attempts = 0;
+    let attempts = 1;
     const budgetMs = Math.max(0, this.policy.budgetMs - (began - this.started));
-    const attempt = () =>
+    // The first attempt is called directly (nearly every stage succeeds at once: one async frame and
+    // its promises less per stage); after a failure `retry` takes over as if it had made that call.
+    const again = (first: unknown): Promise<T> =>
       retry(
         (a) => {
           attempts = a.attempt;
-          return work(a);
+          return a.attempt === 1 ? Promise.reject(first) : work(a);
         },
-        { ...this.policy, budgetMs, isRetriable: (e) => isIntegrityError(e) && e.retriable },
+        { ...this.policy, budgetMs, isRetriable, startedAt: began },
       );
+    const attempt = (): Promise<T> => {
+      try {
+        return work({ attempt: 1, remainingMs: budgetMs }).catch(again);
+      } catch (error) {
+        return again(error);
+      }
+    };
     const scope = this.scopes?.(stage);
     try {
       const value = scope ? await scope.run(attempt) : await attempt();

@@ -24,9 +24,12 @@ export interface Decoded<T> {
 }
 
 export class AvroCodec {
-  private readonly ids = new PromiseMemo<string, number>();
+  // Keyed by the contract's schema text (the same string every call: its hash is computed once), then
+  // by topic or writer schema id; a key built per record (`subject + "\n" + schema text`) cost a
+  // string of the whole schema and its hash per message.
+  private readonly ids = new Map<string, PromiseMemo<string, number>>();
   private readonly writers = new PromiseMemo<number, avro.Type>();
-  private readonly resolvers = new Map<string, avro.Resolver>();
+  private readonly resolvers = new Map<string, Map<number, avro.Resolver>>();
 
   constructor(
     private readonly registry: SchemaSource,
@@ -40,7 +43,7 @@ export class AvroCodec {
    */
   async encode<T>(topic: string, contract: Contract<T>, record: T): Promise<Buffer> {
     validateRecord(contract, record);
-    const schemaId = await this.schemaIdFor(subjectForTopic(topic), contract);
+    const schemaId = await this.schemaIdFor(topic, contract);
     return frame(schemaId, contract.type.toBuffer(record));
   }
 
@@ -69,8 +72,11 @@ export class AvroCodec {
     return { schemaId, record };
   }
 
-  private schemaIdFor(subject: string, contract: Contract<unknown>): Promise<number> {
-    return this.ids.get(`${subject}\n${contract.schemaText}`, async () => {
+  private schemaIdFor(topic: string, contract: Contract<unknown>): Promise<number> {
+    let byTopic = this.ids.get(contract.schemaText);
+    if (!byTopic) this.ids.set(contract.schemaText, (byTopic = new PromiseMemo()));
+    return byTopic.get(topic, async () => {
+      const subject = subjectForTopic(topic);
       const found = await this.registry.lookupSchemaId(subject, contract.schemaText);
       if (found !== undefined) return found;
       if (this.options.autoRegister) return this.registry.register(subject, contract.schemaText);
@@ -101,8 +107,9 @@ export class AvroCodec {
   }
 
   private resolver(schemaId: number, writer: avro.Type, contract: Contract<unknown>): avro.Resolver {
-    const key = `${schemaId}\n${contract.schemaText}`;
-    let resolver = this.resolvers.get(key);
+    let byWriter = this.resolvers.get(contract.schemaText);
+    if (!byWriter) this.resolvers.set(contract.schemaText, (byWriter = new Map()));
+    let resolver = byWriter.get(schemaId);
     if (!resolver) {
       try {
         resolver = contract.type.createResolver(writer);
@@ -113,7 +120,7 @@ export class AvroCodec {
           { cause, details: { schemaId, contract: contract.name } },
         );
       }
-      this.resolvers.set(key, resolver);
+      byWriter.set(schemaId, resolver);
     }
     return resolver;
   }

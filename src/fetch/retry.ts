@@ -20,6 +20,12 @@ export interface RetryOptions {
   random?: () => number;
   /** Stops waiting and retrying; the pending call sees it through `attempt.signal`. */
   signal?: AbortSignal;
+  /**
+   * When the first attempt started, on the `now` clock, for a caller that made the first call itself
+   * and hands its failure over (fn's attempt 1 rethrows it): budget and elapsed time count from there.
+   * @defaultValue now() when retry is called
+   */
+  startedAt?: number;
 }
 
 /** What `fn` learns about the attempt it runs. */
@@ -48,7 +54,7 @@ export async function retry<T>(fn: (attempt: RetryAttempt) => Promise<T>, option
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? Math.random;
-  const start = now();
+  const start = options.startedAt ?? now();
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {

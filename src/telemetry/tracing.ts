@@ -26,6 +26,11 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** False when `OTEL_SDK_DISABLED=true`: the tracer is a no-op (trace context still passes through). */
   readonly enabled: boolean;
+  /**
+   * True when spans are recorded (an exporter or an extra processor receives them). When false, spans
+   * are unrecorded: they carry the trace id and the parent span id into outputs, nothing else.
+   */
+  readonly recording: boolean;
   /** Exports what is buffered, then stops; later spans are dropped. */
   shutdown(): Promise<void>;
 }
@@ -48,6 +53,7 @@ export function createTracing(
     return {
       tracer: new ProxyTracerProvider().getTracer(TRACER_NAME),
       enabled: false,
+      recording: false,
       shutdown: async () => {},
     };
   }
@@ -69,6 +75,7 @@ export function createTracing(
   return {
     tracer: provider.getTracer(TRACER_NAME, serviceVersion),
     enabled: true,
+    recording: spanProcessors.length > 0,
     shutdown: () => provider.shutdown(),
   };
 }

@@ -16,6 +16,8 @@ import { WorkerMetrics } from './worker-metrics.js';
 export interface WorkerTelemetry {
   readonly tracer: Tracer;
   readonly tracingEnabled: boolean;
+  /** Spans are recorded (something exports them); see `Tracing.recording`. */
+  readonly tracingRecorded: boolean;
   readonly metrics: WorkerMetrics;
   readonly meter: Meter;
   serveMetrics(request: IncomingMessage, response: ServerResponse): void;
@@ -40,6 +42,7 @@ export function createWorkerTelemetry(options: WorkerTelemetryOptions): WorkerTe
   return {
     tracer: tracing.tracer,
     tracingEnabled: tracing.enabled,
+    tracingRecorded: tracing.recording,
     metrics: new WorkerMetrics(meter),
     meter,
     serveMetrics,

@@ -90,3 +90,34 @@ describe('RedisSignalCache when Redis is unreachable', () => {
     await cache.close();
   });
 });
+
+describe('RedisSignalCache under concurrent pins', () => {
+  it('sends the writes and lookups of pins in the same tick in one socket write each', async () => {
+    const redis = await createCacheRedis(stackEnv.redisUrl, () => {});
+    const cache = new RedisSignalCache(redis, { ttlMs: 60_000, timeoutMs: 1000 });
+    try {
+      const keys = Array.from({ length: 20 }, (_, i) => uniqueName(`pin-${i}`));
+      // Every chunk of bytes the client hands its socket (the real socket to the real Redis).
+      const stream = (redis as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+      const write = stream.write.bind(stream);
+      let writes = 0;
+      stream.write = (...args: unknown[]) => (writes++, write(...args));
+      // 20 pins, each writing its own entries, as SignalRunner does at the end of each pin.
+      await Promise.all(
+        keys.map((key, i) =>
+          cache.setMany([
+            { key, value: { scores: { spam: i / 20, ham: 1 - i / 20 } } },
+            { key: `${key}:alias`, value: { scores: { spam: i / 20, ham: 1 - i / 20 } } },
+          ]),
+        ),
+      );
+      const setWrites = writes;
+      writes = 0;
+      const hits = await Promise.all(keys.map((key) => cache.getMany([key, `${key}:alias`])));
+      expect({ setWrites, getWrites: writes }).toEqual({ setWrites: 1, getWrites: 1 });
+      expect(hits.map((h) => h.map((v) => v?.scores.spam))).toEqual(keys.map((_, i) => [i / 20, i / 20]));
+    } finally {
+      await cache.close();
+    }
+  });
+});

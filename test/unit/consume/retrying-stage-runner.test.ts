@@ -68,4 +68,21 @@ describe('RetryingStageRunner', () => {
     // The budget was spent before this stage began: one attempt, no retry.
     expect(calls).toBe(1);
   });
+
+  it('treats a stage that throws before returning a promise like one that rejects', async () => {
+    const runner = new RetryingStageRunner(policy);
+    let calls = 0;
+    const value = await runner.run('cache-lookup', () => {
+      if (++calls < 2) throw new IntegrityError('IW_FETCH_TIMEOUT', 'slow');
+      return Promise.resolve('hit');
+    });
+    expect([value, calls]).toEqual(['hit', 2]);
+    const error = await runner
+      .run('policy', () => {
+        throw new IntegrityError('IW_POLICY_INVALID', 'no rule');
+      })
+      .catch((e: unknown) => e);
+    expect(isIntegrityError(error, 'IW_POLICY_INVALID')).toBe(true);
+    expect([runner.failedStage, runner.attempts]).toEqual(['policy', 1]);
+  });
 });

@@ -141,4 +141,22 @@ describe('retry', () => {
   it('refuses attempts below 1', async () => {
     await expect(retry(async () => 1, { ...base, attempts: 0 })).rejects.toThrow(RangeError);
   });
+
+  it('counts budget and elapsed time from startedAt when the caller made the first call itself', async () => {
+    const time = fakeTime();
+    time.advance(900); // the caller's own first attempt took 900 ms
+    const first = transient();
+    const error = await retry(
+      async ({ attempt }) => {
+        if (attempt === 1) throw first;
+        time.advance(50);
+        throw transient();
+      },
+      { ...base, budgetMs: 1000, startedAt: 0, ...time.options },
+    ).catch((e: unknown) => e);
+    // One backoff of up to 100 ms fits in the 100 ms left of the budget only with full jitter < 1: none.
+    expect(isIntegrityError(error, 'IW_FETCH_HTTP_5XX')).toBe(true);
+    expect((error as IntegrityError).details).toMatchObject({ attempts: 1, elapsedMs: 900 });
+    expect((error as IntegrityError).cause).toBe(first);
+  });
 });
