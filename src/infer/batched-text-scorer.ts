@@ -1,5 +1,11 @@
-/** Model text -> class scores with one text model: prepare (the model kind's, synchronous), then batch. */
-import type { Scorer } from './scorer.js';
+/**
+ * Model text -> class scores (and the embedding, when the model has one) with one text model: prepare
+ * (the model kind's, synchronous), then batch. An embedding model (`outputs` empty, task
+ * `text-embedding`) has no classes: its embedding is the batch's main output, and `infer` returns no
+ * scores without running anything.
+ */
+import { IntegrityError } from '../errors.js';
+import type { EmbeddingOutput, Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { LoadedModel } from './model-repository.js';
@@ -9,6 +15,10 @@ import type { TextModelKind } from './text-model-kind.js';
 export class BatchedTextScorer<Row = unknown, Ctx = undefined> implements Scorer<string, Row> {
   readonly model: { name: string; version: string };
   readonly classes: readonly string[];
+  readonly embedding?: EmbeddingOutput;
+  /** Where the embedding row is among the batch's outputs: 0 for an embedding model, else 1. */
+  readonly #embeddingAt: number;
+  readonly #runs = new WeakMap<object, Promise<Float32Array[]>>();
 
   constructor(
     loaded: LoadedModel,
@@ -17,7 +27,16 @@ export class BatchedTextScorer<Row = unknown, Ctx = undefined> implements Scorer
     private readonly contextOf: () => Ctx = () => undefined as Ctx,
   ) {
     this.model = { name: loaded.name, version: loaded.version };
-    this.classes = loaded.manifest.outputs[0]!.classes;
+    this.classes = loaded.manifest.outputs[0]?.classes ?? [];
+    this.#embeddingAt = loaded.manifest.outputs.length > 0 ? 1 : 0;
+    const embedding = loaded.manifest.embeddings?.[0];
+    if (embedding) {
+      this.embedding = {
+        output: embedding.name,
+        dimension: embedding.shape[1],
+        normalized: embedding.normalized,
+      };
+    }
   }
 
   async prepare(text: string): Promise<Row> {
@@ -25,6 +44,29 @@ export class BatchedTextScorer<Row = unknown, Ctx = undefined> implements Scorer
   }
 
   async infer(row: Row): Promise<Record<string, number>> {
-    return toClassScores(this.classes, await this.batcher.enqueue(row, this.contextOf()));
+    if (this.classes.length === 0) return {};
+    return toClassScores(this.classes, (await this.#run(row))[0]!);
+  }
+
+  /** The embedding row of the same session call as `infer`'s scores. Errors: IW_INFERENCE_FAILED. */
+  async embed(row: Row): Promise<Float32Array> {
+    if (!this.embedding) {
+      throw new IntegrityError(
+        'IW_MODEL_MANIFEST',
+        `${this.model.name}@${this.model.version} has no embedding`,
+      );
+    }
+    return (await this.#run(row))[this.#embeddingAt]!;
+  }
+
+  /** One session call per prepared row for its scores and its embedding; a rejection is forgotten. */
+  #run(row: Row): Promise<Float32Array[]> {
+    if (typeof row !== 'object' || row === null) return this.batcher.enqueueAll(row, this.contextOf());
+    const known = this.#runs.get(row);
+    if (known) return known;
+    const promise = this.batcher.enqueueAll(row, this.contextOf());
+    this.#runs.set(row, promise);
+    promise.catch(() => this.#runs.delete(row));
+    return promise;
   }
 }

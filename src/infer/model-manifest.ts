@@ -81,8 +81,9 @@ export const modelManifestSchema = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
     bytes: z.number().int().positive().optional(),
     inputs: z.array(input).min(1),
-    outputs: z.array(output).min(1),
-    /** Outputs beside the scores, computed in the same forward pass. */
+    /** Class-score outputs; empty only for an embedding model (task `text-embedding`), which has `embeddings`. */
+    outputs: z.array(output),
+    /** Outputs beside the scores, computed in the same forward pass (or the only ones). */
     embeddings: z.array(embeddingOutput).optional(),
     preprocess: z.discriminatedUnion('kind', [imagePreprocess, textPreprocess]),
     source: z.looseObject({}),
@@ -93,6 +94,8 @@ export const modelManifestSchema = z
     reference: scoreReference.optional(),
   })
   .superRefine((m, ctx) => {
+    if (m.outputs.length === 0 && (m.embeddings ?? []).length === 0)
+      ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'no outputs and no embeddings' });
     // Every output row must be as wide as its class list, or scores would be misattributed.
     m.outputs.forEach((o, i) => {
       const width = o.shape.at(-1);

@@ -112,7 +112,8 @@ export async function loadServing(
         model: model.id,
         packer,
         run: (feeds) => model.session.run(feeds),
-        outputName: model.manifest.outputs[0]!.name,
+        // An embedding model has no class scores: its embedding is the main output.
+        outputName: model.manifest.outputs[0]?.name ?? model.manifest.embeddings![0]!.name,
         extraOutputs,
         maxBatchSize,
         maxQueueDelayMs: config.INFER_MAX_QUEUE_DELAY_MS,
@@ -136,7 +137,14 @@ export async function loadServing(
         );
       } else {
         const textKind = await loadTextModelKind(model);
-        const textBatcher = batcher<unknown>(model, textKind.packer, config.TEXT_MAX_BATCH);
+        const textBatcher = batcher<unknown>(
+          model,
+          textKind.packer,
+          config.TEXT_MAX_BATCH,
+          model.manifest.outputs.length > 0
+            ? (model.manifest.embeddings ?? []).slice(0, 1).map((e) => e.name)
+            : [],
+        );
         batchers.push(textBatcher);
         scorers.set(
           model.id,

@@ -10,6 +10,7 @@ import { imageEmbedding } from './image-embedding.js';
 import { imageNearDuplicate } from './image-near-duplicate.js';
 import { imageSafety } from './image-safety.js';
 import type { AnySignal, SignalDeps, SignalPlugin } from './signal.js';
+import { textEmbedding } from './text-embedding.js';
 import { textSpam } from './text-spam.js';
 import { videoEmbedding } from './video-embedding.js';
 import { videoSafety } from './video-safety.js';
@@ -21,6 +22,7 @@ export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   imageNearDuplicate,
   videoSafety,
   videoEmbedding,
+  textEmbedding,
 ] as SignalPlugin[];
 
 /**

@@ -12,6 +12,7 @@ import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { recordCases, registerContracts } from '../../support/contract-cases.js';
 import { embeddingFromBytes } from '../../../src/contracts/embedding-vector.js';
 import { CONTENT_EMBEDDING } from '../../../src/contracts/subjects.js';
+import { embeddingToBytes } from '../../../src/contracts/embedding-vector.js';
 import { fullContentEmbedding, testVector } from '../../support/records.js';
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
@@ -104,5 +105,31 @@ describe('ContentEmbedding vectors across languages', () => {
     ]) as string[];
     const decoded = await codec.decodeAs(CONTENT_EMBEDDING, Buffer.from(frame!, 'base64'));
     expect(embeddingFromBytes(decoded.record.vector, decoded.record.dimension)).toEqual(vector);
+  });
+
+  it('a text.embedding record (TEXT, text-embedding@1, 384 floats) reads the same both ways', async () => {
+    const codec = new AvroCodec(registry);
+    const vector = testVector(384);
+    const record = fullContentEmbedding({
+      kind: 'TEXT',
+      signal: 'text.embedding',
+      model: { name: 'text-embedding', version: '1' },
+      dimension: 384,
+      vector: embeddingToBytes(vector),
+      decision: 'ALLOW',
+    });
+    const ours = await codec.encode(topics.embeddings, CONTENT_EMBEDDING, record);
+    const [read] = fastavro('vectors', [ours.toString('base64')]) as {
+      dimension: number;
+      values: number[];
+    }[];
+    expect(read!.dimension).toBe(384);
+    expect(Float32Array.from(read!.values)).toEqual(vector);
+    const [theirs] = fastavro('decode', [ours.toString('base64')]) as { record: unknown }[];
+    expect(theirs!.record).toEqual(record);
+    const [frame] = fastavro('encode', [{ subject: subjectForTopic(topics.embeddings), record }]) as string[];
+    const decoded = await codec.decodeAs(CONTENT_EMBEDDING, Buffer.from(frame!, 'base64'));
+    expect(decoded.record).toEqual(record);
+    expect(embeddingFromBytes(decoded.record.vector, 384)).toEqual(vector);
   });
 });
