@@ -1,6 +1,7 @@
 import type { LimitResult } from './limit.js';
 import type { Machine } from './machine.js';
 import type { PeerPoint } from './peer.js';
+import { isSkipped, type PythonPeerOutcome } from './peer-python.js';
 import type { ScenarioResult } from './worker-scenario.js';
 
 export interface BenchResults {
@@ -10,6 +11,8 @@ export interface BenchResults {
   workerEnv: Record<string, string>;
   limit: LimitResult | null;
   peer: { wasm: PeerPoint; cpu: PeerPoint | null } | null;
+  /** onnxruntime + Pillow in Python (bench/peer_python.py), or why it was skipped. */
+  pythonPeer?: PythonPeerOutcome | null;
   cold: ScenarioResult | null;
   warm: ScenarioResult | null;
   text: ScenarioResult | null;
@@ -207,6 +210,28 @@ export function tableRows(r: BenchResults): string[][] {
         '',
         '',
       ]);
+  }
+  if (isSkipped(r.pythonPeer)) {
+    rows.push([
+      `peer: Python onnxruntime + Pillow: not measured, ${r.pythonPeer.skipped}`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
+  } else if (r.pythonPeer) {
+    const p = r.pythonPeer;
+    rows.push([
+      `peer: Python onnxruntime + Pillow, decode included (batch ${p.best.batch}, ${p.best.threads} ORT threads; max abs dp vs worker ${p.maxAbsDiff.toExponential(1)} on ${p.checked} images)`,
+      f(p.best.imagesPerSecond),
+      'images/s',
+      ratio(p.best.imagesPerSecond, limit),
+      ratio(p.best.imagesPerSecond, peer),
+      '',
+      '',
+    ]);
   }
   if (r.video) {
     const v = r.video;
