@@ -14,7 +14,7 @@
  *
  *   npm run bench:growth -- [--seconds 15] [--sizes small,typical,4k] [--batches 1,4,8,16]
  *                           [--partitions 1,2,4,8] [--processes 1,2] [--limit-seconds 3]
- *                           [--min-pins 24] [--max-pins 1500] [--env KEY=VALUE ...] [--out file.json]
+ *                           [--min-pins 48] [--max-pins 1500] [--env KEY=VALUE ...] [--out file.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '1,2,4,8' },
     processes: { type: 'string', default: '1,2' },
     'limit-seconds': { type: 'string', default: '3' },
-    'min-pins': { type: 'string', default: '24' },
+    'min-pins': { type: 'string', default: '48' },
     'max-pins': { type: 'string', default: '1500' },
     env: { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
