@@ -8,7 +8,8 @@
  *
  * Every cell is a cold run (fresh topics, cache namespace and processes; distinct images with a text
  * each, as in the bench's cold scenario) through bench/lib/worker-scenario.ts, with the workers started
- * and their group formed before the pins are produced, so 1 and 2 processes are measured alike. The
+ * and their group formed before the pins are produced, so 1 and 2 processes are measured alike;
+ * throughput is pins / (last label - the moment the pins were produced). The
  * pin count of a size is what the limit does in `--seconds` x 0.7 (clamped to --min-pins..--max-pins):
  * cells stay short on a fast or a slow machine.
  *
@@ -190,7 +191,7 @@ try {
       worker: figures,
     };
     log(
-      `${name}: ${run.pinsPerSecond.toFixed(1)} pins/s over ${run.labels} labels, peak RSS ${run.peakRssMiB.toFixed(0)} MiB${run.peakRssMiBEach ? ` (each ${run.peakRssMiBEach.map((x) => x.toFixed(0)).join(' + ')})` : ''}, unscored ${run.unscored}, mean image batch ${run.meanBatch.image.toFixed(1)}${limit === null ? '' : `; limit ${limit.toFixed(1)} images/s`}; load average ${loadAverageAtStart.join(' ')}`,
+      `${name}: ${(run.pinsPerSecondSinceProduced ?? Number.NaN).toFixed(1)} pins/s from production to the last label (${run.pinsPerSecond.toFixed(1)} first to last label) over ${run.labels} labels, peak RSS ${run.peakRssMiB.toFixed(0)} MiB${run.peakRssMiBEach ? ` (each ${run.peakRssMiBEach.map((x) => x.toFixed(0)).join(' + ')})` : ''}, unscored ${run.unscored}, mean image batch ${run.meanBatch.image.toFixed(1)}${limit === null ? '' : `; limit ${limit.toFixed(1)} images/s`}; load average ${loadAverageAtStart.join(' ')}`,
     );
     done.set(key, result);
     results.cells.push(result);

@@ -56,9 +56,14 @@ function value(c: GrowthCell): string {
     case 'partitions':
       return `${c.partitions} partition${c.partitions === 1 ? '' : 's'}`;
     case 'processes':
-      return `${c.processes} process${c.processes === 1 ? '' : 'es'} (${c.partitions / c.processes} partitions each)`;
+      return c.processes === 1
+        ? `1 process (all ${c.partitions} partitions)`
+        : `${c.processes} processes (${c.partitions / c.processes} partitions each)`;
   }
 }
+
+/** Pins over the time from their production to the last label (the workers were up before). */
+export const pinsPerSecond = (c: GrowthCell) => c.worker.pinsPerSecondSinceProduced ?? c.worker.pinsPerSecond;
 
 const isBase = (c: GrowthCell) =>
   c.size === BASE.size &&
@@ -80,9 +85,9 @@ export function growthRows(r: GrowthResults): string[][] {
     return [
       c.variable,
       `${value(c)}${isBase(c) ? ' (base)' : ''}`,
-      f(w.pinsPerSecond),
+      f(pinsPerSecond(c)),
       f(c.limitImagesPerSecond),
-      c.limitImagesPerSecond ? `${(w.pinsPerSecond / c.limitImagesPerSecond).toFixed(2)} x` : '',
+      c.limitImagesPerSecond ? `${(pinsPerSecond(c) / c.limitImagesPerSecond).toFixed(2)} x` : '',
       rss,
       f(w.readyRssMiB, 0),
       f(w.meanBatch.image),

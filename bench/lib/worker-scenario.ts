@@ -37,6 +37,11 @@ export interface ScenarioResult {
   peakRssMiB: number;
   /** RSS when the worker became ready (models loaded, nothing processed), MiB; the highest. */
   readyRssMiB: number;
+  /**
+   * With the workers started first: pins over the time from just before they were produced to the
+   * last label (no first-batch bias, unlike pinsPerSecond: what a handful of pins needs).
+   */
+  pinsPerSecondSinceProduced?: number;
   /** Worker processes, and each one's peak RSS, MiB (only with more than one process). */
   processes?: number;
   peakRssMiBEach?: number[];
@@ -187,6 +192,7 @@ export async function runThroughput(
     const reader = await new LabelTimes().start(topics.labels);
     const env = workerEnv(topics, options.env);
     const workers: WorkerProcess[] = [];
+    let producedAt: number | undefined;
     try {
       // One after another: two models loading at once on a small machine only slow each other.
       for (let i = 0; i < count; i++)
@@ -195,6 +201,7 @@ export async function runThroughput(
       const pids = workers.map((w) => w.pid).join(', ');
       if (workersFirst) {
         await waitForGroup(topics.groupId, count, options.timeoutMs);
+        producedAt = Date.now();
         await producePins(topics.pins, pins);
       }
       options.log(
@@ -218,6 +225,12 @@ export async function runThroughput(
           !workersFirst,
         ),
         ...(count > 1 ? { processes: count, peakRssMiBEach: each } : {}),
+        ...(producedAt === undefined || reader.times.size === 0
+          ? {}
+          : {
+              pinsPerSecondSinceProduced:
+                reader.times.size / ((Math.max(...reader.times.values()) - producedAt) / 1000),
+            }),
       };
       if (shadowDone === undefined) return { ...result, metricsText: text };
       const firstLabel = Math.min(...reader.times.values());
