@@ -2,12 +2,15 @@
  * `npm run bench`: on one machine, in one run, with the same images: the limit (decode + preprocess +
  * ONNX in a tight in-process loop, and ONNX alone), the worker end to end through the real Kafka,
  * registry, Redis and a local image server (cold cache, warm cache, text-only, paced at half the cold
- * maximum; on request text-only with a shadow text model, the cost of a shadow), and the peer (nsfwjs on tfjs-backend-wasm; pure tfjs on a few images). Prints one table
+ * maximum; on request text-only with a shadow text model, the cost of a shadow), and the peers
+ * (nsfwjs on tfjs-backend-wasm; pure tfjs on a few images; onnxruntime + Pillow in Python,
+ * bench/peer_python.py). Prints one table
  * with the ratios, writes every figure as JSON under bench/results/. Starts the local stack when it
  * is not running and stops it afterwards in that case only. See BENCHMARKS.md for the method.
  *
  *   npm run bench -- [--images 1000] [--warm-pins 20000] [--text-pins 20000] [--duration 30]
  *                    [--limit-seconds 4] [--peer-seconds 20] [--peer-cpu-images 6] [--partitions 4]
+ *                    [--python-batches 1,8,16] [--python-check 32] [--skip-python-peer]
  *                    [--skip-peer] [--skip-limit] [--only cold,warm,text,paced,flood,text-shadow]
  *                    [--text-limit-batches 1,16,64,256] (text-limit: the text yardstick despite --skip-limit)
  *                    [--flood-pins 48] [--flood-budgets on|off] [--video-pins 24] (video: --only video)
@@ -26,6 +29,7 @@ import { measureTextLimit } from './lib/text-limit.js';
 import { modelText } from '../src/content/text-content.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
+import { measurePythonPeer } from './lib/peer-python.js';
 import { imagePin, pinText, textPin } from './lib/pins.js';
 import { makeVideoVariants, videoPin } from './lib/video.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
@@ -46,7 +50,10 @@ const { values } = parseArgs({
     'peer-seconds': { type: 'string', default: '20' },
     'peer-cpu-images': { type: 'string', default: '6' },
     partitions: { type: 'string', default: '4' },
+    'python-batches': { type: 'string', default: '1,8,16' },
+    'python-check': { type: 'string', default: '32' },
     'skip-peer': { type: 'boolean', default: false },
+    'skip-python-peer': { type: 'boolean', default: false },
     'skip-limit': { type: 'boolean', default: false },
     only: { type: 'string', default: 'cold,warm,text,paced,flood' },
     'flood-pins': { type: 'string', default: '48' },
@@ -80,6 +87,7 @@ const results: BenchResults = {
   limit: null,
   textLimit: null,
   peer: null,
+  pythonPeer: null,
   cold: null,
   warm: null,
   text: null,
@@ -138,6 +146,19 @@ try {
       wasmImages: imageCount,
       cpuImages: num('peer-cpu-images'),
       seconds: num('peer-seconds'),
+      log,
+    });
+  }
+  if (!values['skip-peer'] && !values['skip-python-peer']) {
+    results.pythonPeer = await measurePythonPeer({
+      root,
+      modelsDir: 'models',
+      model: extraEnv.IMAGE_MODEL ?? 'image-safety@1',
+      images: variants,
+      batches: list(values['python-batches']!).map(Number),
+      threads: list(values['limit-threads']!).map(Number),
+      seconds: num('limit-seconds'),
+      checkImages: num('python-check'),
       log,
     });
   }

@@ -70,3 +70,58 @@ export async function makeImageVariants(count: number, seed = 1): Promise<ImageV
   }
   return out;
 }
+
+/**
+ * `count` JPEGs of exactly `width` x `height` with pairwise different bytes: a random crop of a
+ * fixture photo (photo-*) with the target's aspect ratio, covering 70-100 % of the photo's shorter
+ * fit, resized (lanczos3; upscaled when the photo is smaller) and encoded at quality 80-92. For
+ * `npm run bench:growth`, where image size is the variable: small, typical and 4k pins.
+ */
+export async function makeSizedVariants(
+  count: number,
+  width: number,
+  height: number,
+  seed = 1,
+): Promise<ImageVariant[]> {
+  const names = (await readdir(FIXTURE_IMAGES_DIR)).filter((f) => /^photo-.*\.(jpg|png)$/.test(f)).sort();
+  const sources = await Promise.all(
+    names.map(async (name) => {
+      const bytes = await readFile(join(FIXTURE_IMAGES_DIR, name));
+      const meta = await sharp(bytes).metadata();
+      return { name, bytes, width: meta.width!, height: meta.height! };
+    }),
+  );
+  const rand = random(seed);
+  const seen = new Set<string>();
+  const make = async (i: number): Promise<ImageVariant> => {
+    const src = sources[i % sources.length]!;
+    // The largest crop of the target's aspect ratio that fits the photo, then 70-100 % of it.
+    const fit = Math.min(src.width / width, src.height / height);
+    for (;;) {
+      const share = 0.7 + 0.3 * rand();
+      const w = Math.max(8, Math.floor(width * fit * share));
+      const h = Math.max(8, Math.floor(height * fit * share));
+      const left = Math.floor(rand() * (src.width - w + 1));
+      const top = Math.floor(rand() * (src.height - h + 1));
+      const bytes = await sharp(src.bytes)
+        .extract({ left, top, width: w, height: h })
+        .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+        .toColourspace('srgb')
+        .jpeg({ quality: 80 + Math.floor(rand() * 13) })
+        .toBuffer();
+      const hex = createHash('sha256').update(bytes).digest('hex');
+      if (seen.has(hex)) continue;
+      seen.add(hex);
+      return { name: `s${width}x${height}-${i}.jpg`, bytes, signature: `sha256:${hex}`, source: src.name };
+    }
+  };
+  const out: ImageVariant[] = [];
+  for (let i = 0; i < count; i += 4) {
+    out.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(4, count - i) }, (_, k) => i + k).map((k) => make(k)),
+      )),
+    );
+  }
+  return out;
+}

@@ -33,14 +33,23 @@ export interface ScenarioResult {
   latencyIncludesQueueing: boolean;
   offeredPerSecond?: number;
   durationSeconds: number;
+  /** Peak RSS (VmHWM) of the worker process, MiB; with several processes, the highest. */
   peakRssMiB: number;
-  /** RSS when the worker became ready (models loaded, nothing processed), MiB. */
+  /** RSS when the worker became ready (models loaded, nothing processed), MiB; the highest. */
   readyRssMiB: number;
   /**
-   * The worker's CPU time (all threads) from ready to the last label, per pin, ms: what a pin costs,
-   * much less sensitive to other load on the machine than pins/s.
+   * The worker's CPU time (all threads, every process) from ready to the last label, per pin, ms:
+   * what a pin costs, much less sensitive to other load on the machine than pins/s.
    */
   cpuMsPerPin?: number;
+  /**
+   * With the workers started first: pins over the time from just before they were produced to the
+   * last label (no first-batch bias, unlike pinsPerSecond: what a handful of pins needs).
+   */
+  pinsPerSecondSinceProduced?: number;
+  /** Worker processes, and each one's peak RSS, MiB (only with more than one process). */
+  processes?: number;
+  peakRssMiBEach?: number[];
   unscored: number;
   deadLetters: number;
   cacheHits: number;
@@ -73,6 +82,13 @@ export interface ScenarioOptions {
   stages: readonly StageName[];
   /** The worker serves a shadow model: wait for its work on every pin as well, and report it. */
   shadow?: boolean;
+  /** Worker processes in one consumer group, sharing the partitions (default 1). */
+  processes?: number;
+  /**
+   * Start the workers and wait until their group has every one of them before producing the pins
+   * (always so with more than one process: none starts with all partitions and rebalances mid-run).
+   */
+  workersFirst?: boolean;
 }
 
 class LabelTimes {
@@ -130,7 +146,7 @@ function summarize(
   stages: readonly StageName[],
   pins: readonly PinCreated[],
   times: Map<string, number>,
-  worker: WorkerProcess & { readyRssMiB: number },
+  rss: { peakMiB: number; readyMiB: number },
   metricsText: string,
   queued: boolean,
 ): ScenarioResult {
@@ -151,8 +167,8 @@ function summarize(
     ),
     latencyIncludesQueueing: queued,
     durationSeconds: (last - first) / 1000,
-    peakRssMiB: worker.peakRssMiB(),
-    readyRssMiB: worker.readyRssMiB,
+    peakRssMiB: rss.peakMiB,
+    readyRssMiB: rss.readyMiB,
     unscored:
       metricSum(metricsText, 'iw_unscored_total') -
       metricSum(metricsText, 'iw_unscored_total', { reason: 'IW_CONTENT_ABSENT' }),
@@ -164,35 +180,66 @@ function summarize(
   };
 }
 
-/** Pins produced first, then the worker started: throughput from the first to the last label. */
+/**
+ * Pins produced first, then the worker started: throughput from the first to the last label. With
+ * `processes` > 1 or `workersFirst`, the workers start first, their group forms, then the pins are
+ * produced (all at once); metrics are those of every process together.
+ */
 export async function runThroughput(
   options: ScenarioOptions,
   makePins: () => PinCreated[],
 ): Promise<ScenarioResult> {
+  const count = options.processes ?? 1;
+  const workersFirst = options.workersFirst === true || count > 1;
   return withTopics(options.partitions, async (topics) => {
     const pins = makePins();
-    await producePins(topics.pins, pins);
+    if (!workersFirst) await producePins(topics.pins, pins);
     const reader = await new LabelTimes().start(topics.labels);
-    const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
-    const readyRssMiB = worker.rssMiB();
-    const readyCpu = worker.cpuSeconds();
+    const env = workerEnv(topics, options.env);
+    const workers: WorkerProcess[] = [];
+    let producedAt: number | undefined;
     try {
-      options.log(`${options.name}: ${pins.length} pins queued; worker pid ${worker.pid} ready`);
+      // One after another: two models loading at once on a small machine only slow each other.
+      for (let i = 0; i < count; i++)
+        workers.push(await startWorkerProcess(options.root, env, options.nodeArgs));
+      const readyRssMiB = Math.max(...workers.map((w) => w.rssMiB()));
+      const readyCpu = workers.map((w) => w.cpuSeconds());
+      const pids = workers.map((w) => w.pid).join(', ');
+      if (workersFirst) {
+        await waitForGroup(topics.groupId, count, options.timeoutMs);
+        producedAt = Date.now();
+        await producePins(topics.pins, pins);
+      }
+      options.log(
+        `${options.name}: ${pins.length} pins queued; worker pid ${pids} ready${workersFirst ? ` (group of ${count} formed first)` : ''}`,
+      );
       await reader.waitFor(pins.length, options.timeoutMs);
-      const cpuMsPerPin = ((worker.cpuSeconds() - readyCpu) * 1000) / pins.length;
+      const worker = workers[0]!;
+      const cpuMsPerPin =
+        (workers.reduce((sum, w, i) => sum + w.cpuSeconds() - readyCpu[i]!, 0) * 1000) / pins.length;
       const shadowDone = options.shadow
         ? await waitForShadow(worker, pins.length, options.timeoutMs)
         : undefined;
-      const text = await worker.metrics();
-      const result = summarize(
-        options.name,
-        options.stages,
-        pins,
-        reader.times,
-        { ...worker, readyRssMiB },
-        text,
-        true,
-      );
+      const text = (await Promise.all(workers.map((w) => w.metrics()))).join('\n');
+      const each = workers.map((w) => w.peakRssMiB());
+      const result = {
+        ...summarize(
+          options.name,
+          options.stages,
+          pins,
+          reader.times,
+          { peakMiB: Math.max(...each), readyMiB: readyRssMiB },
+          text,
+          !workersFirst,
+        ),
+        ...(count > 1 ? { processes: count, peakRssMiBEach: each } : {}),
+        ...(producedAt === undefined || reader.times.size === 0
+          ? {}
+          : {
+              pinsPerSecondSinceProduced:
+                reader.times.size / ((Math.max(...reader.times.values()) - producedAt) / 1000),
+            }),
+      };
       if (shadowDone === undefined) return { ...result, cpuMsPerPin, metricsText: text };
       const firstLabel = Math.min(...reader.times.values());
       return {
@@ -213,10 +260,33 @@ export async function runThroughput(
         },
       };
     } finally {
-      await worker.stop();
+      await Promise.all(workers.map((w) => w.stop()));
       await reader.stop();
     }
   });
+}
+
+/** Waits until the consumer group is stable with `members` members, each with partitions assigned. */
+async function waitForGroup(groupId: string, members: number, timeoutMs: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      if (
+        group?.state === 'Stable' &&
+        group.members.length === members &&
+        group.members.every((m) => m.memberAssignment.length > 0)
+      )
+        return;
+      if (Date.now() > deadline) throw new Error(`group ${groupId} did not form with ${members} members`);
+      await sleep(200);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The worker started first, then pins produced at `rate` per second with createdAt = send time. */
@@ -257,7 +327,7 @@ export async function runPaced(
           options.stages,
           pins,
           reader.times,
-          { ...worker, readyRssMiB },
+          { peakMiB: worker.peakRssMiB(), readyMiB: readyRssMiB },
           text,
           false,
         ),
