@@ -12,6 +12,7 @@ import { imageSafety } from './image-safety.js';
 import type { AnySignal, SignalDeps, SignalPlugin } from './signal.js';
 import { textSpam } from './text-spam.js';
 import { videoEmbedding } from './video-embedding.js';
+import { videoNearDuplicate } from './video-near-duplicate.js';
 import { videoSafety } from './video-safety.js';
 
 export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
@@ -21,6 +22,7 @@ export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   imageNearDuplicate,
   videoSafety,
   videoEmbedding,
+  videoNearDuplicate,
 ] as SignalPlugin[];
 
 /**
