@@ -181,7 +181,7 @@ async function build(
     [
       ...new Map(
         startSpec.signals
-          .filter((d) => d.name === 'image.near_duplicate')
+          .filter((d) => d.name === 'image.near_duplicate' || d.name === 'video.near_duplicate')
           .map((d) => [`${d.model.name}@${d.model.version}`, d.model]),
       ).values(),
     ].map(async (model) => {

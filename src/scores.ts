@@ -14,6 +14,20 @@ export type ClassScores = Readonly<Record<string, number>>;
 export interface SignalValue {
   readonly scores: ClassScores;
   readonly vector?: Float32Array;
+  /**
+   * For an embedding signal over a video's sampled frames (`video.embedding`): every frame's vector
+   * (unit L2 norm), in sampling order; `vector` is then the deciding frame's.
+   */
+  readonly frames?: readonly FrameVector[];
+}
+
+/** One sampled video frame's embedding: its position among the sampled frames and its timestamp. */
+export interface FrameVector {
+  /** 0-based position among the video's sampled frames (at most `VIDEO_MAX_FRAMES`). */
+  readonly index: number;
+  /** Milliseconds from the start of the video. */
+  readonly timestampMs: number;
+  readonly vector: Float32Array;
 }
 
 /** One model version: `models/<name>/<version>/`, or a built-in computation with a version. */

@@ -25,7 +25,11 @@ export class InMemorySignalCache implements SignalCache {
   async setMany(entries: readonly CacheEntry[]): Promise<void> {
     const expiresAt = this.now() + this.ttlMs;
     for (const { key, value } of entries) {
-      const copy = { scores: { ...value.scores }, ...(value.vector && { vector: value.vector.slice() }) };
+      const copy = {
+        scores: { ...value.scores },
+        ...(value.vector && { vector: value.vector.slice() }),
+        ...(value.frames && { frames: value.frames.map((f) => ({ ...f, vector: f.vector.slice() })) }),
+      };
       this.entries.set(key, { value: copy, expiresAt });
     }
   }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ClassScores, SignalValue } from '../scores.js';
+import type { ClassScores, FrameVector, SignalValue } from '../scores.js';
 import type { CacheEntry, CacheErrorObserver, SignalCache } from './signal-cache.js';
 
 export interface RedisSignalCacheOptions {
@@ -72,13 +72,47 @@ export class RedisSignalCache implements SignalCache {
 /**
  * Scores alone are stored as the JSON object of numbers they always were; with a vector, as
  * `{"scores": {...}, "vector": "<base64 of little-endian float32>"}` (5,120 bytes of floats become
- * 6,828 characters, not the ~25,000 of a JSON array).
+ * 6,828 characters, not the ~25,000 of a JSON array); a video's frame vectors add
+ * `"frames": [{"index", "timestampMs", "vector": "<base64>"}]` (at most 16: ~110 kB for 1280-d).
  */
 function serializeValue(value: SignalValue): string {
   if (!value.vector) return JSON.stringify(value.scores);
-  const v = value.vector;
-  const bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return JSON.stringify({ scores: value.scores, vector: bytes.toString('base64') });
+  return JSON.stringify({
+    scores: value.scores,
+    vector: base64Of(value.vector),
+    ...(value.frames && {
+      frames: value.frames.map((f) => ({
+        index: f.index,
+        timestampMs: f.timestampMs,
+        vector: base64Of(f.vector),
+      })),
+    }),
+  });
+}
+
+function base64Of(v: Float32Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
+function vectorOf(text: unknown): Float32Array | undefined {
+  if (typeof text !== 'string') return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 4 !== 0 || bytes.length === 0) return undefined;
+  const vector = new Float32Array(bytes.length / 4);
+  new Uint8Array(vector.buffer).set(bytes);
+  return vector;
+}
+
+function framesOf(value: unknown): FrameVector[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const frames: FrameVector[] = [];
+  for (const f of value as unknown[]) {
+    if (!isObject(f) || typeof f.index !== 'number' || typeof f.timestampMs !== 'number') return undefined;
+    const vector = vectorOf(f.vector);
+    if (!vector) return undefined;
+    frames.push({ index: f.index, timestampMs: f.timestampMs, vector });
+  }
+  return frames;
 }
 
 /** An entry that is neither form of {@link serializeValue} is treated as a miss and will be overwritten. */
@@ -88,11 +122,11 @@ function parseValue(text: string): SignalValue | undefined {
     if (!isObject(parsed)) return undefined;
     if (typeof parsed.vector === 'string' && isObject(parsed.scores)) {
       const scores = numbersOnly(parsed.scores);
-      const bytes = Buffer.from(parsed.vector, 'base64');
-      if (!scores || bytes.length % 4 !== 0 || bytes.length === 0) return undefined;
-      const vector = new Float32Array(bytes.length / 4);
-      new Uint8Array(vector.buffer).set(bytes);
-      return { scores, vector };
+      const vector = vectorOf(parsed.vector);
+      if (!scores || !vector) return undefined;
+      if (parsed.frames === undefined) return { scores, vector };
+      const frames = framesOf(parsed.frames);
+      return frames && { scores, vector, frames };
     }
     const scores = numbersOnly(parsed);
     return scores && { scores };

@@ -258,8 +258,10 @@ async function classifyWith(
   withVideo: boolean,
   work: (signals: readonly AnySignal[], policy: PolicyEngine, readsVideos: boolean) => Promise<number>,
 ): Promise<number> {
-  // No embeddings topic offline, so no near-duplicate index to search: that signal is left out.
-  let declared = declaredSignals(config).filter((d) => d.name !== 'image.near_duplicate');
+  // No embeddings topic offline, so no near-duplicate index to search: those signals are left out.
+  let declared = declaredSignals(config).filter(
+    (d) => d.name !== 'image.near_duplicate' && d.name !== 'video.near_duplicate',
+  );
   if (withVideo && !readsVideo(declared))
     declared = [...declared, { name: 'video.safety', model: config.IMAGE_MODEL, role: 'primary' }];
   const videos = readsVideo(declared);

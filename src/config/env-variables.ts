@@ -150,7 +150,7 @@ export const ENV_VARIABLES = {
   NEAR_DUPLICATE_MAX_DISTANCE: v(
     z.coerce.number().min(0).max(2).default(0.1426),
     '0.1426',
-    'Cosine distance at or below which `image.near_duplicate` names indexed content as a match (calibrated for image-safety@1: models/image-safety/1/NEAR-DUPLICATES.md).',
+    'Cosine distance at or below which `image.near_duplicate` and `video.near_duplicate` (per frame) name indexed content as a match (calibrated for image-safety@1 on images: models/image-safety/1/NEAR-DUPLICATES.md).',
   ),
   NEAR_DUPLICATE_SNAPSHOT_DIR: v(
     z.string().min(1).optional(),

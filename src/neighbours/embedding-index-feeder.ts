@@ -117,7 +117,15 @@ export class EmbeddingIndexFeeder {
       if (!record.decision || !FLAGGED.has(record.decision)) return;
       const vector = embeddingFromBytes(record.vector, record.dimension);
       this.index.upsert(
-        { contentKey: record.contentKey, pinId: record.pinId, decision: record.decision },
+        {
+          contentKey: record.contentKey,
+          pinId: record.pinId,
+          decision: record.decision,
+          // A video's frame (one record per sampled frame): indexed under its own key.
+          ...(record.frame && {
+            frame: { index: record.frame.index, timestampMs: record.frame.timestampMs },
+          }),
+        },
         vector,
       );
       this.counts.indexed++;

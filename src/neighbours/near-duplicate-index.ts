@@ -1,7 +1,9 @@
 /**
  * An approximate nearest-neighbour index (usearch HNSW, cosine, float32) of the embeddings of flagged
- * content, for one model output. Keys are content keys: adding a key again replaces its decision
- * (the latest record wins, the order of the embeddings topic), never a second vector. Snapshots
+ * content, for one model output. Keys are content keys, and for a video's frames the content key and
+ * the frame index ({@link indexKey}): adding a key again replaces its decision (the latest record
+ * wins, the order of the embeddings topic), never a second vector. A frame's match names the video's
+ * content key and pin with the frame. Snapshots
  * hold the HNSW graph, the entries and the topic position they reflect, written atomically, so a
  * restart reads only what came after.
  */
@@ -15,6 +17,23 @@ export interface IndexedContent {
   readonly contentKey: string;
   readonly pinId: string;
   readonly decision: Decision;
+  /** For one sampled frame of a video (`video.embedding`): which frame; absent for an image. */
+  readonly frame?: IndexedFrame;
+}
+
+export interface IndexedFrame {
+  /** 0-based position among the video's sampled frames. */
+  readonly index: number;
+  readonly timestampMs: number;
+}
+
+/**
+ * The index key of content: its content key, and for a video's frame `<content key>#<frame index>`
+ * (a video's key is `sha256:<hex>`; only an upstream image signature ending in `#<n>` could look the
+ * same, and the frames of one video, at most 16, are unique by index).
+ */
+export function indexKey(content: Pick<IndexedContent, 'contentKey' | 'frame'>): string {
+  return content.frame === undefined ? content.contentKey : `${content.contentKey}#${content.frame.index}`;
 }
 
 export interface NearestMatch extends IndexedContent {
@@ -74,7 +93,8 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
   /** Adds (or, for a known content key, re-decides) content. IW_EMBEDDING_INVALID for a wrong length. */
   upsert(content: IndexedContent, vector: Float32Array): void {
     this.#check(vector);
-    const known = this.#keyOf.get(content.contentKey);
+    const id = indexKey(content);
+    const known = this.#keyOf.get(id);
     if (known !== undefined) {
       this.#byKey.set(known, content);
       return;
@@ -82,7 +102,7 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
     const key = this.#nextKey++;
     this.#index.add(key, vector);
     this.#byKey.set(key, content);
-    this.#keyOf.set(content.contentKey, key);
+    this.#keyOf.set(id, key);
   }
 
   /** The nearest indexed content, or undefined when the index is empty. */
@@ -135,7 +155,7 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
     for (const { key, ...content } of meta.entries) {
       const k = BigInt(key);
       index.#byKey.set(k, content);
-      index.#keyOf.set(content.contentKey, k);
+      index.#keyOf.set(indexKey(content), k);
       if (k >= index.#nextKey) index.#nextKey = k + 1n;
     }
     // Vectors saved after the entries (see snapshot) would reuse keys: skip past them.

@@ -14,11 +14,12 @@ export interface EmbeddingContext {
   readonly embeddedAt: number;
 }
 
-/** A video's embedding (`video.embedding`: its deciding frame's) says UNKNOWN: ContentKind has no VIDEO symbol. */
+/** A video's embeddings (`video.embedding`: one per sampled frame) say UNKNOWN: ContentKind has no VIDEO symbol. */
 const KINDS = { image: 'IMAGE', text: 'TEXT', video: 'UNKNOWN' } as const;
 
 /**
- * One ContentEmbedding per embedding signal that has a vector. Its `decision` is the label's decision
+ * One ContentEmbedding per embedding signal that has a vector, and for a signal over a video's frames
+ * one per sampled frame (`frame` names it; all under the video's content key). Its `decision` is the label's decision
  * about that content: the strictest of the label's signals with the same content key, derived
  * (near-duplicate) signals left out, so an inherited REVIEW never makes a copy flagged content of its
  * own (the index would otherwise grow chains of copies of copies); null when no signal decided it.
@@ -38,17 +39,20 @@ export function buildEmbeddings(
       if (s.contentKey !== result.contentKey || byName.get(s.signal)?.derivedFrom !== undefined) continue;
       decision = moreSevere(decision ?? 'UNSCORED', s.decision);
     }
-    return [
-      {
+    const { embeddingOutput: output, vector: deciding } = result;
+    const frames = result.frames ?? [undefined];
+    return frames.map((frame) => {
+      const vector = frame?.vector ?? deciding;
+      return {
         pinId: context.pinId,
         sourceEventId: context.eventId,
         contentKey: result.contentKey!,
         kind: signal ? KINDS[signal.content] : 'UNKNOWN',
         signal: result.signal,
         model: { name: result.model.name, version: result.model.version },
-        output: result.embeddingOutput,
-        dimension: result.vector.length,
-        vector: embeddingToBytes(result.vector),
+        output,
+        dimension: vector.length,
+        vector: embeddingToBytes(vector),
         normalized: true,
         decision,
         embeddedAt: context.embeddedAt,
@@ -59,7 +63,8 @@ export function buildEmbeddings(
         },
         traceId: context.traceId,
         workerVersion: context.workerVersion,
-      },
-    ];
+        frame: frame ? { index: frame.index, timestampMs: frame.timestampMs } : null,
+      };
+    });
   });
 }

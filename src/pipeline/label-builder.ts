@@ -56,6 +56,7 @@ export function buildLabel(
             pinId: result.match.pinId,
             distance: result.match.distance,
             decision: result.match.decision,
+            frameTimestampMs: result.match.frame?.timestampMs ?? null,
           }
         : null,
   }));

@@ -13,6 +13,7 @@ import type { AnySignal, SignalDeps, SignalPlugin } from './signal.js';
 import { textEmbedding } from './text-embedding.js';
 import { textSpam } from './text-spam.js';
 import { videoEmbedding } from './video-embedding.js';
+import { videoNearDuplicate } from './video-near-duplicate.js';
 import { videoSafety } from './video-safety.js';
 
 export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
@@ -23,6 +24,7 @@ export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   videoSafety,
   videoEmbedding,
   textEmbedding,
+  videoNearDuplicate,
 ] as SignalPlugin[];
 
 /**

@@ -1,7 +1,8 @@
 import { IntegrityError } from '../errors.js';
 import type { SignalRule } from '../policy/policy.js';
-import { modelId, type ClassScores } from '../scores.js';
-import type { SignalPlugin } from './signal.js';
+import type { NearestMatch } from '../neighbours/near-duplicate-index.js';
+import { modelId, type ClassScores, type SignalDeclaration } from '../scores.js';
+import type { NearDuplicateSearch, SignalDeps, SignalPlugin } from './signal.js';
 
 /** The signal whose vector `image.near_duplicate` searches with. */
 const SOURCE = 'image.embedding';
@@ -20,35 +21,52 @@ export const imageNearDuplicate: SignalPlugin<'image'> = {
   content: 'image',
   model: 'repository',
   create(declaration, deps) {
-    const output = deps.scorer(declaration.model).embedding?.output;
-    const search = output === undefined ? undefined : deps.nearDuplicates?.(declaration.model, output);
-    if (!search) {
-      throw new IntegrityError(
-        'IW_CONFIG_INVALID',
-        `SIGNALS: ${declaration.name}: no near-duplicate index for ${modelId(declaration.model)}`,
-      );
-    }
+    const search = nearDuplicateSearch(declaration, deps);
     return {
       name: declaration.name,
       content: 'image',
       model: declaration.model,
       role: declaration.role,
-      classes: ['BLOCK', 'REVIEW', 'similarity'],
+      classes: NEAR_DUPLICATE_CLASSES,
       derivedFrom: SOURCE,
-      async derive(vector) {
-        const nearest = search.index.nearest(vector);
-        const near = nearest !== undefined && nearest.distance <= search.maxDistance ? nearest : null;
-        const scores: ClassScores = {
-          BLOCK: near?.decision === 'BLOCK' ? 1 : 0,
-          REVIEW: near?.decision === 'REVIEW' ? 1 : 0,
-          similarity: nearest ? Math.min(1, Math.max(0, 1 - nearest.distance)) : 0,
-        };
-        return { scores, match: near };
-      },
+      derive: async (vector) => matchValue(search.index.nearest(vector), search.maxDistance),
     };
   },
   defaultRule: (declaration) => nearDuplicateDefaultRule(modelId(declaration.model)),
 };
+
+/** The scores a near-duplicate signal returns. */
+export const NEAR_DUPLICATE_CLASSES: readonly string[] = ['BLOCK', 'REVIEW', 'similarity'];
+
+/** The index a near-duplicate signal searches (its model's embedding output); IW_CONFIG_INVALID without one. */
+export function nearDuplicateSearch(declaration: SignalDeclaration, deps: SignalDeps): NearDuplicateSearch {
+  const output = deps.scorer(declaration.model).embedding?.output;
+  const search = output === undefined ? undefined : deps.nearDuplicates?.(declaration.model, output);
+  if (!search) {
+    throw new IntegrityError(
+      'IW_CONFIG_INVALID',
+      `SIGNALS: ${declaration.name}: no near-duplicate index for ${modelId(declaration.model)}`,
+    );
+  }
+  return search;
+}
+
+/**
+ * The scores and match of the nearest indexed content: within `maxDistance` it is the match and its
+ * decision scores 1; `similarity` is 1 - distance of the nearest either way (0 for an empty index).
+ */
+export function matchValue(
+  nearest: NearestMatch | undefined,
+  maxDistance: number,
+): { scores: ClassScores; match: NearestMatch | null } {
+  const near = nearest !== undefined && nearest.distance <= maxDistance ? nearest : null;
+  const scores: ClassScores = {
+    BLOCK: near?.decision === 'BLOCK' ? 1 : 0,
+    REVIEW: near?.decision === 'REVIEW' ? 1 : 0,
+    similarity: nearest ? Math.min(1, Math.max(0, 1 - nearest.distance)) : 0,
+  };
+  return { scores, match: near };
+}
 
 /**
  * What a near-duplicate means when the policy file does not say: the matched content's REVIEW or

@@ -98,7 +98,7 @@ export class SignalRunner {
     if (source.scores === null || !source.vector)
       return unscored(signal, source.reasonCode ?? 'IW_INTERNAL', source.contentKey);
     try {
-      const { scores, match } = await signal.derive(source.vector);
+      const { scores, match, frameTimestampMs } = await signal.derive(source.vector, source.frames);
       return {
         signal: signal.name,
         model: signal.model,
@@ -107,6 +107,7 @@ export class SignalRunner {
         scores,
         cached: false,
         reasonCode: null,
+        ...(frameTimestampMs !== undefined && { frameTimestampMs }),
         match,
       };
     } catch (error) {
@@ -237,5 +238,6 @@ function scored(signal: Signal, contentKey: string, value: SignalValue, cached: 
     reasonCode: null,
     ...(frameTimestampMs !== undefined && { frameTimestampMs }),
     ...(value.vector && { vector: value.vector }),
+    ...(value.frames && { frames: value.frames }),
   };
 }

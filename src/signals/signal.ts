@@ -8,7 +8,14 @@ import type { IntegrityError } from '../errors.js';
 import type { Scorer } from '../infer/scorer.js';
 import type { NearDuplicateLookup, NearestMatch } from '../neighbours/near-duplicate-index.js';
 import type { SignalRule } from '../policy/policy.js';
-import type { ClassScores, ModelRef, SignalDeclaration, SignalRole, SignalValue } from '../scores.js';
+import type {
+  ClassScores,
+  FrameVector,
+  ModelRef,
+  SignalDeclaration,
+  SignalRole,
+  SignalValue,
+} from '../scores.js';
 
 /** Bounds work in flight by what the value costs (e.g. decoded images by their pixels): `DecodedImageGate`. */
 export interface Gate<V = unknown> {
@@ -50,7 +57,17 @@ export interface DerivedSignal {
   readonly classes: readonly string[];
   /** The name of the embedding signal whose vector it reads (declared too, same model). */
   readonly derivedFrom: string;
-  derive(vector: Float32Array): Promise<{ scores: ClassScores; match: NearestMatch | null }>;
+  /**
+   * Scores from the source's vector, and for a source over video frames from every frame's vector
+   * (`frames`); `frameTimestampMs` names the frame of this content that decided (the one that matched).
+   */
+  derive(vector: Float32Array, frames?: readonly FrameVector[]): Promise<DerivedValue>;
+}
+
+export interface DerivedValue {
+  readonly scores: ClassScores;
+  readonly match: NearestMatch | null;
+  readonly frameTimestampMs?: number;
 }
 
 export type AnySignal = Signal | DerivedSignal;
@@ -119,6 +136,8 @@ export type SignalResult = {
       readonly frameTimestampMs?: number;
       /** An embedding signal's unit-norm vector. */
       readonly vector?: Float32Array;
+      /** An embedding signal over video frames: every sampled frame's vector (`vector` is the deciding one). */
+      readonly frames?: readonly FrameVector[];
       /** A near-duplicate signal's nearest indexed content within its distance, or null. */
       readonly match?: NearestMatch | null;
     }
@@ -127,6 +146,7 @@ export type SignalResult = {
       readonly cached: false;
       readonly reasonCode: string;
       readonly vector?: undefined;
+      readonly frames?: undefined;
       readonly match?: undefined;
       /** The failure itself (absent for missing content), for callers that stop on it (`classify`). */
       readonly error?: IntegrityError;

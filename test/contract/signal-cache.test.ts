@@ -58,6 +58,21 @@ function signalCacheContract(name: string, make: (ttlMs: number) => Promise<Sign
       expect(Array.from(hit!.vector!)).toEqual(Array.from(vector));
     });
 
+    it("keeps a video's frame vectors bit-exact, with their index and timestamp", async () => {
+      const c = await cache();
+      const key = uniqueName('frames');
+      const frames = [
+        { index: 0, timestampMs: 0, vector: new Float32Array([0.6, 0.8]) },
+        { index: 1, timestampMs: 2040, vector: new Float32Array([-1, Math.fround(1 / 3)]) },
+      ];
+      await c.setMany([{ key, value: { scores: {}, vector: frames[1]!.vector, frames } }]);
+      const [hit] = await c.getMany([key]);
+      expect(hit?.frames?.map((f) => [f.index, f.timestampMs, Array.from(f.vector)])).toEqual(
+        frames.map((f) => [f.index, f.timestampMs, Array.from(f.vector)]),
+      );
+      expect(hit!.frames![0]!.vector).toBeInstanceOf(Float32Array);
+    });
+
     it('forgets entries after their TTL', async () => {
       const c = await cache(50);
       const key = uniqueName('ttl');

@@ -39,6 +39,12 @@ export function recordCases(topics: ContractTopics): [string, string, Contract<u
     ['PinCreated full', topics.pins, PIN_CREATED, records.fullPinCreated()],
     ['IntegrityLabel minimal', topics.labels, INTEGRITY_LABEL, records.minimalIntegrityLabel()],
     ['IntegrityLabel full', topics.labels, INTEGRITY_LABEL, records.fullIntegrityLabel()],
+    [
+      'IntegrityLabel video near-duplicate',
+      topics.labels,
+      INTEGRITY_LABEL,
+      records.videoNearDuplicateLabel(),
+    ],
     ['DeadLetter minimal', topics.deadLetters, DEAD_LETTER, records.minimalDeadLetter()],
     ['DeadLetter full', topics.deadLetters, DEAD_LETTER, records.fullDeadLetter()],
     ...(topics.reviews ? [['ReviewVerdict', topics.reviews, REVIEW_VERDICT, records.reviewVerdict()]] : []),
@@ -52,6 +58,12 @@ export function recordCases(topics: ContractTopics): [string, string, Contract<u
             records.minimalContentEmbedding(),
           ],
           ['ContentEmbedding full', topics.embeddings, CONTENT_EMBEDDING, records.fullContentEmbedding()],
+          [
+            'ContentEmbedding video frame',
+            topics.embeddings,
+            CONTENT_EMBEDDING,
+            records.videoFrameEmbedding(),
+          ],
         ]),
   ] as [string, string, Contract<unknown>, unknown][];
 }

@@ -117,6 +117,39 @@ export function fullIntegrityLabel(overrides: Partial<IntegrityLabel> = {}): Int
   });
 }
 
+/** A label of a video pin whose frame at 3,040 ms is a near duplicate of another video's frame. */
+export function videoNearDuplicateLabel(overrides: Partial<IntegrityLabel> = {}): IntegrityLabel {
+  return minimalIntegrityLabel({
+    decision: 'REVIEW',
+    signals: [
+      scoredSignal({
+        signal: 'video.near_duplicate',
+        scores: { BLOCK: 1, REVIEW: 0, similarity: 0.9375 },
+        decision: 'REVIEW',
+        frameTimestampMs: 3040,
+        nearDuplicate: {
+          contentKey: 'sha256:0b5a8d5a9c4f3e2d1c0b5a8d5a9c4f3e2d1c0b5a8d5a9c4f3e2d1c0b5a8d5a9c',
+          pinId: 'pin-0',
+          distance: 0.0625,
+          decision: 'BLOCK',
+          frameTimestampMs: 1_000,
+        },
+      }),
+    ],
+    ...overrides,
+  });
+}
+
+/** One sampled frame's embedding of a video (`video.embedding`: one record per frame). */
+export function videoFrameEmbedding(overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
+  return fullContentEmbedding({
+    kind: 'UNKNOWN',
+    signal: 'video.embedding',
+    frame: { index: 15, timestampMs: 4_503_599_627_370 },
+    ...overrides,
+  });
+}
+
 export function minimalDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter {
   return {
     source: { topic: 'pins.created.v1', partition: 0, offset: 0 },
@@ -202,6 +235,7 @@ export function minimalContentEmbedding(overrides: Partial<ContentEmbedding> = {
     source: { topic: 'pins.created.v1', partition: 0, offset: 0 },
     traceId: null,
     workerVersion: '0.1.0',
+    frame: null,
     ...overrides,
   };
 }

@@ -29,6 +29,14 @@ export interface KafkaPosition {
   offset: number;
 }
 
+/** One sampled frame of a video. */
+export interface VideoFrame {
+  /** 0-based position of the frame among the video's sampled frames (at most 16); unique per content key. */
+  index: number;
+  /** Timestamp of the frame in milliseconds from the start of the video. */
+  timestampMs: number;
+}
+
 /** One embedding of one piece of a pin's content (its image or its text), published by the integrity worker on content.embeddings.v1, keyed by pin id, for relevance, retrieval and near-duplicate search. A pin with an image and a text has one record per embedded content. */
 export interface ContentEmbedding {
   /** Id of the pin whose content was embedded (the message key). */
@@ -39,7 +47,7 @@ export interface ContentEmbedding {
   contentKey: string;
   /** The kind of content the vector describes. */
   kind: ContentKind;
-  /** Signal name: image.embedding or text.embedding today; consumers must ignore names they do not know. */
+  /** Signal name: image.embedding, text.embedding or video.embedding (one record per sampled frame, see frame); consumers must ignore names they do not know. */
   signal: string;
   /** The model whose output this is. Vectors of different model versions are not comparable. */
   model: ModelRef;
@@ -61,6 +69,8 @@ export interface ContentEmbedding {
   traceId: string | null;
   /** Version of the worker that produced the embedding. */
   workerVersion: string;
+  /** For a video's frame embedding (video.embedding publishes one record per sampled frame, all under the video's content key): which frame the vector is of; null for images and texts, and in records written before frames were published. Default: null. */
+  frame: VideoFrame | null;
 }
 
 /** The Avro schema of ContentEmbedding, as in schemas/content_embedding.avsc. */
@@ -95,7 +105,7 @@ export const contentEmbeddingSchema = {
     {
       name: 'signal',
       type: 'string',
-      doc: 'Signal name: image.embedding or text.embedding today; consumers must ignore names they do not know.',
+      doc: 'Signal name: image.embedding, text.embedding or video.embedding (one record per sampled frame, see frame); consumers must ignore names they do not know.',
     },
     {
       name: 'model',
@@ -167,5 +177,30 @@ export const contentEmbeddingSchema = {
       doc: 'W3C trace id of the run; null when untraced.',
     },
     { name: 'workerVersion', type: 'string', doc: 'Version of the worker that produced the embedding.' },
+    {
+      name: 'frame',
+      type: [
+        'null',
+        {
+          type: 'record',
+          name: 'VideoFrame',
+          doc: 'One sampled frame of a video.',
+          fields: [
+            {
+              name: 'index',
+              type: 'int',
+              doc: "0-based position of the frame among the video's sampled frames (at most 16); unique per content key.",
+            },
+            {
+              name: 'timestampMs',
+              type: 'long',
+              doc: 'Timestamp of the frame in milliseconds from the start of the video.',
+            },
+          ],
+        },
+      ],
+      default: null,
+      doc: "For a video's frame embedding (video.embedding publishes one record per sampled frame, all under the video's content key): which frame the vector is of; null for images and texts, and in records written before frames were published.",
+    },
   ],
 } as const;

@@ -24,6 +24,8 @@ export interface NearDuplicateMatch {
   distance: number;
   /** What the matched content was decided (by the signals reading it). */
   decision: Decision;
+  /** When the matched content is a video (its frames are indexed by video.embedding): the timestamp in milliseconds of the matched frame of that video; null for an image, and in labels written before video frames were indexed. Default: null. */
+  frameTimestampMs: number | null;
 }
 
 /** One signal: one model's view of one part of the pin, and the policy's decision on it. */
@@ -46,9 +48,9 @@ export interface Signal {
   cached: boolean;
   /** Which policy rule decided this signal: thresholds (scored), rescan (a transient failure; a rescan is scheduled and its label will supersede this one), unscored.<CODE> (the policy's rule for that reason code), unscored.default, unscored.absent (no content, ignored), no-rule; null in labels written before rules existed. Default: null. */
   rule: string | null;
-  /** For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed. Default: null. */
+  /** For a signal over a video's sampled frames: the timestamp in milliseconds of the frame that decided (video.safety: the worst frame, whose scores are the signal's; video.near_duplicate: the frame of this video that matched); null for other signals, when UNSCORED, and in labels written before video signals existed. Default: null. */
   frameTimestampMs: number | null;
-  /** For a near-duplicate signal (image.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near. Default: null. */
+  /** For a near-duplicate signal (image.near_duplicate, video.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near. Default: null. */
   nearDuplicate: NearDuplicateMatch | null;
 }
 
@@ -184,7 +186,7 @@ export const integrityLabelSchema = {
               name: 'frameTimestampMs',
               type: ['null', 'long'],
               default: null,
-              doc: "For a signal over a video's sampled frames (video.safety): the timestamp in milliseconds of the frame whose scores are the signal's (the worst frame); null for other signals, when UNSCORED, and in labels written before video signals existed.",
+              doc: "For a signal over a video's sampled frames: the timestamp in milliseconds of the frame that decided (video.safety: the worst frame, whose scores are the signal's; video.near_duplicate: the frame of this video that matched); null for other signals, when UNSCORED, and in labels written before video signals existed.",
             },
             {
               name: 'nearDuplicate',
@@ -215,11 +217,17 @@ export const integrityLabelSchema = {
                       type: 'Decision',
                       doc: 'What the matched content was decided (by the signals reading it).',
                     },
+                    {
+                      name: 'frameTimestampMs',
+                      type: ['null', 'long'],
+                      default: null,
+                      doc: 'When the matched content is a video (its frames are indexed by video.embedding): the timestamp in milliseconds of the matched frame of that video; null for an image, and in labels written before video frames were indexed.',
+                    },
                   ],
                 },
               ],
               default: null,
-              doc: 'For a near-duplicate signal (image.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near.',
+              doc: 'For a near-duplicate signal (image.near_duplicate, video.near_duplicate): the nearest indexed content within the calibrated distance; null for every other signal, and when nothing is near.',
             },
           ],
         },

@@ -13,7 +13,7 @@ import { recordCases, registerContracts } from '../../support/contract-cases.js'
 import { embeddingFromBytes } from '../../../src/contracts/embedding-vector.js';
 import { CONTENT_EMBEDDING } from '../../../src/contracts/subjects.js';
 import { embeddingToBytes } from '../../../src/contracts/embedding-vector.js';
-import { fullContentEmbedding, testVector } from '../../support/records.js';
+import { fullContentEmbedding, testVector, videoFrameEmbedding } from '../../support/records.js';
 
 const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistryUrl });
 const suffix = `.${uniqueName('interop')}`;
@@ -131,5 +131,21 @@ describe('ContentEmbedding vectors across languages', () => {
     const decoded = await codec.decodeAs(CONTENT_EMBEDDING, Buffer.from(frame!, 'base64'));
     expect(decoded.record).toEqual(record);
     expect(embeddingFromBytes(decoded.record.vector, 384)).toEqual(vector);
+  });
+
+  it("a video frame's record: its frame and floats read the same in both languages", async () => {
+    const codec = new AvroCodec(registry);
+    const record = videoFrameEmbedding();
+    const ours = await codec.encode(topics.embeddings, CONTENT_EMBEDDING, record);
+    const [read] = fastavro('decode', [ours.toString('base64')]) as { record: typeof record }[];
+    expect(read!.record.frame).toEqual({ index: 15, timestampMs: 4_503_599_627_370 });
+    const [values] = fastavro('vectors', [ours.toString('base64')]) as { values: number[] }[];
+    expect(Float32Array.from(values!.values)).toEqual(testVector(1280));
+    const [theirs] = fastavro('encode', [
+      { subject: subjectForTopic(topics.embeddings), record },
+    ]) as string[];
+    const decoded = await codec.decodeAs(CONTENT_EMBEDDING, Buffer.from(theirs!, 'base64'));
+    expect(decoded.record.frame).toEqual(record.frame);
+    expect(embeddingFromBytes(decoded.record.vector, decoded.record.dimension)).toEqual(testVector(1280));
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NearDuplicateIndex } from '../../../src/neighbours/near-duplicate-index.js';
+import { indexKey, NearDuplicateIndex } from '../../../src/neighbours/near-duplicate-index.js';
 import { cosineDistance, l2Normalize } from '../../../src/neighbours/vector-math.js';
 import { seededRandom } from '../../support/random.js';
 
@@ -38,6 +38,70 @@ describe('NearDuplicateIndex', () => {
     index.upsert({ contentKey: 'sha256:a', pinId: 'pin-2', decision: 'BLOCK' }, v);
     expect(index.size).toBe(1);
     expect(index.nearest(v)).toMatchObject({ pinId: 'pin-2', decision: 'BLOCK' });
+  });
+
+  it("keys a video's frames by content key and frame index; a match names the video and the frame", () => {
+    expect(indexKey({ contentKey: 'sha256:v' })).toBe('sha256:v');
+    expect(indexKey({ contentKey: 'sha256:v', frame: { index: 3, timestampMs: 1500 } })).toBe('sha256:v#3');
+    const index = new NearDuplicateIndex('m@1', DIM);
+    const frames = Array.from({ length: 16 }, vector);
+    frames.forEach((v, i) =>
+      index.upsert(
+        {
+          contentKey: 'sha256:v',
+          pinId: 'video',
+          decision: 'BLOCK',
+          frame: { index: i, timestampMs: 500 * i },
+        },
+        v,
+      ),
+    );
+    // An image under the same content key (an old one-vector record) is a key of its own too.
+    index.upsert({ contentKey: 'sha256:v', pinId: 'video', decision: 'BLOCK' }, vector());
+    expect(index.size).toBe(17);
+    expect(index.nearest(near(frames[9]!, 0.02))).toMatchObject({
+      contentKey: 'sha256:v',
+      pinId: 'video',
+      decision: 'BLOCK',
+      frame: { index: 9, timestampMs: 4500 },
+    });
+    // The same frame again re-decides it, never a second vector.
+    index.upsert(
+      { contentKey: 'sha256:v', pinId: 'repin', decision: 'REVIEW', frame: { index: 9, timestampMs: 4500 } },
+      frames[9]!,
+    );
+    expect(index.size).toBe(17);
+    expect(index.nearest(frames[9]!)).toMatchObject({
+      pinId: 'repin',
+      decision: 'REVIEW',
+      frame: { index: 9 },
+    });
+  });
+
+  it('restores the frames of a video from a snapshot under their own keys', async () => {
+    const index = new NearDuplicateIndex('m@1', DIM);
+    const frames = Array.from({ length: 4 }, vector);
+    frames.forEach((v, i) =>
+      index.upsert(
+        {
+          contentKey: 'sha256:v',
+          pinId: 'video',
+          decision: 'BLOCK',
+          frame: { index: i, timestampMs: 40 * i },
+        },
+        v,
+      ),
+    );
+    await index.snapshot(dir);
+    const back = await NearDuplicateIndex.restore(dir, 'm@1', DIM);
+    expect(back.size).toBe(4);
+    expect(back.nearest(frames[2]!)).toMatchObject({ frame: { index: 2, timestampMs: 80 } });
+    // A restored frame key re-decides, never adds.
+    back.upsert(
+      { contentKey: 'sha256:v', pinId: 'video', decision: 'REVIEW', frame: { index: 2, timestampMs: 80 } },
+      frames[2]!,
+    );
+    expect(back.size).toBe(4);
   });
 
   it('refuses a vector of another dimension with IW_EMBEDDING_INVALID, as l2Normalize refuses zeros', () => {

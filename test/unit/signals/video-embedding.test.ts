@@ -72,7 +72,7 @@ describe('video.embedding with video.safety (image-safety@1, real model, ffmpeg)
       'test',
     );
 
-  it('embeds the deciding frame with one sampling and one inference per frame, and caches it', async () => {
+  it('embeds every sampled frame with one sampling and one inference per frame, and caches them', async () => {
     const signals = runner(['video.safety=image-safety@1', 'video.embedding=image-safety@1']);
     const [rowsBefore, samplingsBefore] = [imageRuns, samplings];
     const [safety, embedding] = await signals.run({ video: contentOf('video', clip) }, stages);
@@ -107,12 +107,26 @@ describe('video.embedding with video.safety (image-safety@1, real model, ffmpeg)
       stages,
     );
     expect(cosineDistance(vector, photo!.vector!)).toBeLessThan(0.1426);
+    // Every sampled frame has its vector (the same rows: no inference beyond one per frame, above),
+    // the deciding one among them, and each is that frame's own embedding.
+    const frameVectors = embedding!.scores === null ? [] : embedding!.frames!;
+    expect(frameVectors.map((f) => [f.index, f.timestampMs])).toEqual(
+      frames.map((f, i) => [i, f.timestampMs]),
+    );
+    expect(frameVectors.find((f) => f.timestampMs === decidingMs)!.vector).toEqual(vector);
+    const [, first] = await runner(['image.safety=image-safety@1', 'image.embedding=image-safety@1']).run(
+      { image: contentOf('image', frames[0]!.png) },
+      stages,
+    );
+    expect(cosineDistance(frameVectors[0]!.vector, first!.vector!)).toBeLessThan(1e-4);
+    expect(cosineDistance(frameVectors[0]!.vector, vector)).toBeGreaterThan(0.1426);
 
     // The same video again (another bytes object): both from the cache, no sampling, no inference.
     const [rowsCached, samplingsCached] = [imageRuns, samplings];
     const again = await signals.run({ video: contentOf('video', Buffer.from(clip)) }, stages);
     expect(again.map((r) => r.cached)).toEqual([true, true]);
     expect(Array.from(again[1]!.vector!)).toEqual(Array.from(vector));
+    expect(again[1]!.frames?.map((f) => f.timestampMs)).toEqual(frames.map((f) => f.timestampMs));
     expect([imageRuns - rowsCached, samplings - samplingsCached]).toEqual([0, 0]);
 
     // Published as a ContentEmbedding of the video's key, with video.safety's decision.
@@ -127,18 +141,23 @@ describe('video.embedding with video.safety (image-safety@1, real model, ffmpeg)
     // As the pin handler: embedding results are not in the label.
     const label = buildLabel([safety!], policy, { ...context, labeledAt: 0 });
     expect(label.signals.map((s) => s.signal)).toEqual(['video.safety']);
-    const [record, ...more] = buildEmbeddings([safety!, embedding!], label, signals.signals, {
+    const records = buildEmbeddings([safety!, embedding!], label, signals.signals, {
       ...context,
       embeddedAt: 0,
     });
-    expect(more).toEqual([]);
-    expect(record).toMatchObject({
-      signal: 'video.embedding',
-      contentKey: safety!.contentKey,
-      output: 'embedding',
-      dimension: 1280,
-      decision: label.signals[0]!.decision,
-    });
+    // One record per sampled frame, all under the video's key, each naming its frame.
+    expect(records.map((r) => r.frame)).toEqual(
+      frames.map((f, index) => ({ index, timestampMs: f.timestampMs })),
+    );
+    for (const record of records) {
+      expect(record).toMatchObject({
+        signal: 'video.embedding',
+        contentKey: safety!.contentKey,
+        output: 'embedding',
+        dimension: 1280,
+        decision: label.signals[0]!.decision,
+      });
+    }
   }, 60_000);
 
   it('a pin without a video has no vector (IW_CONTENT_ABSENT)', async () => {
