@@ -21,6 +21,7 @@ import { startImageServer } from '../test/support/image-server.js';
 import { makeImageVariants } from './lib/image-variants.js';
 import { BUDGETS_OFF, floodPin, makeMaxImage, variantOf } from './lib/flood.js';
 import { measureLimit } from './lib/limit.js';
+import { ENV_VARIABLES } from '../src/config/env-variables.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
 import { imagePin, textPin } from './lib/pins.js';
@@ -113,6 +114,10 @@ try {
       threads: list(values['limit-threads']!).map(Number),
       seconds: num('limit-seconds'),
       log,
+      // Decode as the worker under test does (its env, else the default).
+      shrink: ENV_VARIABLES.IMAGE_DECODE_SHRINK.schema.parse(
+        extraEnv.IMAGE_DECODE_SHRINK ?? process.env.IMAGE_DECODE_SHRINK,
+      ) as boolean,
     });
   }
   if (!values['skip-peer']) {
