@@ -27,6 +27,7 @@ import { BUDGETS_OFF, floodPin, makeMaxImage, variantOf } from './lib/flood.js';
 import { measureLimit } from './lib/limit.js';
 import { measureTextLimit } from './lib/text-limit.js';
 import { modelText } from '../src/content/text-content.js';
+import { ENV_VARIABLES } from '../src/config/env-variables.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { measurePeer } from './lib/peer.js';
 import { measurePythonPeer } from './lib/peer-python.js';
@@ -126,6 +127,10 @@ try {
       threads: list(values['limit-threads']!).map(Number),
       seconds: num('limit-seconds'),
       log,
+      // Decode as the worker under test does (its env, else the default).
+      shrink: ENV_VARIABLES.IMAGE_DECODE_SHRINK.schema.parse(
+        extraEnv.IMAGE_DECODE_SHRINK ?? process.env.IMAGE_DECODE_SHRINK,
+      ) as boolean,
     });
   }
   // The text yardstick, with the text scenario's model (the worker env's unless --env TEXT_MODEL) and texts.

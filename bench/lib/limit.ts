@@ -5,7 +5,7 @@
  * which runs in a worker-thread session exactly as in serving.
  */
 import { ModelRepository, type LoadedModel } from '../../src/infer/model-repository.js';
-import { decodeImage } from '../../src/preprocess/image-decode.js';
+import { decodeImage, SHRINK_TO, type ImageDecodeOptions } from '../../src/preprocess/image-decode.js';
 import {
   imageTensorFromPixels,
   imageTensorSize,
@@ -42,6 +42,7 @@ async function pipelined(
   images: readonly ImageVariant[],
   batch: number,
   seconds: number,
+  decode: ImageDecodeOptions,
 ): Promise<LimitPoint & { threads: number }> {
   const spec = model.manifest.preprocess as unknown as ImagePreprocessSpec;
   const input = model.manifest.inputs[0]!;
@@ -49,7 +50,7 @@ async function pipelined(
   let cursor = 0;
   const prepare = async () => {
     const picked = Array.from({ length: batch }, () => images[cursor++ % images.length]!);
-    const decoded = await Promise.all(picked.map((v) => decodeImage(v.bytes, { maxPixels: 50_000_000 })));
+    const decoded = await Promise.all(picked.map((v) => decodeImage(v.bytes, decode)));
     const data = new Float32Array(batch * rowLength);
     decoded.forEach((image, i) => imageTensorFromPixels(image, spec, data, i * rowLength));
     return { [input.name]: { type: 'float32' as const, data, dims: [batch, spec.height, spec.width, 3] } };
@@ -103,13 +104,19 @@ export async function measureLimit(options: {
   threads: readonly number[];
   seconds: number;
   log: (line: string) => void;
+  /** Decode as IMAGE_DECODE_SHRINK=on does (large JPEG/WebP shrunk on load). */
+  shrink?: boolean;
 }): Promise<LimitResult> {
+  const decode = { maxPixels: 50_000_000, ...(options.shrink && { shrinkTo: SHRINK_TO }) };
   const points: LimitPoint[] = [];
   for (const threads of options.threads) {
     const model = await loadModel(options.modelsDir, options.model, threads);
     try {
       for (const batch of options.batches) {
-        const point = { ...(await pipelined(model, options.images, batch, options.seconds)), threads };
+        const point = {
+          ...(await pipelined(model, options.images, batch, options.seconds, decode)),
+          threads,
+        };
         points.push(point);
         options.log(
           `limit: ORT threads ${threads}, batch ${batch}: ${point.imagesPerSecond.toFixed(1)} images/s`,

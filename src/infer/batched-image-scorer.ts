@@ -9,7 +9,7 @@
  * waiting on it and then forgotten, so a retry computes again.
  */
 import { IntegrityError } from '../errors.js';
-import { decodeImage } from '../preprocess/image-decode.js';
+import { decodeImage, SHRINK_TO, type ImageDecodeOptions } from '../preprocess/image-decode.js';
 import { imageTensorFromPixels, type ImagePreprocessSpec } from '../preprocess/image-tensor.js';
 import type { EmbeddingOutput, Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
@@ -28,12 +28,15 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
   readonly embedding?: EmbeddingOutput;
   readonly #prepared = new WeakMap<Uint8Array, Promise<ImageRow>>();
   readonly #runs = new WeakMap<ImageRow, Promise<Float32Array[]>>();
+  readonly #decode: ImageDecodeOptions;
 
+  /** `shrinkOnLoad` (IMAGE_DECODE_SHRINK): large JPEG and WebP decoded straight to 2 x the model input. */
   constructor(
     loaded: LoadedModel,
     private readonly batcher: DynamicBatcher<ImageRow, Ctx>,
-    private readonly maxPixels: number,
+    maxPixels: number,
     private readonly contextOf: () => Ctx = () => undefined as Ctx,
+    shrinkOnLoad = false,
   ) {
     const pre = loaded.manifest.preprocess;
     if (pre.kind !== 'image') {
@@ -43,6 +46,18 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
     }
     this.model = { name: loaded.name, version: loaded.version };
     this.#spec = pre as unknown as ImagePreprocessSpec;
+    if (
+      shrinkOnLoad &&
+      (2 * this.#spec.width > SHRINK_TO.width || 2 * this.#spec.height > SHRINK_TO.height)
+    ) {
+      // The decoded-image gate accounts shrunk images at SHRINK_TO: a larger bound would exceed it.
+      throw new IntegrityError(
+        'IW_MODEL_MANIFEST',
+        `${loaded.id} takes ${this.#spec.width}x${this.#spec.height}: shrink-on-load serves inputs up to ${SHRINK_TO.width / 2}x${SHRINK_TO.height / 2}`,
+        { details: { field: 'preprocess.width' } },
+      );
+    }
+    this.#decode = { maxPixels, ...(shrinkOnLoad && { shrinkTo: SHRINK_TO }) };
     this.classes = loaded.manifest.outputs[0]!.classes;
     const embedding = loaded.manifest.embeddings?.[0];
     if (embedding) {
@@ -57,7 +72,7 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
   /** Decodes the bytes into a row writer for the batch buffer. Errors: IW_IMAGE_* from decoding. */
   prepare(bytes: Uint8Array): Promise<ImageRow> {
     return shared(this.#prepared, bytes, async () => {
-      const image = await decodeImage(bytes, { maxPixels: this.maxPixels });
+      const image = await decodeImage(bytes, this.#decode);
       const row: ImageRow = (target, offset) => {
         imageTensorFromPixels(image, this.#spec, target, offset);
       };

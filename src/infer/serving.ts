@@ -31,6 +31,7 @@ export type ServingConfig = Pick<
   | 'ORT_INTRA_OP_THREADS'
   | 'ORT_INTER_OP_THREADS'
   | 'IMAGE_MAX_PIXELS'
+  | 'IMAGE_DECODE_SHRINK'
 >;
 
 export interface Serving {
@@ -133,7 +134,13 @@ export async function loadServing(
         batchers.push(imageBatcher);
         scorers.set(
           model.id,
-          new BatchedImageScorer(model, imageBatcher, config.IMAGE_MAX_PIXELS, activeSpanContext) as Scorer,
+          new BatchedImageScorer(
+            model,
+            imageBatcher,
+            config.IMAGE_MAX_PIXELS,
+            activeSpanContext,
+            config.IMAGE_DECODE_SHRINK,
+          ) as Scorer,
         );
       } else {
         const textKind = await loadTextModelKind(model);

@@ -11,6 +11,7 @@
 import sharp from 'sharp';
 import type { Config } from '../config/load-config.js';
 import { WeightedBudget } from '../weighted-budget.js';
+import { SHRINK_TO, shrinkOnLoadSize } from './image-decode.js';
 
 export interface DecodedImageGateOptions {
   /** Images decoded (or waiting for their batch) at once. */
@@ -19,15 +20,22 @@ export interface DecodedImageGateOptions {
   readonly budgetPixels: number;
   /** Images above this are refused from their header without decoding: they take no pixels. */
   readonly maxPixels: number;
+  /**
+   * Shrink-on-load's bound (`IMAGE_DECODE_SHRINK=on`): an image that the decode shrinks takes the
+   * pixels of its shrunk size ({@link shrinkOnLoadSize}), not of its header's full size.
+   */
+  readonly shrinkTo?: { readonly width: number; readonly height: number };
 }
 
 export class DecodedImageGate {
   readonly #pixels: WeightedBudget;
   readonly #slots: WeightedBudget;
   readonly #maxPixels: number;
+  readonly #shrinkTo: DecodedImageGateOptions['shrinkTo'];
 
   constructor(options: DecodedImageGateOptions) {
     this.#maxPixels = options.maxPixels;
+    this.#shrinkTo = options.shrinkTo;
     this.#pixels = new WeightedBudget(options.budgetPixels);
     this.#slots = new WeightedBudget(options.maxImages);
   }
@@ -57,8 +65,8 @@ export class DecodedImageGate {
   }
 
   async #admit(bytes: Uint8Array): Promise<Admission> {
-    const header = await headerPixels(bytes);
-    const pixels = header > this.#maxPixels ? 0 : header;
+    const { header, decoded } = await headerPixels(bytes, this.#shrinkTo);
+    const pixels = header > this.#maxPixels ? 0 : decoded;
     const slot = await this.#slots.acquire(1);
     try {
       const lease = await this.#pixels.acquire(pixels);
@@ -102,22 +110,35 @@ class Admission {
   }
 }
 
-async function headerPixels(bytes: Uint8Array): Promise<number> {
+/** The header's pixels (for the cap) and those the decode will hold (shrunk on load or full size). */
+async function headerPixels(
+  bytes: Uint8Array,
+  shrinkTo: DecodedImageGateOptions['shrinkTo'],
+): Promise<{ header: number; decoded: number }> {
   try {
-    const { width = 0, height = 0 } = await sharp(bytes, { limitInputPixels: false }).metadata();
-    return width * height;
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const { width = 0, height = 0 } = meta;
+    const shrunk = shrinkTo && shrinkOnLoadSize(meta.format, width, height, meta.orientation, shrinkTo);
+    return { header: width * height, decoded: shrunk ? shrunk.width * shrunk.height : width * height };
   } catch {
-    return 0;
+    return { header: 0, decoded: 0 };
   }
 }
 
-/** The gate the configuration asks for: `2 x IMAGE_MAX_BATCH` images and `IMAGE_DECODE_BUDGET_PIXELS` pixels at once. */
+/**
+ * The gate the configuration asks for: `2 x IMAGE_MAX_BATCH` images and `IMAGE_DECODE_BUDGET_PIXELS`
+ * pixels at once, shrunk images accounted at their shrunk size when `IMAGE_DECODE_SHRINK` is on.
+ */
 export function decodedImageGateFromConfig(
-  config: Pick<Config, 'IMAGE_MAX_BATCH' | 'IMAGE_DECODE_BUDGET_PIXELS' | 'IMAGE_MAX_PIXELS'>,
+  config: Pick<
+    Config,
+    'IMAGE_MAX_BATCH' | 'IMAGE_DECODE_BUDGET_PIXELS' | 'IMAGE_MAX_PIXELS' | 'IMAGE_DECODE_SHRINK'
+  >,
 ): DecodedImageGate {
   return new DecodedImageGate({
     maxImages: 2 * config.IMAGE_MAX_BATCH,
     budgetPixels: config.IMAGE_DECODE_BUDGET_PIXELS,
     maxPixels: config.IMAGE_MAX_PIXELS,
+    ...(config.IMAGE_DECODE_SHRINK && { shrinkTo: SHRINK_TO }),
   });
 }
