@@ -137,7 +137,8 @@ try {
   if (!values['skip-limit'] || only.has('text-limit')) {
     results.textLimit = await measureTextLimit({
       modelsDir: 'models',
-      model: extraEnv.TEXT_MODEL ?? 'text-spam@1',
+      // The worker's text model: its env's, else the configured default (text-spam@2).
+      model: extraEnv.TEXT_MODEL ?? process.env.TEXT_MODEL ?? ENV_VARIABLES.TEXT_MODEL.defaultText,
       texts: Array.from({ length: num('text-pins') }, (_, i) => modelText(pinText(1_000_000 + i))!),
       batches: list(values['text-limit-batches']!).map(Number),
       workerBatch: Number(extraEnv.TEXT_MAX_BATCH ?? 16),
