@@ -11,7 +11,7 @@
 import { IntegrityError } from '../errors.js';
 import { decodeImage, SHRINK_TO, type ImageDecodeOptions } from '../preprocess/image-decode.js';
 import { imageTensorFromPixels, type ImagePreprocessSpec } from '../preprocess/image-tensor.js';
-import type { EmbeddingOutput, Scorer } from './scorer.js';
+import { embeddingOutputOf, shared, type EmbeddingOutput, type Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { ImageRow } from './image-tensor-packer.js';
@@ -59,14 +59,8 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
     }
     this.#decode = { maxPixels, ...(shrinkOnLoad && { shrinkTo: SHRINK_TO }) };
     this.classes = loaded.manifest.outputs[0]!.classes;
-    const embedding = loaded.manifest.embeddings?.[0];
-    if (embedding) {
-      this.embedding = {
-        output: embedding.name,
-        dimension: embedding.shape[1],
-        normalized: embedding.normalized,
-      };
-    }
+    const embedding = embeddingOutputOf(loaded.manifest.embeddings);
+    if (embedding) this.embedding = embedding;
   }
 
   /** Decodes the bytes into a row writer for the batch buffer. Errors: IW_IMAGE_* from decoding. */
@@ -99,18 +93,4 @@ export class BatchedImageScorer<Ctx = undefined> implements Scorer<Uint8Array, I
   #run(row: ImageRow): Promise<Float32Array[]> {
     return shared(this.#runs, row, () => this.batcher.enqueueAll(row, this.contextOf()));
   }
-}
-
-/** `compute()` once per key while it is pending or succeeded; a rejection is forgotten. */
-function shared<K extends object, V>(
-  memo: WeakMap<K, Promise<V>>,
-  key: K,
-  compute: () => Promise<V>,
-): Promise<V> {
-  const known = memo.get(key);
-  if (known) return known;
-  const promise = compute();
-  memo.set(key, promise);
-  promise.catch(() => memo.delete(key));
-  return promise;
 }

@@ -5,7 +5,7 @@
  * scores without running anything.
  */
 import { IntegrityError } from '../errors.js';
-import type { EmbeddingOutput, Scorer } from './scorer.js';
+import { embeddingOutputOf, shared, type EmbeddingOutput, type Scorer } from './scorer.js';
 import { toClassScores } from './class-scores.js';
 import type { DynamicBatcher } from './dynamic-batcher.js';
 import type { LoadedModel } from './model-repository.js';
@@ -29,14 +29,8 @@ export class BatchedTextScorer<Row = unknown, Ctx = undefined> implements Scorer
     this.model = { name: loaded.name, version: loaded.version };
     this.classes = loaded.manifest.outputs[0]?.classes ?? [];
     this.#embeddingAt = loaded.manifest.outputs.length > 0 ? 1 : 0;
-    const embedding = loaded.manifest.embeddings?.[0];
-    if (embedding) {
-      this.embedding = {
-        output: embedding.name,
-        dimension: embedding.shape[1],
-        normalized: embedding.normalized,
-      };
-    }
+    const embedding = embeddingOutputOf(loaded.manifest.embeddings);
+    if (embedding) this.embedding = embedding;
   }
 
   async prepare(text: string): Promise<Row> {
@@ -59,14 +53,13 @@ export class BatchedTextScorer<Row = unknown, Ctx = undefined> implements Scorer
     return (await this.#run(row))[this.#embeddingAt]!;
   }
 
-  /** One session call per prepared row for its scores and its embedding; a rejection is forgotten. */
+  /**
+   * One session call per prepared row for its scores and its embedding. Only a model with an embedding
+   * has two readers of one call to share; a classifier's rows go straight to the batcher.
+   */
   #run(row: Row): Promise<Float32Array[]> {
-    if (typeof row !== 'object' || row === null) return this.batcher.enqueueAll(row, this.contextOf());
-    const known = this.#runs.get(row);
-    if (known) return known;
-    const promise = this.batcher.enqueueAll(row, this.contextOf());
-    this.#runs.set(row, promise);
-    promise.catch(() => this.#runs.delete(row));
-    return promise;
+    const run = () => this.batcher.enqueueAll(row, this.contextOf());
+    if (!this.embedding || typeof row !== 'object' || row === null) return run();
+    return shared(this.#runs, row, run);
   }
 }

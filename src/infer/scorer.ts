@@ -1,4 +1,5 @@
 import type { ClassScores, ModelRef } from '../scores.js';
+import type { ManifestEmbedding } from './model-manifest.js';
 
 /** A model output of one vector per input, beside the scores (the manifest's `embeddings` entry). */
 export interface EmbeddingOutput {
@@ -26,4 +27,31 @@ export interface Scorer<Input = unknown, Prepared = unknown> {
   readonly embedding?: EmbeddingOutput;
   /** The raw embedding row (normalised only when `embedding.normalized`). Errors as `infer`. */
   embed?(prepared: Prepared): Promise<Float32Array>;
+}
+
+/** A manifest's first embedding as a scorer's `embedding` (undefined when the model has none). */
+export function embeddingOutputOf(
+  embeddings: readonly ManifestEmbedding[] | undefined,
+): EmbeddingOutput | undefined {
+  const embedding = embeddings?.[0];
+  return (
+    embedding && { output: embedding.name, dimension: embedding.shape[1], normalized: embedding.normalized }
+  );
+}
+
+/**
+ * One promise per key while the key lives (so `infer` and `embed` of one prepared input share one
+ * session call); a rejection is forgotten, so a retry computes again.
+ */
+export function shared<K extends object, V>(
+  memo: WeakMap<K, Promise<V>>,
+  key: K,
+  compute: () => Promise<V>,
+): Promise<V> {
+  const known = memo.get(key);
+  if (known) return known;
+  const promise = compute();
+  memo.set(key, promise);
+  promise.catch(() => memo.delete(key));
+  return promise;
 }
