@@ -7,19 +7,26 @@
  * matches on the held-out extra photos: edited copies matched to another photo, and pairs of distinct
  * photos within the threshold. Writes models/image-safety/1/NEAR-DUPLICATES.md and a JSON beside it.
  *   npx tsx scripts/neighbours/evaluate.ts
- * `--flatten-alpha` (a diagnostic; prints, writes nothing): the edits start from a transparent photo
- * flattened onto white, as the worker's decode shows it, instead of sharp dropping the alpha channel
- * (which bares whatever colour the transparent pixels hold: black in logo2.png).
+ * The edits start from a transparent photo flattened onto white, as the worker's decode shows it.
+ * Two-stage rules (a loose candidate stage, then a verification signal) are computed from the same
+ * distances (scripts/neighbours/two-stage.ts). `--distances FILE` keeps every method's distances in
+ * FILE (read if it exists, written if not), so the rules can be re-derived without embedding again.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cosineDistance } from '../../src/neighbours/vector-math.js';
 import { hammingDistance, pdqHash } from '../../src/neighbours/pdq-hash.js';
 import { imageEmbedders } from './image-embedders.js';
-import { flattenedOnWhite, rgbPixels, TRANSFORMS } from './transforms.js';
+import { rgbPixels, TRANSFORMS } from './transforms.js';
+import { twoStageMarkdown, twoStageRules, type MethodDistances } from './two-stage.js';
 
-const flattenAlpha = process.argv.includes('--flatten-alpha');
+const distancesAt = process.argv.indexOf('--distances');
+const distancesFile = distancesAt > 0 ? process.argv[distancesAt + 1] : undefined;
+const cached: MethodDistances[] | undefined =
+  distancesFile !== undefined && existsSync(distancesFile)
+    ? (JSON.parse(readFileSync(distancesFile, 'utf8')) as MethodDistances[])
+    : undefined;
 
 interface Photo {
   name: string;
@@ -77,11 +84,13 @@ for (const [i, p] of photos.entries())
     queries.push({
       photo: i,
       transform: t,
-      bytes: await TRANSFORMS[t]!(flattenAlpha ? await flattenedOnWhite(p.bytes) : p.bytes),
+      bytes: cached ? new Uint8Array() : await TRANSFORMS[t]!(p.bytes),
     });
 
-const embedders = await imageEmbedders(photos.filter((p) => p.set === 'fixture').map((p) => p.bytes));
-const methods: Method[] = [
+const embedders = cached
+  ? []
+  : await imageEmbedders(photos.filter((p) => p.set === 'fixture').map((p) => p.bytes));
+const computedMethods = (): Method[] => [
   ...embedders.map((e) => ({
     name: e.name,
     unit: 'cosine distance',
@@ -116,6 +125,17 @@ const methods: Method[] = [
   },
 ];
 
+// With --distances FILE read back, the methods are only their names (their distances are in FILE).
+const methods: Method[] = cached
+  ? cached.map((c) => ({
+      name: c.method,
+      unit: c.unit,
+      features: () => Promise.resolve(undefined),
+      distance: () => 0,
+      ...(c.unit === 'Hamming distance' && { standard: 31 }),
+    }))
+  : computedMethods();
+
 /** RGB pixels flipped left to right. */
 function mirrored(px: { data: Uint8Array; width: number; height: number }): Uint8Array {
   const out = new Uint8Array(px.data.length);
@@ -133,23 +153,37 @@ function mirrored(px: { data: Uint8Array; width: number; height: number }): Uint
 const results: Result[] = [];
 type Row = { photo: number; transform: string; set: 'fixture' | 'extra'; own: number; wrong: number };
 const rowsOf: Row[][] = [];
-for (const m of methods) {
+const allDistances: MethodDistances[] = [];
+async function distancesOf(m: Method): Promise<MethodDistances> {
   const started = performance.now();
   const index = await Promise.all(photos.map((p) => m.features(p.bytes)));
   const qf: unknown[] = [];
   for (const q of queries) qf.push(await m.features(q.bytes));
   const msPerImage = (performance.now() - started) / (photos.length + queries.length);
   const d = (a: unknown, b: unknown) => m.distance(a as never, b as never);
+  return {
+    method: m.name,
+    unit: m.unit,
+    msPerImage,
+    queryToPhoto: qf.map((f) => index.map((g) => d(f, g))),
+    photoToPhoto: index.map((f) => index.map((g) => d(f, g))),
+  };
+}
+for (const [at, m] of methods.entries()) {
+  const md = cached ? cached[at]! : await distancesOf(m);
+  allDistances.push(md);
+  const msPerImage = md.msPerImage;
   // Per query: distance to its original, and the nearest other photo.
   const rows = queries.map((q, k) => {
     let wrong = Infinity;
-    for (let j = 0; j < photos.length; j++) if (j !== q.photo) wrong = Math.min(wrong, d(qf[k], index[j]));
-    return { ...q, set: photos[q.photo]!.set, own: d(qf[k], index[q.photo]), wrong };
+    for (let j = 0; j < photos.length; j++)
+      if (j !== q.photo) wrong = Math.min(wrong, md.queryToPhoto[k]![j]!);
+    return { ...q, set: photos[q.photo]!.set, own: md.queryToPhoto[k]![q.photo]!, wrong };
   });
   rowsOf.push(rows.map(({ photo, transform, set, own, wrong }) => ({ photo, transform, set, own, wrong })));
   const pairs: { a: number; b: number; d: number }[] = [];
   for (let a = 0; a < photos.length; a++)
-    for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, d: d(index[a], index[b]) });
+    for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, d: md.photoToPhoto[a]![b]! });
   const isFixture = (i: number) => photos[i]!.set === 'fixture';
   // Threshold from the fixture photos only: just under their nearest wrong distance.
   const calibrationWrong = Math.min(
@@ -217,11 +251,14 @@ for (const m of methods) {
   );
 }
 await Promise.all(embedders.map((e) => e.close()));
+if (distancesFile !== undefined && !cached) writeFileSync(distancesFile, JSON.stringify(allDistances));
 
 // Two stages: PDQ at the industry rule first (exchangeable, cheap), then an embedding at its threshold.
 const pdqMethods = methods.flatMap((m, at) => (m.standard === undefined ? [] : [at]));
+const embeddingAts = methods.flatMap((m, at) => (m.standard === undefined ? [at] : []));
 const combined = pdqMethods.flatMap((pdqAt) =>
-  embedders.map((e, k) => {
+  embeddingAts.map((k) => {
+    const e = methods[k]!;
     const pdq = rowsOf[pdqAt]!;
     const emb = rowsOf[k]!;
     const t = results[k]!.threshold;
@@ -255,6 +292,12 @@ const combined = pdqMethods.flatMap((pdqAt) =>
   }),
 );
 console.log(JSON.stringify(combined.map(({ perTransform: _, ...c }) => c)));
+const twoStage = twoStageRules(
+  allDistances,
+  queries.map((q) => ({ photo: q.photo, transform: q.transform })),
+  photos.map((p) => p.set),
+);
+console.log(JSON.stringify(twoStage.map(({ perTransform: _, ...r }) => r)));
 
 const meetsAim = [
   ...results
@@ -268,6 +311,11 @@ const meetsAim = [
   ...combined
     .filter((c) => c.heldOut.recall >= 0.95 && c.heldOut.falseMatchQueries === 0)
     .map((c) => c.method),
+  ...twoStage
+    .filter(
+      (r) => r.heldOut.recall >= 0.95 && r.heldOut.falseMatchQueries === 0 && r.heldOut.falseMatchPairs === 0,
+    )
+    .map((r) => r.rule),
 ];
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fmt = (r: Result, t: number) => (r.unit === 'Hamming distance' ? String(t) : t.toFixed(4));
@@ -310,6 +358,7 @@ const md = [
       `| ${c.method} | ${pct(c.heldOut.recall)} | ${c.heldOut.falseMatchQueries} of ${c.heldOut.queries} | ${pct(c.all.recall)} | ${c.all.falseMatchQueries} of ${c.all.queries} |`,
   ),
   '',
+  ...twoStageMarkdown(twoStage, transformNames),
   '## Recall at the threshold, per edit',
   '',
   `| edit | ${results.map((r) => r.method).join(' | ')} |`,
@@ -323,13 +372,11 @@ const md = [
   ...results.map((r) => `- ${r.method}: ${r.all.closestDistinctPairs.join('; ')}`),
   '',
 ];
-if (flattenAlpha) {
-  console.log(md.join('\n'));
-} else {
+{
   writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
   writeFileSync(
     'models/image-safety/1/near-duplicates.json',
-    `${JSON.stringify({ results, combined }, null, 1)}\n`,
+    `${JSON.stringify({ results, combined, twoStage }, null, 1)}\n`,
   );
   console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');
 }

@@ -7,7 +7,10 @@ import sharp from 'sharp';
 export type Transform = (input: Uint8Array) => Promise<Uint8Array>;
 
 const jpeg = (s: sharp.Sharp, quality = 90) => s.jpeg({ quality, mozjpeg: false }).toBuffer();
-const base = (input: Uint8Array) => sharp(input).rotate().removeAlpha().toColourspace('srgb');
+// Transparency is flattened onto white first, as the worker's decode does (src/preprocess/image-decode.ts),
+// so the edits start from what the worker sees, not from whatever colour the transparent pixels hold.
+const base = (input: Uint8Array) =>
+  sharp(input).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
 
 async function size(input: Uint8Array): Promise<{ width: number; height: number }> {
   const m = await base(input).toBuffer({ resolveWithObject: true });
@@ -89,10 +92,4 @@ export async function rgbPixels(
     width: info.width,
     height: info.height,
   };
-}
-
-/** A photo with transparency flattened onto white (PNG), as the worker's decode sees it; others as they are. */
-export async function flattenedOnWhite(input: Uint8Array): Promise<Uint8Array> {
-  const { hasAlpha } = await sharp(input).metadata();
-  return hasAlpha ? sharp(input).flatten({ background: '#ffffff' }).png().toBuffer() : input;
 }
