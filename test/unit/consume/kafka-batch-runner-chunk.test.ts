@@ -29,7 +29,6 @@ function payloadOf(values: string[]) {
     timestamp: '0',
     attributes: 0,
     headers: {},
-    size: 0,
   }));
   const commits: string[] = [];
   const resolved: string[] = [];
