@@ -51,38 +51,61 @@ export class RetryingStageRunner implements StageRunner {
     work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
   ): Promise<T> {
     const began = performance.now();
-    let attempts = 1;
     const budgetMs = Math.max(0, this.policy.budgetMs - (began - this.started));
-    // The first attempt is called directly (nearly every stage succeeds at once: one async frame and
-    // its promises less per stage); after a failure `retry` takes over as if it had made that call.
-    const again = (first: unknown): Promise<T> =>
-      retry(
-        (a) => {
-          attempts = a.attempt;
-          return a.attempt === 1 ? Promise.reject(first) : work(a);
-        },
-        { ...this.policy, budgetMs, isRetriable, startedAt: began },
-      );
-    const attempt = (): Promise<T> => {
-      try {
-        return work({ attempt: 1, remainingMs: budgetMs }).catch(again);
-      } catch (error) {
-        return again(error);
-      }
-    };
     const scope = this.scopes?.(stage);
+    // `attempts` is 1 unless the first attempt failed (then `again` counts them).
+    const tally = { attempts: 1 };
     try {
-      const value = scope ? await scope.run(attempt) : await attempt();
-      scope?.end({ attempts });
-      this.observe({ stage, ms: performance.now() - began, attempts });
+      // The first attempt is awaited directly (nearly every stage succeeds at once: no closures, no
+      // extra promise per stage); after a failure `retry` takes over as if it had made that call.
+      let value: T;
+      if (scope) value = await scope.run(() => this.attempt(work, budgetMs, began, tally));
+      else {
+        try {
+          value = await work({ attempt: 1, remainingMs: budgetMs });
+        } catch (first) {
+          value = await this.again(first, work, budgetMs, began, tally);
+        }
+      }
+      scope?.end({ attempts: tally.attempts });
+      this.observe({ stage, ms: performance.now() - began, attempts: tally.attempts });
       return value;
     } catch (error) {
       this.failedStage = stage;
-      this.attempts = attempts;
+      this.attempts = tally.attempts;
       const wrapped = toIntegrityError(error);
-      scope?.end({ attempts, error: wrapped });
-      this.observe({ stage, ms: performance.now() - began, attempts, error: wrapped });
+      scope?.end({ attempts: tally.attempts, error: wrapped });
+      this.observe({ stage, ms: performance.now() - began, attempts: tally.attempts, error: wrapped });
       throw wrapped;
     }
+  }
+
+  private async attempt<T>(
+    work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
+    budgetMs: number,
+    began: number,
+    tally: { attempts: number },
+  ): Promise<T> {
+    try {
+      return await work({ attempt: 1, remainingMs: budgetMs });
+    } catch (first) {
+      return this.again(first, work, budgetMs, began, tally);
+    }
+  }
+
+  private again<T>(
+    first: unknown,
+    work: (attempt: { attempt: number; remainingMs: number }) => Promise<T>,
+    budgetMs: number,
+    began: number,
+    tally: { attempts: number },
+  ): Promise<T> {
+    return retry(
+      (a) => {
+        tally.attempts = a.attempt;
+        return a.attempt === 1 ? Promise.reject(first) : work(a);
+      },
+      { ...this.policy, budgetMs, isRetriable, startedAt: began },
+    );
   }
 }

@@ -1,0 +1,125 @@
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { AtLeastOnceDelivery } from '../../../src/consume/chunk-delivery.js';
+import { ConcurrencyLimiter } from '../../../src/consume/concurrency-limiter.js';
+import { KafkaBatchRunner } from '../../../src/consume/kafka-batch-runner.js';
+import type { InputMessage } from '../../../src/contracts/input-message.js';
+import { IntegrityError } from '../../../src/errors.js';
+import type { OutputMessage, OutputSink } from '../../../src/produce/output-message.js';
+
+/** A consumer double that hands the runner one batch; the runner's own logic is what is tested. */
+function fakeConsumer(): { consumer: Consumer; eachBatch: () => (p: EachBatchPayload) => Promise<void> } {
+  let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
+  const consumer = {
+    subscribe: async () => {},
+    run: async (config: { eachBatch: (p: EachBatchPayload) => Promise<void> }) => {
+      eachBatch = config.eachBatch;
+    },
+    stop: async () => {},
+    disconnect: async () => {},
+  } as unknown as Consumer;
+  return { consumer, eachBatch: () => eachBatch! };
+}
+
+function payloadOf(values: string[]) {
+  const messages = values.map((v, i): KafkaMessage => ({
+    offset: String(i),
+    key: Buffer.from(`k${i}`),
+    value: Buffer.from(v),
+    timestamp: '0',
+    attributes: 0,
+    headers: {},
+  }));
+  const commits: string[] = [];
+  const resolved: string[] = [];
+  let paused = 0;
+  const payload = {
+    batch: {
+      topic: 'pins',
+      partition: 0,
+      messages,
+      lastOffset: () => String(messages.length - 1),
+    },
+    resolveOffset: (o: string) => void resolved.push(o),
+    heartbeat: async () => {},
+    isRunning: () => true,
+    isStale: () => false,
+    pause: () => {
+      paused++;
+      return () => {};
+    },
+    commitOffsetsIfNecessary: async (o: { topics: { partitions: { offset: string }[] }[] }) => {
+      commits.push(o.topics[0]!.partitions[0]!.offset);
+    },
+  } as unknown as EachBatchPayload;
+  return { payload, commits, resolved, paused: () => paused };
+}
+
+/** Labels most records, dead-letters "bad" ones, throws (registry down) on "down"; earlier records finish last. */
+const handler = {
+  async handle(input: InputMessage): Promise<OutputMessage[]> {
+    const value = input.value!.toString();
+    await new Promise((r) => setTimeout(r, 20 - Number(input.offset) * 4));
+    if (value === 'down') throw new IntegrityError('IW_REGISTRY_UNREACHABLE', 'registry down');
+    const topic = value === 'bad' ? 'dlq' : 'labels';
+    return [{ topic, key: input.key, value: Buffer.from(`${topic}:${input.offset}`), headers: {} }];
+  },
+};
+
+function sinkRecording(): { sink: OutputSink; sends: OutputMessage[][] } {
+  const sends: OutputMessage[][] = [];
+  const sink = {
+    send: async (outputs: readonly OutputMessage[]) => {
+      sends.push([...outputs]);
+      return { rejected: [] };
+    },
+    close: async () => {},
+  } as unknown as OutputSink;
+  return { sink, sends };
+}
+
+async function runChunk(values: string[]) {
+  const { consumer, eachBatch } = fakeConsumer();
+  const { sink, sends } = sinkRecording();
+  const runner = new KafkaBatchRunner(
+    consumer,
+    handler,
+    new AtLeastOnceDelivery(sink),
+    new ConcurrencyLimiter(8),
+    {
+      chunkSize: 16,
+      heartbeatIntervalMs: 1000,
+      startPosition: 'earliest',
+      backoff: { initialMs: 1, maxMs: 1 },
+    },
+  );
+  await runner.start('pins', 1);
+  const batch = payloadOf(values);
+  await eachBatch()(batch.payload);
+  await runner.stop();
+  return { sends, ...batch };
+}
+
+describe('KafkaBatchRunner, one chunk', () => {
+  it('a bad record in the middle becomes one dead letter, its neighbours are labelled, in input order, in one send and one commit', async () => {
+    const { sends, commits, resolved } = await runChunk(['a', 'b', 'bad', 'c', 'd']);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.map((o) => o.value!.toString())).toEqual([
+      'labels:0',
+      'labels:1',
+      'dlq:2',
+      'labels:3',
+      'labels:4',
+    ]);
+    expect(commits).toEqual(['5']);
+    expect(resolved).toEqual(['4']);
+  });
+
+  it('a chunk whose handler throws (registry down) publishes and commits nothing and pauses the partition', async () => {
+    const { sends, commits, resolved, paused } = await runChunk(['a', 'down', 'c']);
+    expect(sends).toHaveLength(0);
+    expect(commits).toEqual([]);
+    expect(resolved).toEqual([]);
+    expect(paused()).toBe(1);
+  });
+});
