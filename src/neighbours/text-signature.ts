@@ -13,6 +13,11 @@ export const TEXT_SIGNATURE_MODEL = { name: 'text-signature', version: '1' } as 
 /** The output name of the signature's vectors (ContentEmbedding `output`). */
 export const TEXT_SIGNATURE_OUTPUT = 'char4-hashed';
 export const TEXT_SIGNATURE_DIMENSION = 512;
+/**
+ * The cosine distance within which a signature is a near-duplicate: just under the closest false
+ * match on the calibration half of scripts/neighbours/evaluate-text.ts (0.2052 measured).
+ */
+export const TEXT_SIGNATURE_MAX_DISTANCE = 0.2;
 const GRAM = 4;
 
 const LOOKALIKE: Record<string, string> = {
