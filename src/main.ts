@@ -158,7 +158,8 @@ async function build(
   // The set served at start (SERVED_SET_FILE or the env); a reload reads it again.
   const startSpec = await currentSpec(config);
   const declared = startSpec.signals;
-  const embeds = declared.some((d) => d.name.endsWith('.embedding'));
+  // Embedding signals: the `*.embedding` ones and the text signature (a vector too, of no model).
+  const embeds = declared.some((d) => d.name.endsWith('.embedding') || d.name === 'text.signature');
   await checkTopics(kafka, [
     config.INPUT_TOPIC,
     config.LABEL_TOPIC,

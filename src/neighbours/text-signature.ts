@@ -66,7 +66,7 @@ export function normalizeForSignature(text: string): string {
     .replace(/(\d)[.,](?=\d)/gu, '$1');
   let out = '';
   for (const c of folded) out += LOOKALIKE[c] ?? (/[\p{L}\p{N}]/u.test(c) ? c : ' ');
-  // Any other digit is a number: its value is what spammers change.
+  // Leet digits (0 1 3 4 5 7) were folded to letters above; a run of the others is one number.
   return out.replace(/\d+/gu, '#').replace(/\s+/gu, ' ').trim();
 }
 

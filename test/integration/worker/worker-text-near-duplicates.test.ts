@@ -80,7 +80,7 @@ describe('worker: text near-duplicates (real Kafka, registry, Redis)', () => {
       }
       const label = (pinId: string) => labels.records.find((r) => r.key === pinId)!.record;
       const signal = (pinId: string) => label(pinId).signals.find((s) => s.signal === 'text.near_duplicate');
-      const original = embeddings.records.find((r) => r.key === 'original')!.record;
+      const original = embeddings.records.find((r) => r.record.pinId === 'original')!.record;
       expect(original).toMatchObject({
         kind: 'TEXT',
         signal: 'text.signature',
