@@ -38,6 +38,12 @@ import { TopicLimits } from './produce/topic-limits.js';
 import { join } from 'node:path';
 import { readModelManifest } from './infer/model-manifest.js';
 import { startNearDuplicateIndexes } from './neighbours/near-duplicate-indexes.js';
+import {
+  TEXT_SIGNATURE_DIMENSION,
+  TEXT_SIGNATURE_MAX_DISTANCE,
+  TEXT_SIGNATURE_MODEL,
+  TEXT_SIGNATURE_OUTPUT,
+} from './neighbours/text-signature.js';
 import { readsVideo } from './signals/catalog.js';
 import { ScoreMemo } from './signals/score-memo.js';
 import { HealthServer } from './telemetry/health-server.js';
@@ -58,7 +64,7 @@ import { activeTraceId } from './telemetry/trace-context.js';
 import { createWorkerTelemetry } from './telemetry/worker-telemetry.js';
 import type { WorkerMetrics } from './telemetry/worker-metrics.js';
 import { WORKER_VERSION } from './version.js';
-import type { ModelRef, SignalValue } from './scores.js';
+import { modelId, type ModelRef, type SignalValue } from './scores.js';
 
 export interface WorkerOverrides {
   logger?: Logger;
@@ -152,7 +158,8 @@ async function build(
   // The set served at start (SERVED_SET_FILE or the env); a reload reads it again.
   const startSpec = await currentSpec(config);
   const declared = startSpec.signals;
-  const embeds = declared.some((d) => d.name.endsWith('.embedding'));
+  // Embedding signals: the `*.embedding` ones and the text signature (a vector too, of no model).
+  const embeds = declared.some((d) => d.name.endsWith('.embedding') || d.name === 'text.signature');
   await checkTopics(kafka, [
     config.INPUT_TOPIC,
     config.LABEL_TOPIC,
@@ -181,10 +188,22 @@ async function build(
     [
       ...new Map(
         startSpec.signals
-          .filter((d) => d.name === 'image.near_duplicate' || d.name === 'video.near_duplicate')
+          .filter((d) =>
+            ['image.near_duplicate', 'video.near_duplicate', 'text.near_duplicate'].includes(d.name),
+          )
           .map((d) => [`${d.model.name}@${d.model.version}`, d.model]),
       ).values(),
     ].map(async (model) => {
+      // The text signature is code, not a model: its index shape is its own.
+      if (modelId(model) === modelId(TEXT_SIGNATURE_MODEL))
+        return [
+          {
+            model,
+            output: TEXT_SIGNATURE_OUTPUT,
+            dimension: TEXT_SIGNATURE_DIMENSION,
+            maxDistance: TEXT_SIGNATURE_MAX_DISTANCE,
+          },
+        ];
       const manifest = await readModelManifest(
         join(config.MODELS_DIR, model.name, model.version, 'manifest.json'),
       );

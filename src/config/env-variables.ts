@@ -234,7 +234,7 @@ export const ENV_VARIABLES = {
   SIGNALS: v(
     signalList.optional(),
     '`image.safety=<IMAGE_MODEL>,text.spam=<TEXT_MODEL>,image.embedding=<IMAGE_MODEL>,image.near_duplicate=<IMAGE_MODEL>`',
-    'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary|shadow|canary]`, comma-separated (known signals: `src/signals/catalog.ts`; `text.embedding=text-embedding@1` is opt-in); a shadow or canary needs a primary of the same signal.',
+    'Signals computed for every pin, in label order: `<signal>=<model>@<version>[:primary|shadow|canary]`, comma-separated (known signals: `src/signals/catalog.ts`; `text.embedding=text-embedding@1` and `text.signature=text-signature@1,text.near_duplicate=text-signature@1` are opt-in); a shadow or canary needs a primary of the same signal.',
   ),
   CANARY_FRACTION: v(
     z.coerce.number().min(0).max(1).default(0),

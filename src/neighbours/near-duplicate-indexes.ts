@@ -17,6 +17,8 @@ export interface WantedIndex {
   readonly model: ModelRef;
   readonly output: string;
   readonly dimension: number;
+  /** The index's own calibrated distance, when not the options' (the text signature's). */
+  readonly maxDistance?: number;
 }
 
 export interface NearDuplicateIndexOptions {
@@ -51,6 +53,7 @@ export async function startNearDuplicateIndexes(
   logger?: Logger,
 ): Promise<NearDuplicateIndexes> {
   const byId = new Map<string, NearDuplicateIndex>();
+  const distances = new Map<string, number>();
   const feeders: EmbeddingIndexFeeder[] = [];
   const stop = async () => {
     await Promise.all(feeders.splice(0).map((f) => f.stop()));
@@ -64,6 +67,7 @@ export async function startNearDuplicateIndexes(
         ? await NearDuplicateIndex.restore(dir, modelId(w.model), w.dimension)
         : new NearDuplicateIndex(modelId(w.model), w.dimension);
       byId.set(id, index);
+      distances.set(id, w.maxDistance ?? options.maxDistance);
       const feeder = new EmbeddingIndexFeeder(kafka, codec, index, {
         topic: options.topic,
         // Every worker reads everything: a group of this process alone, never committed.
@@ -83,8 +87,9 @@ export async function startNearDuplicateIndexes(
   }
   return {
     search(model, output) {
-      const index = byId.get(`${modelId(model)}/${output}`);
-      return index && { index, maxDistance: options.maxDistance };
+      const id = `${modelId(model)}/${output}`;
+      const index = byId.get(id);
+      return index && { index, maxDistance: distances.get(id) ?? options.maxDistance };
     },
     feeders,
     async caughtUp(timeoutMs) {

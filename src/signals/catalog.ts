@@ -11,6 +11,8 @@ import { imageNearDuplicate } from './image-near-duplicate.js';
 import { imageSafety } from './image-safety.js';
 import type { AnySignal, SignalDeps, SignalPlugin } from './signal.js';
 import { textEmbedding } from './text-embedding.js';
+import { textNearDuplicate } from './text-near-duplicate.js';
+import { textSignatureSignal } from './text-signature.js';
 import { textSpam } from './text-spam.js';
 import { videoEmbedding } from './video-embedding.js';
 import { videoNearDuplicate } from './video-near-duplicate.js';
@@ -25,6 +27,8 @@ export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   videoEmbedding,
   textEmbedding,
   videoNearDuplicate,
+  textSignatureSignal,
+  textNearDuplicate,
 ] as SignalPlugin[];
 
 /**
