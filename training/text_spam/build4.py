@@ -61,7 +61,7 @@ def pins4_only(rows):
     return rows + extra, files, n4
 
 
-def served(root: Path, version: str, texts) -> tuple[np.ndarray, dict]:
+def served(root: Path, version: str, texts, policy: str | None = None) -> tuple[np.ndarray, dict]:
     """A committed text-spam model's scores (with its own featurizer) and its policy's thresholds."""
     d = root / "models" / NAME / version
     man = json.loads((d / "manifest.json").read_text())
@@ -72,9 +72,11 @@ def served(root: Path, version: str, texts) -> tuple[np.ndarray, dict]:
         assert pre["featurizer"] == featurizer2.NAME, pre["featurizer"]
         fr = [featurizer2.featurize(t, tuple(pre.get("char_ngrams") or ())) for t in texts]
     s = onnx_scores((d / "model.onnx").read_bytes(), fr)
-    pol = json.loads((root / "policy" / f"policy-v{version}.json").read_text())["signals"]["text.spam"]
+    policy = policy or f"policy-v{version}"
+    pol = json.loads((root / "policy" / f"{policy}.json").read_text())["signals"]["text.spam"]
+    assert pol["model"] == f"{NAME}@{version}", pol["model"]
     return s, {"review": pol["review"]["spam"], "block": pol["block"]["spam"],
-               "rule": f"text-spam@{version}'s own thresholds (policy-v{version})"}
+               "rule": f"text-spam@{version}'s own thresholds ({policy})"}
 
 
 def main() -> None:
