@@ -34,7 +34,7 @@ if str(REPO / "training") not in sys.path:
 CACHE = Path(os.environ.get("IW_CACHE_DIR", Path.home() / ".cache" / "integrity-worker"))
 # The worker's POLICY_FILE default (src/config/env-variables.ts; test/unit/backfill keeps them equal).
 # The models follow the policy: each of its rules names the one model version it was chosen for.
-DEFAULT_POLICY = "policy/policy-v2.json"
+DEFAULT_POLICY = "policy/policy-v5.json"
 
 
 def default_policy() -> str:

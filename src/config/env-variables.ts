@@ -227,8 +227,8 @@ export const ENV_VARIABLES = {
     'Model of the `image.safety`, `image.embedding` and `image.near_duplicate` signals when `SIGNALS` is unset (the last two need an embedding output: image-safety@1 has one, @2 none).',
   ),
   TEXT_MODEL: v(
-    modelRef.default(parseModelRef('text-spam@2')),
-    'text-spam@2',
+    modelRef.default(parseModelRef('text-spam@4')),
+    'text-spam@4',
     'Model of the `text.spam` signal when `SIGNALS` is unset.',
   ),
   SIGNALS: v(
@@ -277,8 +277,8 @@ export const ENV_VARIABLES = {
     "Whose word a pin's `image.signature` is: `trust` uses it as a cache alias (a cached signature skips the download); `hash` always downloads and hashes the bytes. A `sha256:<hex>` signature is checked whenever bytes are downloaded.",
   ),
   POLICY_FILE: v(
-    z.string().min(1).default('policy/policy-v2.json'),
-    'policy/policy-v2.json',
+    z.string().min(1).default('policy/policy-v5.json'),
+    'policy/policy-v5.json',
     'Versioned decision thresholds.',
   ),
   IMAGE_MAX_BATCH: v(

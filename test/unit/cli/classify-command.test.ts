@@ -29,11 +29,11 @@ describe('integrity-worker classify', () => {
     ]);
     expect(code).toBe(0);
     const report = JSON.parse(out) as ClassifyReport;
-    expect(report.policyVersion).toBe('policy-v2');
+    expect(report.policyVersion).toBe('policy-v5');
     const image = report.signals['image.safety']!;
     const text = report.signals['text.spam']!;
     expect(image.model).toEqual({ name: 'image-safety', version: '1' });
-    expect(text.model).toEqual({ name: 'text-spam', version: '2' });
+    expect(text.model).toEqual({ name: 'text-spam', version: '4' });
     expect(Object.keys(image.scores!)).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
     expect(Object.keys(text.scores!)).toEqual(['ham', 'spam']);
     for (const s of [image, text]) {

@@ -21,7 +21,13 @@ import type { StageRunner } from '../../../src/stage-runner.js';
 const stages: StageRunner = { run: (_stage, work) => work({ attempt: 1, remainingMs: 30_000 }) };
 const photo = readFileSync('test/fixtures/images/photo-chelsea.jpg');
 const PRIMARY = 'image.safety=image-safety@1,text.spam=text-spam@2';
-const config = loadConfig({ ORT_INTRA_OP_THREADS: '1' });
+// policy-v4 binds text.spam to text-spam@2, so the candidate is tested beside @2 under policy-v2 (the
+// default before text-spam@4 and policy-v5).
+const config = loadConfig({
+  ORT_INTRA_OP_THREADS: '1',
+  TEXT_MODEL: 'text-spam@2',
+  POLICY_FILE: 'policy/policy-v2.json',
+});
 const opened: ServedSet[] = [];
 
 async function load(
@@ -67,12 +73,12 @@ describe('image-safety@3 as a rollout candidate', () => {
       expect(v3[field]).toEqual(v1[field]);
   });
 
-  it('is not the default: the default set serves image-safety@1 under policy-v2', async () => {
-    const spec = await currentSpec(config);
-    expect(spec.policyFile).toBe('policy/policy-v2.json');
+  it('is not the default: the default set serves image-safety@1 under policy-v5', async () => {
+    const spec = await currentSpec(loadConfig({ ORT_INTRA_OP_THREADS: '1' }));
+    expect(spec.policyFile).toBe('policy/policy-v5.json');
     const image = spec.signals.filter((d) => d.name.startsWith('image.')).map((d) => modelId(d.model));
     expect(new Set(image)).toEqual(new Set(['image-safety@1']));
-    expect((await readPolicy('policy/policy-v2.json')).signals['image.safety']!.model).toBe('image-safety@1');
+    expect((await readPolicy('policy/policy-v5.json')).signals['image.safety']!.model).toBe('image-safety@1');
   });
 
   it('serves as a shadow: scored after the primaries, decided by policy-v4 with @1 thresholds', async () => {

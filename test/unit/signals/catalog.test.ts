@@ -24,7 +24,7 @@ describe('declared signals', () => {
   it('default to image.safety, text.spam, image.embedding and image.near_duplicate with IMAGE_MODEL and TEXT_MODEL, in that order', () => {
     expect(declaredSignals(loadConfig({ IMAGE_MODEL: 'image-safety@2' }))).toEqual([
       { name: 'image.safety', model: { name: 'image-safety', version: '2' }, role: 'primary' },
-      { name: 'text.spam', model: { name: 'text-spam', version: '2' }, role: 'primary' },
+      { name: 'text.spam', model: { name: 'text-spam', version: '4' }, role: 'primary' },
       { name: 'image.embedding', model: { name: 'image-safety', version: '2' }, role: 'primary' },
       { name: 'image.near_duplicate', model: { name: 'image-safety', version: '2' }, role: 'primary' },
     ]);
@@ -67,7 +67,7 @@ describe('declared signals', () => {
     const declared = declaredSignals(loadConfig({}));
     expect(servedModels(declared)).toEqual([
       { name: 'image-safety', version: '1' },
-      { name: 'text-spam', version: '2' },
+      { name: 'text-spam', version: '4' },
     ]);
     const asked: string[] = [];
     const scorer = (model: { name: string; version: string }): Scorer => {
@@ -94,7 +94,7 @@ describe('declared signals', () => {
       ['image.embedding', 'image', true],
       ['image.near_duplicate', 'image', false],
     ]);
-    expect(asked).toEqual(['image-safety@1', 'text-spam@2', 'image-safety@1', 'image-safety@1']);
+    expect(asked).toEqual(['image-safety@1', 'text-spam@4', 'image-safety@1', 'image-safety@1']);
     expect(decidingSignals(signals).map((s) => s.name)).toEqual([
       'image.safety',
       'text.spam',
