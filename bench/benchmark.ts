@@ -137,7 +137,7 @@ try {
   if (!values['skip-limit'] || only.has('text-limit')) {
     results.textLimit = await measureTextLimit({
       modelsDir: 'models',
-      // The worker's text model: its env's, else the configured default (text-spam@2).
+      // The worker's text model: its env's, else the configured default (TEXT_MODEL's default).
       model: extraEnv.TEXT_MODEL ?? process.env.TEXT_MODEL ?? ENV_VARIABLES.TEXT_MODEL.defaultText,
       texts: Array.from({ length: num('text-pins') }, (_, i) => modelText(pinText(1_000_000 + i))!),
       batches: list(values['text-limit-batches']!).map(Number),

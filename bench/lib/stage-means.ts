@@ -20,7 +20,7 @@ export const STAGES = [
   'publish',
 ] as const satisfies readonly StageName[];
 
-const MODELS = ['image-safety@1', 'text-spam@1', 'text-spam@2'] as const;
+const MODELS = ['image-safety@1', 'text-spam@1', 'text-spam@2', 'text-spam@4'] as const;
 
 export function stageMeans(text: string, expected: readonly StageName[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -175,7 +175,10 @@ function summarize(
     deadLetters: metricSum(metricsText, 'iw_dead_letters_total'),
     cacheHits: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'hit' }),
     cacheMisses: metricSum(metricsText, 'iw_cache_lookups_total', { result: 'miss' }),
-    meanBatch: { image: hist('image-safety@1'), text: hist('text-spam@2') || hist('text-spam@1') },
+    meanBatch: {
+      image: hist('image-safety@1'),
+      text: hist('text-spam@4') || hist('text-spam@2') || hist('text-spam@1'),
+    },
     meanMs: stageMeans(metricsText, stages),
   };
 }

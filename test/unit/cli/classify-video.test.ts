@@ -12,9 +12,9 @@ import { startImageServer, type ImageServer } from '../../support/image-server.j
 
 const VIDEOS = 'test/fixtures/videos';
 const VIDEOS_DIR = fileURLToPath(new URL('../../fixtures/videos/', import.meta.url));
-// policy-v2 (the default POLICY_FILE) has a video.safety rule and a rule for text-spam@2.
-const WITH_VIDEO = 'image.safety=image-safety@1,text.spam=text-spam@2,video.safety=image-safety@1';
-const WITHOUT_VIDEO = 'image.safety=image-safety@1,text.spam=text-spam@2';
+// policy-v5 (the default POLICY_FILE) has a video.safety rule and a rule for text-spam@4.
+const WITH_VIDEO = 'image.safety=image-safety@1,text.spam=text-spam@4,video.safety=image-safety@1';
+const WITHOUT_VIDEO = 'image.safety=image-safety@1,text.spam=text-spam@4';
 
 let videos: ImageServer;
 let dir: string;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load-config.js';
 import { createInProcessSession } from '../../../src/infer/in-process-session.js';
 import { ModelRepository, type LoadedModel } from '../../../src/infer/model-repository.js';
 import { loadTextModelKind } from '../../../src/infer/text-model-kind.js';

@@ -26,7 +26,7 @@ const fixtures = JSON.parse(readFileSync('test/fixtures/text-spam-4/vectors.json
 };
 const manifest = JSON.parse(readFileSync('models/text-spam/4/manifest.json', 'utf8')) as {
   sha256: string;
-  preprocess: TextFeaturizerSpec & TextFeaturizerV2Spec;
+  preprocess: TextFeaturizerSpec | TextFeaturizerV2Spec;
   thresholds: { review: { spam: number }; block: { spam: number } };
 };
 
@@ -39,8 +39,8 @@ function digest(indices: Uint32Array, values: Float32Array): string {
 
 function featurizer(): { featurize(text: string): { indices: Uint32Array; values: Float32Array } } {
   return manifest.preprocess.featurizer === 'iw-text-hash-v1'
-    ? new TextFeaturizer(manifest.preprocess)
-    : new TextFeaturizerV2(manifest.preprocess);
+    ? new TextFeaturizer(manifest.preprocess as TextFeaturizerSpec)
+    : new TextFeaturizerV2(manifest.preprocess as TextFeaturizerV2Spec);
 }
 
 async function loadV4() {
