@@ -234,6 +234,7 @@ try {
       scenario('text-shadow', {
         CACHE_NAMESPACE: uniqueName('bench-text-shadow'),
         SIGNALS: 'image.safety=image-safety@1,text.spam=text-spam@1,text.spam=text-spam@2:shadow',
+        POLICY_FILE: 'policy/policy-v1.json',
         ROLLOUT_POLICY_FILES: 'policy/policy-v2.json',
         SHADOW_MAX_PENDING: '100000',
       }),
