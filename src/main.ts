@@ -44,7 +44,7 @@ import {
   TEXT_SIGNATURE_MODEL,
   TEXT_SIGNATURE_OUTPUT,
 } from './neighbours/text-signature.js';
-import { readsVideo } from './signals/catalog.js';
+import { publishesEmbedding, readsVideo, searchesNearDuplicates } from './signals/catalog.js';
 import { ScoreMemo } from './signals/score-memo.js';
 import { HealthServer } from './telemetry/health-server.js';
 import { ConsumerLagGauge } from './telemetry/consumer-lag.js';
@@ -158,8 +158,7 @@ async function build(
   // The set served at start (SERVED_SET_FILE or the env); a reload reads it again.
   const startSpec = await currentSpec(config);
   const declared = startSpec.signals;
-  // Embedding signals: the `*.embedding` ones and the text signature (a vector too, of no model).
-  const embeds = declared.some((d) => d.name.endsWith('.embedding') || d.name === 'text.signature');
+  const embeds = declared.some((d) => publishesEmbedding(d.name));
   await checkTopics(kafka, [
     config.INPUT_TOPIC,
     config.LABEL_TOPIC,
@@ -188,9 +187,7 @@ async function build(
     [
       ...new Map(
         startSpec.signals
-          .filter((d) =>
-            ['image.near_duplicate', 'video.near_duplicate', 'text.near_duplicate'].includes(d.name),
-          )
+          .filter((d) => searchesNearDuplicates(d.name))
           .map((d) => [`${d.model.name}@${d.model.version}`, d.model]),
       ).values(),
     ].map(async (model) => {

@@ -14,7 +14,7 @@ export interface ImageVariant {
 }
 
 /** A small deterministic generator (mulberry32), so a run's variants are reproducible from its seed. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

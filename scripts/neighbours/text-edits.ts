@@ -9,17 +9,8 @@ export interface PinFields {
 }
 export type TextEdit = (pin: PinFields, rand: () => number) => PinFields;
 
-/** A small deterministic PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG in [0, 1) (mulberry32, the bench variants' own). */
+export { random as seeded } from '../../bench/lib/image-variants.js';
 
 const pick = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)]!;
 const words = (s: string) => s.split(/(\s+)/);

@@ -37,6 +37,7 @@ import {
   declaredSignals,
   defaultRules,
   readsVideo,
+  searchesNearDuplicates,
   servedModels,
 } from '../signals/catalog.js';
 import { ScoreMemo } from '../signals/score-memo.js';
@@ -259,9 +260,7 @@ async function classifyWith(
   work: (signals: readonly AnySignal[], policy: PolicyEngine, readsVideos: boolean) => Promise<number>,
 ): Promise<number> {
   // No embeddings topic offline, so no near-duplicate index to search: those signals are left out.
-  let declared = declaredSignals(config).filter(
-    (d) => d.name !== 'image.near_duplicate' && d.name !== 'video.near_duplicate',
-  );
+  let declared = declaredSignals(config).filter((d) => !searchesNearDuplicates(d.name));
   if (withVideo && !readsVideo(declared))
     declared = [...declared, { name: 'video.safety', model: config.IMAGE_MODEL, role: 'primary' }];
   const videos = readsVideo(declared);

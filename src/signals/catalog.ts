@@ -92,6 +92,16 @@ export function decidingSignals<S extends AnySignal>(signals: readonly S[]): S[]
   return signals.filter((s) => !('embeddingOutput' in s) || s.embeddingOutput === undefined);
 }
 
+/** True for the signals that search the near-duplicate index (it is fed from the embeddings topic). */
+export function searchesNearDuplicates(name: string): boolean {
+  return name.endsWith('.near_duplicate');
+}
+
+/** True for the signals whose vectors go to the embeddings topic: `*.embedding` and the text signature. */
+export function publishesEmbedding(name: string): boolean {
+  return name.endsWith('.embedding') || name === 'text.signature';
+}
+
 /** True when a declared signal reads videos (the worker then needs ffmpeg and a video fetcher). */
 export function readsVideo(declared: readonly SignalDeclaration[]): boolean {
   return declared.some((d) => pluginFor(d.name).content === 'video');
