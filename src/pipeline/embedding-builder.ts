@@ -14,8 +14,8 @@ export interface EmbeddingContext {
   readonly embeddedAt: number;
 }
 
-/** A video's embeddings (`video.embedding`: one per sampled frame) say UNKNOWN: ContentKind has no VIDEO symbol. */
-const KINDS = { image: 'IMAGE', text: 'TEXT', video: 'UNKNOWN' } as const;
+/** A video's embeddings (`video.embedding`: one per sampled frame) are VIDEO_FRAME. */
+const KINDS = { image: 'IMAGE', text: 'TEXT', video: 'VIDEO_FRAME' } as const;
 
 /**
  * One ContentEmbedding per embedding signal that has a vector, and for a signal over a video's frames

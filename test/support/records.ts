@@ -143,7 +143,7 @@ export function videoNearDuplicateLabel(overrides: Partial<IntegrityLabel> = {})
 /** One sampled frame's embedding of a video (`video.embedding`: one record per frame). */
 export function videoFrameEmbedding(overrides: Partial<ContentEmbedding> = {}): ContentEmbedding {
   return fullContentEmbedding({
-    kind: 'UNKNOWN',
+    kind: 'VIDEO_FRAME',
     signal: 'video.embedding',
     frame: { index: 15, timestampMs: 4_503_599_627_370 },
     ...overrides,

@@ -2,8 +2,8 @@
 // schema and run `npm run schemas:types`.
 
 /** Symbols of ContentKind, in schema order. */
-export const CONTENT_KIND_SYMBOLS = ['IMAGE', 'TEXT', 'UNKNOWN'] as const;
-/** What was embedded. A reader that meets a symbol it does not know reads UNKNOWN. Default: "UNKNOWN". */
+export const CONTENT_KIND_SYMBOLS = ['IMAGE', 'TEXT', 'UNKNOWN', 'VIDEO_FRAME'] as const;
+/** What was embedded: an image, a text, or one sampled frame of a video (VIDEO_FRAME, see frame). Symbols are only ever appended; a reader that meets a symbol it does not know reads UNKNOWN. Default: "UNKNOWN". */
 export type ContentKind = (typeof CONTENT_KIND_SYMBOLS)[number];
 
 /** A model version as named in the model repository (models/<name>/<version>). */
@@ -96,8 +96,8 @@ export const contentEmbeddingSchema = {
       type: {
         type: 'enum',
         name: 'ContentKind',
-        doc: 'What was embedded. A reader that meets a symbol it does not know reads UNKNOWN.',
-        symbols: ['IMAGE', 'TEXT', 'UNKNOWN'],
+        doc: 'What was embedded: an image, a text, or one sampled frame of a video (VIDEO_FRAME, see frame). Symbols are only ever appended; a reader that meets a symbol it does not know reads UNKNOWN.',
+        symbols: ['IMAGE', 'TEXT', 'UNKNOWN', 'VIDEO_FRAME'],
         default: 'UNKNOWN',
       },
       doc: 'The kind of content the vector describes.',

@@ -22,11 +22,11 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-/** A copy of schemas/ with integrity_label.avsc changed by `edit`. */
-function changedLabelSchema(edit: (schema: Node) => void): string {
+/** A copy of schemas/ with integrity_label.avsc (or another contract's file) changed by `edit`. */
+function changedLabelSchema(edit: (schema: Node) => void, name = 'integrity_label.avsc'): string {
   const dir = mkdtempSync(join(tmpdir(), 'iw-schemas-'));
   cpSync('schemas', dir, { recursive: true });
-  const file = join(dir, 'integrity_label.avsc');
+  const file = join(dir, name);
   const schema = JSON.parse(readFileSync(file, 'utf8')) as Node;
   edit(schema);
   writeFileSync(file, JSON.stringify(schema, null, 2));
@@ -87,6 +87,20 @@ describe('integrity-worker schemas', () => {
     expect(await run(['check', '--dir', dir, '--topic-suffix', suffix])).toBe(0);
     expect(await run(['register', '--dir', dir, '--topic-suffix', suffix])).toBe(0);
     expect(await registry.latestVersion(labelSubject(suffix))).toMatchObject({ version: 2 });
+  });
+
+  it('accepts the appended ContentKind VIDEO_FRAME over the contract that lacked it (FULL rule)', async () => {
+    const suffix = `.${uniqueName('cli')}`;
+    const before = changedLabelSchema((s) => {
+      const kind = fields(s).find((f) => f.name === 'kind')!.type as Node;
+      kind.symbols = (kind.symbols as string[]).filter((symbol) => symbol !== 'VIDEO_FRAME');
+    }, 'content_embedding.avsc');
+    expect(await run(['register', '--dir', before, '--topic-suffix', suffix])).toBe(0);
+    expect(await run(['check', '--topic-suffix', suffix])).toBe(0);
+    expect(await run(['register', '--topic-suffix', suffix])).toBe(0);
+    expect(await registry.latestVersion(`content.embeddings.v1${suffix}-value`)).toMatchObject({
+      version: 2,
+    });
   });
 
   it('answers a usage error with exit code 1', async () => {

@@ -87,7 +87,7 @@ describe('worker: video frames in the near-duplicate index (real Kafka, registry
         key: 'video',
         record: {
           contentKey: sha256Key(clipBytes),
-          kind: 'UNKNOWN',
+          kind: 'VIDEO_FRAME',
           signal: 'video.embedding',
           model: { name: 'image-safety', version: '1' },
           output: 'embedding',

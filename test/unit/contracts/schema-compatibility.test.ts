@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { compatibilityProblems } from '../../../src/contracts/schema-compatibility.js';
+import { videoFrameEmbedding } from '../../support/records.js';
 
 type Node = { [key: string]: unknown };
 const label = (): Node => JSON.parse(readFileSync('schemas/integrity_label.avsc', 'utf8')) as Node;
@@ -46,5 +48,21 @@ describe('local evolution rules', () => {
     const decision = fields(next).find((f) => f.name === 'decision')!.type as Node;
     decision.symbols = ['ALLOW', 'REVIEW', 'BLOCK', 'UNSCORED', 'QUARANTINE'];
     expect(compatibilityProblems(text(label()), text(next))).toEqual([]);
+  });
+
+  it('lets a reader of the ContentEmbedding before VIDEO_FRAME read a frame record as UNKNOWN', () => {
+    const current = JSON.parse(readFileSync('schemas/content_embedding.avsc', 'utf8')) as Node;
+    const before = JSON.parse(JSON.stringify(current)) as Node;
+    const kind = fields(before).find((f) => f.name === 'kind')!.type as Node;
+    kind.symbols = (kind.symbols as string[]).filter((s) => s !== 'VIDEO_FRAME');
+    expect(compatibilityProblems(text(before), text(current))).toEqual([]);
+    const writer = avro.Type.forSchema(current as avro.Schema);
+    const reader = avro.Type.forSchema(before as avro.Schema);
+    const frame = writer.fromBuffer(writer.toBuffer(videoFrameEmbedding())) as { kind: string };
+    expect(frame.kind).toBe('VIDEO_FRAME');
+    const old = reader.fromBuffer(writer.toBuffer(videoFrameEmbedding()), reader.createResolver(writer)) as {
+      kind: string;
+    };
+    expect(old.kind).toBe('UNKNOWN');
   });
 });

@@ -94,4 +94,27 @@ describe('buildEmbeddings', () => {
       buildEmbeddings([unscored, scoring], { signals: [] } as unknown as IntegrityLabel, SIGNALS, context),
     ).toEqual([]);
   });
+
+  it("marks each sampled frame of a video VIDEO_FRAME, under the video's content key", () => {
+    const video = [
+      ...SIGNALS,
+      { ...base, name: 'video.safety', content: 'video' },
+      { ...base, name: 'video.embedding', content: 'video', embeddingOutput: 'embedding' },
+    ] as unknown as AnySignal[];
+    const frames: SignalResult = {
+      ...embedding,
+      signal: 'video.embedding',
+      contentKey: 'sha256:clip',
+      frames: [
+        { index: 0, timestampMs: 0, vector: new Float32Array([1, 0]) },
+        { index: 1, timestampMs: 500, vector: new Float32Array([0, 1]) },
+      ],
+    } as SignalResult;
+    const label = { signals: [labelSignal('video.safety', 'sha256:clip', 'BLOCK')] } as IntegrityLabel;
+    const records = buildEmbeddings([frames], label, video, context);
+    expect(records.map((r) => [r.kind, r.contentKey, r.frame?.index, r.decision])).toEqual([
+      ['VIDEO_FRAME', 'sha256:clip', 0, 'BLOCK'],
+      ['VIDEO_FRAME', 'sha256:clip', 1, 'BLOCK'],
+    ]);
+  });
 });
