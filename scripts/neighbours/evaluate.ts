@@ -19,6 +19,7 @@ import { cosineDistance } from '../../src/neighbours/vector-math.js';
 import { hammingDistance, pdqHash } from '../../src/neighbours/pdq-hash.js';
 import { imageEmbedders } from './image-embedders.js';
 import { rgbPixels, TRANSFORMS } from './transforms.js';
+import { orbEvaluation, orbMarkdown } from './orb-verification.js';
 import { twoStageMarkdown, twoStageRules, type MethodDistances } from './two-stage.js';
 
 const distancesAt = process.argv.indexOf('--distances');
@@ -84,7 +85,7 @@ for (const [i, p] of photos.entries())
     queries.push({
       photo: i,
       transform: t,
-      bytes: cached ? new Uint8Array() : await TRANSFORMS[t]!(p.bytes),
+      bytes: await TRANSFORMS[t]!(p.bytes),
     });
 
 const embedders = cached
@@ -298,6 +299,11 @@ const twoStage = twoStageRules(
   photos.map((p) => p.set),
 );
 console.log(JSON.stringify(twoStage.map(({ perTransform: _, ...r }) => r)));
+// Local features: the served embedding (the first method) proposes, ORB + RANSAC verifies.
+const orb = await orbEvaluation(photos, queries, allDistances[0]!, results[0]!.threshold, transformNames);
+console.log(
+  JSON.stringify({ ...orb, rules: orb.rules.map(({ perTransform: _, ...r }) => r), chosen: orb.chosen.rule }),
+);
 
 const meetsAim = [
   ...results
@@ -314,6 +320,15 @@ const meetsAim = [
   ...twoStage
     .filter(
       (r) => r.heldOut.recall >= 0.95 && r.heldOut.falseMatchQueries === 0 && r.heldOut.falseMatchPairs === 0,
+    )
+    .map((r) => r.rule),
+  ...[orb.chosen]
+    .filter(
+      (r) =>
+        r.heldOut.recall >= 0.95 &&
+        r.heldOut.falseMatchQueries === 0 &&
+        r.heldOut.rulePairs === 0 &&
+        r.heldOut.verifiedPairs === 0,
     )
     .map((r) => r.rule),
 ];
@@ -359,6 +374,7 @@ const md = [
   ),
   '',
   ...twoStageMarkdown(twoStage, transformNames),
+  ...orbMarkdown(orb, transformNames),
   '## Recall at the threshold, per edit',
   '',
   `| edit | ${results.map((r) => r.method).join(' | ')} |`,
@@ -376,7 +392,7 @@ const md = [
   writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
   writeFileSync(
     'models/image-safety/1/near-duplicates.json',
-    `${JSON.stringify({ results, combined, twoStage }, null, 1)}\n`,
+    `${JSON.stringify({ results, combined, twoStage, orb }, null, 1)}\n`,
   );
   console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');
 }
