@@ -22,6 +22,8 @@ import { rgbPixels, TRANSFORMS } from './transforms.js';
 import { orbEvaluation, orbMarkdown } from './orb-verification.js';
 import { twoStageMarkdown, twoStageRules, type MethodDistances } from './two-stage.js';
 
+// --orb-only: the served embedding and the ORB rules alone, printed (the report files are not written).
+const orbOnly = process.argv.includes('--orb-only');
 const distancesAt = process.argv.indexOf('--distances');
 const distancesFile = distancesAt > 0 ? process.argv[distancesAt + 1] : undefined;
 const cached: MethodDistances[] | undefined =
@@ -91,6 +93,7 @@ for (const [i, p] of photos.entries())
 const embedders = cached
   ? []
   : await imageEmbedders(photos.filter((p) => p.set === 'fixture').map((p) => p.bytes));
+if (orbOnly) await Promise.all(embedders.splice(1).map((e) => e.close()));
 const computedMethods = (): Method[] => [
   ...embedders.map((e) => ({
     name: e.name,
@@ -135,7 +138,7 @@ const methods: Method[] = cached
       distance: () => 0,
       ...(c.unit === 'Hamming distance' && { standard: 31 }),
     }))
-  : computedMethods();
+  : computedMethods().slice(0, orbOnly ? 1 : undefined);
 
 /** RGB pixels flipped left to right. */
 function mirrored(px: { data: Uint8Array; width: number; height: number }): Uint8Array {
@@ -304,6 +307,10 @@ const orb = await orbEvaluation(photos, queries, allDistances[0]!, results[0]!.t
 console.log(
   JSON.stringify({ ...orb, rules: orb.rules.map(({ perTransform: _, ...r }) => r), chosen: orb.chosen.rule }),
 );
+if (orbOnly) {
+  console.log(orbMarkdown(orb, transformNames).join('\n'));
+  process.exit(0);
+}
 
 const meetsAim = [
   ...results

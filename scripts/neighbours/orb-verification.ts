@@ -101,18 +101,22 @@ export async function orbEvaluation(
       .filter((c) => c.d <= loose)
       .sort((x, y) => x.d - y.d)
       .slice(0, k);
+  const setOf = (i: number) => photos[i]!.set;
+  const fixtureQ = queries.map((q, i) => ({ q, i })).filter(({ q }) => setOf(q.photo) === 'fixture');
+  // The loose distance keeps every fixture copy's original within the candidates' reach.
+  const loose = Math.max(...fixtureQ.map(({ q, i }) => embedding.queryToPhoto[i]![q.photo]!));
   started = performance.now();
   let verifications = 0;
   const both = async (q: [OrbFeatures, OrbFeatures], p: OrbFeatures) => {
     verifications += 2;
     return Math.max(await orbInliers(q[0], p), await orbInliers(q[1], p));
   };
-  // Every copy against its MAX_K nearest photos by the embedding (every rule's candidates are among
-  // them; -1 elsewhere), and every pair of photos (a's features and its mirror against b).
+  // Every copy against its MAX_K nearest photos by the embedding within the loose distance (every
+  // rule's candidates are among them; -1 elsewhere), and every pair of photos (a's features and its mirror against b).
   const qInliers: number[][] = [];
   for (const [qi, q] of qf.entries()) {
     const row = photos.map(() => -1);
-    for (const c of candidatesOf(MAX_K, qi, Infinity)) row[c.j] = await both(q, pf[c.j]![0]);
+    for (const c of candidatesOf(MAX_K, qi, loose)) row[c.j] = await both(q, pf[c.j]![0]);
     qInliers.push(row);
   }
   const pairs: { a: number; b: number; inliers: number; d: number }[] = [];
@@ -122,7 +126,6 @@ export async function orbEvaluation(
   const msPerVerification = (performance.now() - started) / verifications;
 
   const few = (f: OrbFeatures) => f.count < MIN_KEYPOINTS;
-  const setOf = (i: number) => photos[i]!.set;
   const inSet = (set: PhotoSet | 'all', q: Query) => set === 'all' || setOf(q.photo) === set;
   const pairIn = (set: PhotoSet | 'all', p: { a: number; b: number }) =>
     set === 'all' ||
@@ -141,11 +144,8 @@ export async function orbEvaluation(
   const pairMatched = (loose: number, t: number, p: (typeof pairs)[number]) =>
     p.d <= loose && (few(pf[p.a]![0]) || few(pf[p.b]![0]) ? p.d <= strictDistance : p.inliers >= t);
 
-  const fixtureQ = queries.map((q, i) => ({ q, i })).filter(({ q }) => setOf(q.photo) === 'fixture');
   const rules: OrbRule[] = [];
   for (const k of KS) {
-    // The loose distance keeps every fixture copy's original among its candidates' reach.
-    const loose = Math.max(...fixtureQ.map(({ q, i }) => embedding.queryToPhoto[i]![q.photo]!));
     // T: one above every wrong verification among the fixture photos (wrong candidates, all pairs).
     let wrongMax = 0;
     for (const { q, i } of fixtureQ)
