@@ -127,6 +127,10 @@ export const ERROR_CODES = {
   IW_CONSOLE_CLAIMED: { retriable: false, doc: 'Another reviewer holds the claim on this item.' },
   IW_CONSOLE_BAD_REQUEST: { retriable: false, doc: 'A console request body or query is malformed.' },
   // the catch-all: a bug, never expected
+  IW_NEAR_DUPLICATE_UNVERIFIED: {
+    retriable: false,
+    doc: 'Local-feature verification of a near-duplicate candidate could not run; the embedding rule decides.',
+  },
   IW_INTERNAL: { retriable: false, doc: 'An unexpected error; a bug.' },
 } as const satisfies Record<string, { retriable: boolean; doc: string }>;
 

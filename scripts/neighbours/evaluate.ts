@@ -19,8 +19,11 @@ import { cosineDistance } from '../../src/neighbours/vector-math.js';
 import { hammingDistance, pdqHash } from '../../src/neighbours/pdq-hash.js';
 import { imageEmbedders } from './image-embedders.js';
 import { rgbPixels, TRANSFORMS } from './transforms.js';
+import { orbEvaluation, orbMarkdown } from './orb-verification.js';
 import { twoStageMarkdown, twoStageRules, type MethodDistances } from './two-stage.js';
 
+// --orb-only: the served embedding and the ORB rules alone, printed (the report files are not written).
+const orbOnly = process.argv.includes('--orb-only');
 const distancesAt = process.argv.indexOf('--distances');
 const distancesFile = distancesAt > 0 ? process.argv[distancesAt + 1] : undefined;
 const cached: MethodDistances[] | undefined =
@@ -84,12 +87,13 @@ for (const [i, p] of photos.entries())
     queries.push({
       photo: i,
       transform: t,
-      bytes: cached ? new Uint8Array() : await TRANSFORMS[t]!(p.bytes),
+      bytes: await TRANSFORMS[t]!(p.bytes),
     });
 
 const embedders = cached
   ? []
   : await imageEmbedders(photos.filter((p) => p.set === 'fixture').map((p) => p.bytes));
+if (orbOnly) await Promise.all(embedders.splice(1).map((e) => e.close()));
 const computedMethods = (): Method[] => [
   ...embedders.map((e) => ({
     name: e.name,
@@ -134,7 +138,7 @@ const methods: Method[] = cached
       distance: () => 0,
       ...(c.unit === 'Hamming distance' && { standard: 31 }),
     }))
-  : computedMethods();
+  : computedMethods().slice(0, orbOnly ? 1 : undefined);
 
 /** RGB pixels flipped left to right. */
 function mirrored(px: { data: Uint8Array; width: number; height: number }): Uint8Array {
@@ -298,6 +302,15 @@ const twoStage = twoStageRules(
   photos.map((p) => p.set),
 );
 console.log(JSON.stringify(twoStage.map(({ perTransform: _, ...r }) => r)));
+// Local features: the served embedding (the first method) proposes, ORB + RANSAC verifies.
+const orb = await orbEvaluation(photos, queries, allDistances[0]!, results[0]!.threshold, transformNames);
+console.log(
+  JSON.stringify({ ...orb, rules: orb.rules.map(({ perTransform: _, ...r }) => r), chosen: orb.chosen.rule }),
+);
+if (orbOnly) {
+  console.log(orbMarkdown(orb, transformNames).join('\n'));
+  process.exit(0);
+}
 
 const meetsAim = [
   ...results
@@ -314,6 +327,15 @@ const meetsAim = [
   ...twoStage
     .filter(
       (r) => r.heldOut.recall >= 0.95 && r.heldOut.falseMatchQueries === 0 && r.heldOut.falseMatchPairs === 0,
+    )
+    .map((r) => r.rule),
+  ...[orb.chosen]
+    .filter(
+      (r) =>
+        r.heldOut.recall >= 0.95 &&
+        r.heldOut.falseMatchQueries === 0 &&
+        r.heldOut.rulePairs === 0 &&
+        r.heldOut.verifiedPairs === 0,
     )
     .map((r) => r.rule),
 ];
@@ -359,6 +381,7 @@ const md = [
   ),
   '',
   ...twoStageMarkdown(twoStage, transformNames),
+  ...orbMarkdown(orb, transformNames),
   '## Recall at the threshold, per edit',
   '',
   `| edit | ${results.map((r) => r.method).join(' | ')} |`,
@@ -376,7 +399,7 @@ const md = [
   writeFileSync('models/image-safety/1/NEAR-DUPLICATES.md', md.join('\n'));
   writeFileSync(
     'models/image-safety/1/near-duplicates.json',
-    `${JSON.stringify({ results, combined, twoStage }, null, 1)}\n`,
+    `${JSON.stringify({ results, combined, twoStage, orb }, null, 1)}\n`,
   );
   console.log('wrote models/image-safety/1/NEAR-DUPLICATES.md');
 }
