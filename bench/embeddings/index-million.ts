@@ -92,11 +92,6 @@ const queryAt = (k: number, n: number, salt: number) => {
     ? { q: vectorAt(Math.floor(((k * 2654435761 + salt) >>> 0) % n), q, k + 1 + salt), near: true }
     : { q: vectorAt(FRESH + k + salt, q), near: false };
 };
-const cos = (a: Float32Array, b: Float32Array) => {
-  let d = 0;
-  for (let j = 0; j < DIM; j++) d += a[j]! * b[j]!;
-  return 1 - d;
-};
 
 // The recall sample: fixed queries (near copies of vectors of the first step), exact nearest tracked
 // as chunks are added.

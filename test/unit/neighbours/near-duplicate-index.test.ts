@@ -2,7 +2,11 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { indexKey, NearDuplicateIndex } from '../../../src/neighbours/near-duplicate-index.js';
+import {
+  indexKey,
+  NearDuplicateIndex,
+  type IndexedContent,
+} from '../../../src/neighbours/near-duplicate-index.js';
 import { cosineDistance, l2Normalize } from '../../../src/neighbours/vector-math.js';
 import { seededRandom } from '../../support/random.js';
 
@@ -140,7 +144,11 @@ describe('NearDuplicateIndex', () => {
     const index = new NearDuplicateIndex('m@1', DIM);
     const vs = Array.from({ length: 200 }, vector);
     index.upsert({ contentKey: 'k0', pinId: 'p0', decision: 'REVIEW' }, vs[0]!);
-    const contents = vs.map((_, i) => ({ contentKey: `k${i}`, pinId: `p${i}`, decision: 'BLOCK' as const }));
+    const contents: IndexedContent[] = vs.map((_, i) => ({
+      contentKey: `k${i}`,
+      pinId: `p${i}`,
+      decision: 'BLOCK',
+    }));
     contents.push({ contentKey: 'k5', pinId: 'again', decision: 'REVIEW' });
     const matrix = new Float32Array(contents.length * DIM);
     [...vs, vector()].forEach((v, i) => matrix.set(v, i * DIM));
