@@ -52,6 +52,10 @@ export const ERROR_CODES = {
     retriable: false,
     doc: 'An embedding has the wrong length, a non-finite value or a model the index does not hold.',
   },
+  IW_INDEX_SNAPSHOT_MISMATCH: {
+    retriable: false,
+    doc: 'A near-duplicate index snapshot holds another scalar kind than NEAR_DUPLICATE_INDEX_SCALAR; remove the snapshot (the index rebuilds from the embeddings topic) or set the variable back.',
+  },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },
   IW_POLICY_MODEL_MISMATCH: {

@@ -199,6 +199,7 @@ async function build(
             output: TEXT_SIGNATURE_OUTPUT,
             dimension: TEXT_SIGNATURE_DIMENSION,
             maxDistance: TEXT_SIGNATURE_MAX_DISTANCE,
+            scalar: 'f32' as const,
           },
         ];
       const manifest = await readModelManifest(
@@ -218,6 +219,7 @@ async function build(
       ...(config.NEAR_DUPLICATE_SNAPSHOT_DIR && { snapshotDir: config.NEAR_DUPLICATE_SNAPSHOT_DIR }),
       snapshotEveryRecords: config.NEAR_DUPLICATE_SNAPSHOT_EVERY_RECORDS,
       maxDistance: config.NEAR_DUPLICATE_MAX_DISTANCE,
+      scalar: config.NEAR_DUPLICATE_INDEX_SCALAR,
     },
     logger,
   );

@@ -152,6 +152,11 @@ export const ENV_VARIABLES = {
     '0.1426',
     'Cosine distance at or below which `image.near_duplicate` and `video.near_duplicate` (per frame) name indexed content as a match (calibrated for image-safety@1 on images: models/image-safety/1/NEAR-DUPLICATES.md).',
   ),
+  NEAR_DUPLICATE_INDEX_SCALAR: v(
+    z.enum(['f32', 'f16', 'i8']).default('f16'),
+    'f16',
+    'How the image and video near-duplicate indexes store each vector component: f16 halves the memory of f32 and kept every decision of the evaluation (BENCHMARKS.md); i8 changes decisions. A snapshot of another kind is refused (IW_INDEX_SNAPSHOT_MISMATCH). The text signature index stays f32.',
+  ),
   NEAR_DUPLICATE_SNAPSHOT_DIR: v(
     z.string().min(1).optional(),
     '(none)',

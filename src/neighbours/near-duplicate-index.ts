@@ -1,5 +1,6 @@
 /**
- * An approximate nearest-neighbour index (usearch HNSW, cosine, float32) of the embeddings of flagged
+ * An approximate nearest-neighbour index (usearch HNSW, cosine; vectors stored as float32, or float16
+ * or int8 to save memory: {@link IndexScalar}) of the embeddings of flagged
  * content, for one model output. Keys are content keys, and for a video's frames the content key and
  * the frame index ({@link indexKey}): adding a key again replaces its decision (the latest record
  * wins, the order of the embeddings topic), never a second vector. A frame's match names the video's
@@ -9,7 +10,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import usearch, { type Index } from 'usearch';
+import usearch, { type Index, type ScalarKind } from 'usearch';
 import type { Decision } from '../contracts/generated/content-embedding.js';
 import { IntegrityError } from '../errors.js';
 
@@ -50,10 +51,29 @@ export interface NearDuplicateLookup {
 /** Partition -> the next offset to read, as decimal strings (Kafka offsets exceed 2^53 in theory). */
 export type TopicPosition = Record<number, string>;
 
+/**
+ * How the index stores each vector component: f32 (4 bytes), f16 (2 bytes) or i8 (1 byte). Queries
+ * come in as float32 either way; distances are computed on the stored form.
+ */
+export const INDEX_SCALARS = ['f32', 'f16', 'i8'] as const;
+export type IndexScalar = (typeof INDEX_SCALARS)[number];
+
+const USEARCH_SCALAR: Record<IndexScalar, ScalarKind> = {
+  f32: usearch.ScalarKind.F32,
+  f16: usearch.ScalarKind.F16,
+  i8: usearch.ScalarKind.I8,
+};
+
+/**
+ * Version 2 records the scalar kind; a version 1 snapshot (before the option existed) holds f32.
+ * usearch's own file header records the kind too, and its `load` silently takes the file's kind over
+ * the index's, so the kind is checked here from the meta before the graph is loaded.
+ */
 interface SnapshotMeta {
-  version: 1;
+  version: 1 | 2;
   model: string;
   dimension: number;
+  scalar?: IndexScalar;
   position: TopicPosition;
   entries: (IndexedContent & { key: string })[];
 }
@@ -69,16 +89,17 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
   constructor(
     readonly model: string,
     readonly dimension: number,
+    readonly scalar: IndexScalar = 'f32',
   ) {
-    this.#index = NearDuplicateIndex.#create(dimension);
+    this.#index = NearDuplicateIndex.#create(dimension, scalar);
   }
 
-  static #create(dimension: number): Index {
+  static #create(dimension: number, scalar: IndexScalar): Index {
     // expansion_search 64: recall@1 1.0 on 20k random vectors where the default (16) loses some.
     return new usearch.Index({
       dimensions: dimension,
       metric: usearch.MetricKind.Cos,
-      quantization: usearch.ScalarKind.F32,
+      quantization: USEARCH_SCALAR[scalar],
       connectivity: 16,
       expansion_add: 128,
       expansion_search: 64,
@@ -105,6 +126,44 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
     this.#keyOf.set(id, key);
   }
 
+  /**
+   * Adds many new contents at once: `vectors` holds their vectors one after another
+   * (`contents.length * dimension` floats), inserted by usearch on `threads` threads (0: one per
+   * core). For a bulk build (a bench, a rebuild); a content key already indexed is re-decided as by
+   * {@link upsert}, and its vector is not added again.
+   */
+  upsertMany(contents: readonly IndexedContent[], vectors: Float32Array, threads = 0): void {
+    if (vectors.length !== contents.length * this.dimension) {
+      throw new IntegrityError(
+        'IW_EMBEDDING_INVALID',
+        `${this.model}: ${vectors.length} floats for ${contents.length} vectors of ${this.dimension}`,
+        { details: { model: this.model, length: vectors.length, dimension: this.dimension } },
+      );
+    }
+    // Keys are given before the vectors are added, so that a content repeated in the batch is one vector.
+    const fresh: number[] = [];
+    const keys: bigint[] = [];
+    for (const [i, content] of contents.entries()) {
+      const id = indexKey(content);
+      const known = this.#keyOf.get(id);
+      if (known === undefined) {
+        const key = this.#nextKey++;
+        this.#keyOf.set(id, key);
+        fresh.push(i);
+        keys.push(key);
+      }
+      this.#byKey.set(known ?? keys.at(-1)!, content);
+    }
+    if (fresh.length === 0) return;
+    const d = this.dimension;
+    let matrix = vectors;
+    if (fresh.length !== contents.length) {
+      matrix = new Float32Array(fresh.length * d);
+      fresh.forEach((i, k) => matrix.set(vectors.subarray(i * d, (i + 1) * d), k * d));
+    }
+    this.#index.add(BigUint64Array.from(keys), matrix, threads);
+  }
+
   /** The nearest indexed content, or undefined when the index is empty. */
   nearest(vector: Float32Array): NearestMatch | undefined {
     this.#check(vector);
@@ -119,9 +178,10 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
   async snapshot(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     const meta: SnapshotMeta = {
-      version: 1,
+      version: 2,
       model: this.model,
       dimension: this.dimension,
+      scalar: this.scalar,
       position: this.position,
       entries: [...this.#byKey].map(([key, c]) => ({ key: String(key), ...c })),
     };
@@ -135,22 +195,38 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
 
   /**
    * The index saved in `dir`, or an empty one when there is none or it is for another model or
-   * dimension (a model change rebuilds from the topic).
+   * dimension (a model change rebuilds from the topic). A snapshot of another scalar kind than
+   * `scalar` is refused with IW_INDEX_SNAPSHOT_MISMATCH: silently rebuilding would replay the whole
+   * topic, and loading it would serve another kind than configured; remove the snapshot to rebuild.
    */
-  static async restore(dir: string, model: string, dimension: number): Promise<NearDuplicateIndex> {
-    const index = new NearDuplicateIndex(model, dimension);
+  static async restore(
+    dir: string,
+    model: string,
+    dimension: number,
+    scalar: IndexScalar = 'f32',
+  ): Promise<NearDuplicateIndex> {
+    const index = new NearDuplicateIndex(model, dimension, scalar);
     let meta: SnapshotMeta;
     try {
       meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as SnapshotMeta;
     } catch {
       return index;
     }
-    if (meta.version !== 1 || meta.model !== model || meta.dimension !== dimension) return index;
+    if ((meta.version !== 1 && meta.version !== 2) || meta.model !== model || meta.dimension !== dimension)
+      return index;
+    const saved = meta.version === 1 ? 'f32' : meta.scalar;
+    if (saved !== scalar) {
+      throw new IntegrityError(
+        'IW_INDEX_SNAPSHOT_MISMATCH',
+        `${model}: the snapshot in ${dir} holds ${String(saved)} vectors, the index is configured for ${scalar}`,
+        { details: { model, dir, snapshot: String(saved), configured: scalar } },
+      );
+    }
     try {
       index.#index.load(join(dir, 'index.usearch'));
     } catch {
       await rm(join(dir, 'meta.json'), { force: true });
-      return new NearDuplicateIndex(model, dimension);
+      return new NearDuplicateIndex(model, dimension, scalar);
     }
     for (const { key, ...content } of meta.entries) {
       const k = BigInt(key);

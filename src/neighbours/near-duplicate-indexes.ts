@@ -11,7 +11,7 @@ import type { AvroCodec } from '../contracts/avro-codec.js';
 import type { Logger } from '../telemetry/logger.js';
 import { modelId, type ModelRef } from '../scores.js';
 import { EmbeddingIndexFeeder } from './embedding-index-feeder.js';
-import { NearDuplicateIndex, type NearDuplicateLookup } from './near-duplicate-index.js';
+import { NearDuplicateIndex, type IndexScalar, type NearDuplicateLookup } from './near-duplicate-index.js';
 
 export interface WantedIndex {
   readonly model: ModelRef;
@@ -19,6 +19,8 @@ export interface WantedIndex {
   readonly dimension: number;
   /** The index's own calibrated distance, when not the options' (the text signature's). */
   readonly maxDistance?: number;
+  /** The index's own scalar kind, when not the options' (the text signature's, never measured at f16). */
+  readonly scalar?: IndexScalar;
 }
 
 export interface NearDuplicateIndexOptions {
@@ -28,6 +30,8 @@ export interface NearDuplicateIndexOptions {
   readonly snapshotDir?: string;
   readonly snapshotEveryRecords: number;
   readonly maxDistance: number;
+  /** How vectors are stored (NEAR_DUPLICATE_INDEX_SCALAR); f32 when absent. */
+  readonly scalar?: IndexScalar;
 }
 
 export interface NearDuplicateIndexes {
@@ -63,9 +67,10 @@ export async function startNearDuplicateIndexes(
       const id = `${modelId(w.model)}/${w.output}`;
       if (byId.has(id)) continue;
       const dir = options.snapshotDir && join(options.snapshotDir, `${modelId(w.model)}-${w.output}`);
+      const scalar = w.scalar ?? options.scalar ?? 'f32';
       const index = dir
-        ? await NearDuplicateIndex.restore(dir, modelId(w.model), w.dimension)
-        : new NearDuplicateIndex(modelId(w.model), w.dimension);
+        ? await NearDuplicateIndex.restore(dir, modelId(w.model), w.dimension, scalar)
+        : new NearDuplicateIndex(modelId(w.model), w.dimension, scalar);
       byId.set(id, index);
       distances.set(id, w.maxDistance ?? options.maxDistance);
       const feeder = new EmbeddingIndexFeeder(kafka, codec, index, {
@@ -79,7 +84,10 @@ export async function startNearDuplicateIndexes(
       });
       feeders.push(feeder);
       await feeder.start();
-      logger?.info({ index: id, restored: index.size, snapshotDir: dir }, 'near-duplicate index feeding');
+      logger?.info(
+        { index: id, scalar, restored: index.size, snapshotDir: dir },
+        'near-duplicate index feeding',
+      );
     }
   } catch (error) {
     await stop();

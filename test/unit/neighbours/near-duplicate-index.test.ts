@@ -1,8 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { indexKey, NearDuplicateIndex } from '../../../src/neighbours/near-duplicate-index.js';
+import {
+  indexKey,
+  NearDuplicateIndex,
+  type IndexedContent,
+} from '../../../src/neighbours/near-duplicate-index.js';
 import { cosineDistance, l2Normalize } from '../../../src/neighbours/vector-math.js';
 import { seededRandom } from '../../support/random.js';
 
@@ -134,5 +138,77 @@ describe('NearDuplicateIndex', () => {
     expect(back.nearest(extra)).toMatchObject({ contentKey: 'new' });
     expect((await NearDuplicateIndex.restore(dir, 'm@2', DIM)).size).toBe(0);
     expect((await NearDuplicateIndex.restore(join(dir, 'none'), 'm@1', DIM)).size).toBe(0);
+  });
+
+  it('adds a batch with upsertMany: one vector per content key, the latest decision wins', () => {
+    const index = new NearDuplicateIndex('m@1', DIM);
+    const vs = Array.from({ length: 200 }, vector);
+    index.upsert({ contentKey: 'k0', pinId: 'p0', decision: 'REVIEW' }, vs[0]!);
+    const contents: IndexedContent[] = vs.map((_, i) => ({
+      contentKey: `k${i}`,
+      pinId: `p${i}`,
+      decision: 'BLOCK',
+    }));
+    contents.push({ contentKey: 'k5', pinId: 'again', decision: 'REVIEW' });
+    const matrix = new Float32Array(contents.length * DIM);
+    [...vs, vector()].forEach((v, i) => matrix.set(v, i * DIM));
+    index.upsertMany(contents, matrix, 2);
+    expect(index.size).toBe(200);
+    expect(index.nearest(vs[0]!)).toMatchObject({ contentKey: 'k0', decision: 'BLOCK' });
+    expect(index.nearest(vs[5]!)).toMatchObject({ contentKey: 'k5', pinId: 'again', decision: 'REVIEW' });
+    expect(index.nearest(near(vs[150]!, 0.02))).toMatchObject({ contentKey: 'k150' });
+    expect(() => index.upsertMany(contents.slice(0, 2), matrix.subarray(0, DIM))).toThrowError(
+      expect.objectContaining({ code: 'IW_EMBEDDING_INVALID' }),
+    );
+  });
+
+  it('stores f16 in half the bytes of f32 with distances within 1e-3, and snapshots its kind', async () => {
+    const vs = Array.from({ length: 300 }, vector);
+    const sizes: Record<string, number> = {};
+    for (const scalar of ['f32', 'f16'] as const) {
+      const index = new NearDuplicateIndex('m@1', DIM, scalar);
+      vs.forEach((v, i) => index.upsert({ contentKey: `k${i}`, pinId: `p${i}`, decision: 'BLOCK' }, v));
+      const q = near(vs[42]!, 0.05);
+      const match = index.nearest(q)!;
+      expect(match.contentKey).toBe('k42');
+      expect(Math.abs(match.distance - cosineDistance(q, vs[42]!))).toBeLessThan(1e-3);
+      await index.snapshot(join(dir, scalar));
+      sizes[scalar] = (await stat(join(dir, scalar, 'index.usearch'))).size;
+      const meta = JSON.parse(await readFile(join(dir, scalar, 'meta.json'), 'utf8')) as object;
+      expect(meta).toMatchObject({ version: 2, scalar });
+      const back = await NearDuplicateIndex.restore(join(dir, scalar), 'm@1', DIM, scalar);
+      expect(back.scalar).toBe(scalar);
+      expect(back.nearest(q)).toMatchObject({ contentKey: 'k42' });
+    }
+    expect(sizes.f32! - sizes.f16!).toBe(300 * DIM * 2);
+  });
+
+  it('refuses a snapshot of another scalar kind with IW_INDEX_SNAPSHOT_MISMATCH', async () => {
+    const index = new NearDuplicateIndex('m@1', DIM, 'f16');
+    index.upsert({ contentKey: 'k', pinId: 'p', decision: 'BLOCK' }, vector());
+    await index.snapshot(dir);
+    for (const scalar of ['f32', 'i8'] as const)
+      await expect(NearDuplicateIndex.restore(dir, 'm@1', DIM, scalar)).rejects.toMatchObject({
+        code: 'IW_INDEX_SNAPSHOT_MISMATCH',
+      });
+    expect((await NearDuplicateIndex.restore(dir, 'm@1', DIM, 'f16')).size).toBe(1);
+  });
+
+  it('reads a version 1 snapshot (before the scalar option) as f32', async () => {
+    const index = new NearDuplicateIndex('m@1', DIM);
+    const v = vector();
+    index.upsert({ contentKey: 'k', pinId: 'p', decision: 'BLOCK' }, v);
+    index.position = { 0: '3' };
+    await index.snapshot(dir);
+    const { scalar: _scalar, ...meta } = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as {
+      scalar: string;
+    };
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, version: 1 }));
+    const back = await NearDuplicateIndex.restore(dir, 'm@1', DIM);
+    expect(back.nearest(v)).toMatchObject({ contentKey: 'k' });
+    expect(back.position).toEqual({ 0: '3' });
+    await expect(NearDuplicateIndex.restore(dir, 'm@1', DIM, 'f16')).rejects.toMatchObject({
+      code: 'IW_INDEX_SNAPSHOT_MISMATCH',
+    });
   });
 });
