@@ -54,7 +54,7 @@ export const ERROR_CODES = {
   },
   IW_INDEX_SNAPSHOT_MISMATCH: {
     retriable: false,
-    doc: 'A near-duplicate index snapshot holds another scalar kind than NEAR_DUPLICATE_INDEX_SCALAR; remove the snapshot (the index rebuilds from the embeddings topic) or set the variable back.',
+    doc: 'Logged, not thrown: a near-duplicate index snapshot holds another scalar kind than NEAR_DUPLICATE_INDEX_SCALAR, so it is left unloaded and the index rebuilds from the embeddings topic.',
   },
   // policy
   IW_POLICY_INVALID: { retriable: false, doc: 'A policy file is malformed or names unknown classes.' },

@@ -155,7 +155,7 @@ export const ENV_VARIABLES = {
   NEAR_DUPLICATE_INDEX_SCALAR: v(
     z.enum(['f32', 'f16', 'i8']).default('f16'),
     'f16',
-    'How the image and video near-duplicate indexes store each vector component: f16 halves the memory of f32 and kept every decision of the evaluation (BENCHMARKS.md); i8 changes decisions. A snapshot of another kind is refused (IW_INDEX_SNAPSHOT_MISMATCH). The text signature index stays f32.',
+    'How the image and video near-duplicate indexes store each vector component: f16 halves the memory of f32 and kept every decision of the evaluation (BENCHMARKS.md); i8 changes decisions. A snapshot of another kind is left unloaded and the index rebuilds from the embeddings topic (logged IW_INDEX_SNAPSHOT_MISMATCH). The text signature index stays f32.',
   ),
   NEAR_DUPLICATE_SNAPSHOT_DIR: v(
     z.string().min(1).optional(),

@@ -85,6 +85,8 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
   #nextKey = 1n;
   /** Where the embeddings topic has been read up to; moved by the feeder. */
   position: TopicPosition = {};
+  /** Set by {@link restore} when a snapshot of this kind was left unloaded: its scalar kind. */
+  discardedScalar?: string;
 
   constructor(
     readonly model: string,
@@ -196,8 +198,10 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
   /**
    * The index saved in `dir`, or an empty one when there is none or it is for another model or
    * dimension (a model change rebuilds from the topic). A snapshot of another scalar kind than
-   * `scalar` is refused with IW_INDEX_SNAPSHOT_MISMATCH: silently rebuilding would replay the whole
-   * topic, and loading it would serve another kind than configured; remove the snapshot to rebuild.
+   * `scalar` is not loaded either (usearch would serve the file's kind, not the configured one): the
+   * index starts empty and rebuilds from the topic like after a model change, and `discardedScalar`
+   * names the snapshot's kind so the caller can log it (IW_INDEX_SNAPSHOT_MISMATCH). A worker upgraded
+   * to another default therefore starts and converges; it never refuses to start over a cache.
    */
   static async restore(
     dir: string,
@@ -216,11 +220,8 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
       return index;
     const saved = meta.version === 1 ? 'f32' : meta.scalar;
     if (saved !== scalar) {
-      throw new IntegrityError(
-        'IW_INDEX_SNAPSHOT_MISMATCH',
-        `${model}: the snapshot in ${dir} holds ${String(saved)} vectors, the index is configured for ${scalar}`,
-        { details: { model, dir, snapshot: String(saved), configured: scalar } },
-      );
+      index.discardedScalar = String(saved);
+      return index;
     }
     try {
       index.#index.load(join(dir, 'index.usearch'));

@@ -71,6 +71,18 @@ export async function startNearDuplicateIndexes(
       const index = dir
         ? await NearDuplicateIndex.restore(dir, modelId(w.model), w.dimension, scalar)
         : new NearDuplicateIndex(modelId(w.model), w.dimension, scalar);
+      if (index.discardedScalar !== undefined) {
+        logger?.warn(
+          {
+            code: 'IW_INDEX_SNAPSHOT_MISMATCH',
+            index: id,
+            snapshot: index.discardedScalar,
+            scalar,
+            snapshotDir: dir,
+          },
+          'near-duplicate snapshot of another scalar kind left unloaded: rebuilding from the embeddings topic',
+        );
+      }
       byId.set(id, index);
       distances.set(id, w.maxDistance ?? options.maxDistance);
       const feeder = new EmbeddingIndexFeeder(kafka, codec, index, {

@@ -183,15 +183,22 @@ describe('NearDuplicateIndex', () => {
     expect(sizes.f32! - sizes.f16!).toBe(300 * DIM * 2);
   });
 
-  it('refuses a snapshot of another scalar kind with IW_INDEX_SNAPSHOT_MISMATCH', async () => {
+  it('leaves a snapshot of another scalar kind unloaded: an empty index at the configured kind, read from the start', async () => {
     const index = new NearDuplicateIndex('m@1', DIM, 'f16');
     index.upsert({ contentKey: 'k', pinId: 'p', decision: 'BLOCK' }, vector());
+    index.position = { 0: '9' };
     await index.snapshot(dir);
-    for (const scalar of ['f32', 'i8'] as const)
-      await expect(NearDuplicateIndex.restore(dir, 'm@1', DIM, scalar)).rejects.toMatchObject({
-        code: 'IW_INDEX_SNAPSHOT_MISMATCH',
-      });
-    expect((await NearDuplicateIndex.restore(dir, 'm@1', DIM, 'f16')).size).toBe(1);
+    for (const scalar of ['f32', 'i8'] as const) {
+      const other = await NearDuplicateIndex.restore(dir, 'm@1', DIM, scalar);
+      expect([other.size, other.scalar, other.discardedScalar, other.position]).toEqual([
+        0,
+        scalar,
+        'f16',
+        {},
+      ]);
+    }
+    const same = await NearDuplicateIndex.restore(dir, 'm@1', DIM, 'f16');
+    expect([same.size, same.discardedScalar, same.position]).toEqual([1, undefined, { 0: '9' }]);
   });
 
   it('reads a version 1 snapshot (before the scalar option) as f32', async () => {
@@ -207,8 +214,6 @@ describe('NearDuplicateIndex', () => {
     const back = await NearDuplicateIndex.restore(dir, 'm@1', DIM);
     expect(back.nearest(v)).toMatchObject({ contentKey: 'k' });
     expect(back.position).toEqual({ 0: '3' });
-    await expect(NearDuplicateIndex.restore(dir, 'm@1', DIM, 'f16')).rejects.toMatchObject({
-      code: 'IW_INDEX_SNAPSHOT_MISMATCH',
-    });
+    expect((await NearDuplicateIndex.restore(dir, 'm@1', DIM, 'f16')).discardedScalar).toBe('f32');
   });
 });
