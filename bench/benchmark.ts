@@ -78,6 +78,12 @@ const began = performance.now();
 const log = (line: string) =>
   console.log(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
+/** The sampled process.memoryUsage() peaks of a scenario's worker, MiB, for the log line. */
+const memory = (r: { memoryMiB?: { peak: Record<string, number> } }) =>
+  Object.entries(r.memoryMiB?.peak ?? {})
+    .map(([type, mib]) => `${type} ${mib.toFixed(0)}`)
+    .join(', ') + ' MiB peak';
+
 const extraEnv = Object.fromEntries(
   values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
@@ -207,7 +213,7 @@ try {
       variants.map((v, i) => imagePin(v, url(i), i)),
     );
     log(
-      `cold: ${results.cold.pinsPerSecond.toFixed(1)} pins/s, peak RSS ${results.cold.peakRssMiB.toFixed(0)} MiB, unscored ${results.cold.unscored}, mean batch image ${results.cold.meanBatch.image.toFixed(1)}`,
+      `cold: ${results.cold.pinsPerSecond.toFixed(1)} pins/s, peak RSS ${results.cold.peakRssMiB.toFixed(0)} MiB (ready ${results.cold.readyRssMiB.toFixed(0)}; main thread ${memory(results.cold)}), unscored ${results.cold.unscored}, mean batch image ${results.cold.meanBatch.image.toFixed(1)}`,
     );
   }
   if (only.has('warm')) {
@@ -293,7 +299,7 @@ try {
       );
       results.flood = { ...results.flood, budgets: off ? 'off' : 'on' };
       log(
-        `flood: peak RSS ${results.flood.peakRssMiB.toFixed(0)} MiB (ready ${results.flood.readyRssMiB.toFixed(0)} MiB), ${results.flood.labels} labels, unscored ${results.flood.unscored}, load average ${machine().loadAverage.join(' ')}`,
+        `flood: peak RSS ${results.flood.peakRssMiB.toFixed(0)} MiB (ready ${results.flood.readyRssMiB.toFixed(0)} MiB; main thread ${memory(results.flood)}), ${results.flood.labels} labels, unscored ${results.flood.unscored}, load average ${machine().loadAverage.join(' ')}`,
       );
     } finally {
       await floodServer.close();

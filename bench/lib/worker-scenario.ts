@@ -44,6 +44,8 @@ export interface ScenarioResult {
   peakRssMiB: number;
   /** RSS when the worker became ready (models loaded, nothing processed), MiB; the highest. */
   readyRssMiB: number;
+  /** The first worker's process.memoryUsage() peaks by type and at its rss peak, MiB (sampled). */
+  memoryMiB?: ReturnType<WorkerProcess['memoryPeaks']>;
   /**
    * The worker's CPU time (all threads, every process) from ready to the last label, per pin, ms:
    * what a pin costs, much less sensitive to other load on the machine than pins/s.
@@ -259,11 +261,13 @@ export async function runThroughput(
                 reader.times.size / ((Math.max(...reader.times.values()) - producedAt) / 1000),
             }),
       };
-      if (shadowDone === undefined) return { ...result, cpuMsPerPin, metricsText: text };
+      const memoryMiB = worker.memoryPeaks();
+      if (shadowDone === undefined) return { ...result, cpuMsPerPin, memoryMiB, metricsText: text };
       const firstLabel = Math.min(...reader.times.values());
       return {
         ...result,
         cpuMsPerPin,
+        memoryMiB,
         metricsText: text,
         shadow: {
           pinsPerSecond: pins.length / ((shadowDone - firstLabel) / 1000),
