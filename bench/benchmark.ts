@@ -44,6 +44,7 @@ const { values } = parseArgs({
     'warm-pins': { type: 'string', default: '20000' },
     'text-pins': { type: 'string', default: '20000' },
     duration: { type: 'string', default: '30' },
+    'paced-rate': { type: 'string' },
     'limit-seconds': { type: 'string', default: '4' },
     'limit-batches': { type: 'string', default: '1,4,8,16,32' },
     'limit-threads': { type: 'string', default: '1,2' },
@@ -76,6 +77,12 @@ const root = new URL('..', import.meta.url);
 const began = performance.now();
 const log = (line: string) =>
   console.log(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+/** The sampled process.memoryUsage() peaks of a scenario's worker, MiB, for the log line. */
+const memory = (r: { memoryMiB?: { peak: Record<string, number> } }) =>
+  Object.entries(r.memoryMiB?.peak ?? {})
+    .map(([type, mib]) => `${type} ${mib.toFixed(0)}`)
+    .join(', ') + ' MiB peak';
 
 const extraEnv = Object.fromEntries(
   values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
@@ -206,7 +213,7 @@ try {
       variants.map((v, i) => imagePin(v, url(i), i)),
     );
     log(
-      `cold: ${results.cold.pinsPerSecond.toFixed(1)} pins/s, peak RSS ${results.cold.peakRssMiB.toFixed(0)} MiB, unscored ${results.cold.unscored}, mean batch image ${results.cold.meanBatch.image.toFixed(1)}`,
+      `cold: ${results.cold.pinsPerSecond.toFixed(1)} pins/s, peak RSS ${results.cold.peakRssMiB.toFixed(0)} MiB (ready ${results.cold.readyRssMiB.toFixed(0)}; main thread ${memory(results.cold)}), unscored ${results.cold.unscored}, mean batch image ${results.cold.meanBatch.image.toFixed(1)}`,
     );
   }
   if (only.has('warm')) {
@@ -246,9 +253,10 @@ try {
     );
   }
   if (only.has('paced')) {
-    const max = results.cold?.pinsPerSecond;
-    if (max === undefined || !Number.isFinite(max))
-      throw new Error('the paced run needs the cold run (--only cold,paced)');
+    // --paced-rate: a fixed offered rate (pins/s), to compare builds at the same load without a cold run.
+    const max = values['paced-rate'] ? 2 * Number(values['paced-rate']) : results.cold?.pinsPerSecond;
+    if (max === undefined || !Number.isFinite(max) || max <= 0)
+      throw new Error('the paced run needs the cold run (--only cold,paced) or --paced-rate');
     const rate = max / 2;
     const count = Math.min(imageCount, Math.round(rate * num('duration')));
     results.paced = await runPaced(
@@ -257,7 +265,12 @@ try {
       count,
       (i, at) => imagePin(variants[i]!, url(i), 2_000_000 + i, at),
     );
-    log(`paced: p99 ${results.paced.latencyMs.p99.toFixed(0)} ms over ${count} pins`);
+    const parts = results.paced.latencyPartsMs!;
+    const pct = (l: { p50: number; p95: number; p99: number }) =>
+      `${l.p50.toFixed(0)}/${l.p95.toFixed(0)}/${l.p99.toFixed(0)}`;
+    log(
+      `paced: p50/p95/p99 ${pct(results.paced.latencyMs)} ms over ${count} pins at ${rate.toFixed(1)}/s (createdAt -> labeledAt ${pct(parts.toLabeledAt)}, labeledAt -> published ${pct(parts.labeledAtToPublished)}), load average ${machine().loadAverage.join(' ')}; mean ms ${JSON.stringify(results.paced.meanMs)}`,
+    );
   }
   if (only.has('flood')) {
     // The caps the worker runs with (its defaults unless --env changes them).
@@ -286,7 +299,7 @@ try {
       );
       results.flood = { ...results.flood, budgets: off ? 'off' : 'on' };
       log(
-        `flood: peak RSS ${results.flood.peakRssMiB.toFixed(0)} MiB (ready ${results.flood.readyRssMiB.toFixed(0)} MiB), ${results.flood.labels} labels, unscored ${results.flood.unscored}, load average ${machine().loadAverage.join(' ')}`,
+        `flood: peak RSS ${results.flood.peakRssMiB.toFixed(0)} MiB (ready ${results.flood.readyRssMiB.toFixed(0)} MiB; main thread ${memory(results.flood)}), ${results.flood.labels} labels, unscored ${results.flood.unscored}, load average ${machine().loadAverage.join(' ')}`,
       );
     } finally {
       await floodServer.close();

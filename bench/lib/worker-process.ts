@@ -19,6 +19,13 @@ export interface WorkerProcess {
   rssMiB(): number;
   /** CPU time the process used so far, all threads, user + system, seconds (/proc/<pid>/stat). */
   cpuSeconds(): number;
+  /**
+   * The highest of each `iw.runtime.memory` type (process.memoryUsage() of the main thread: rss,
+   * heap_used, heap_total, external, array_buffers) over /metrics polled every 250 ms since ready,
+   * MiB, and each type's value in the sample with the highest rss. Worker threads' heaps and native
+   * memory (onnxruntime, libvips) are in rss only.
+   */
+  memoryPeaks(): { peak: Record<string, number>; atRssPeak: Record<string, number> };
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -61,6 +68,22 @@ export async function startWorkerProcess(
     await sleep(100);
   }
   const pid = child.pid!;
+  const peak: Record<string, number> = {};
+  let atRssPeak: Record<string, number> = {};
+  const sampler = setInterval(() => {
+    fetch(`http://127.0.0.1:${httpPort}/metrics`)
+      .then((r) => r.text())
+      .then((text) => {
+        const sample: Record<string, number> = {};
+        for (const m of text.matchAll(/^iw_runtime_memory(?:_bytes)?\{[^}]*type="(\w+)"[^}]*\} (\S+)/gm))
+          sample[m[1]!] = Number(m[2]) / 1048576;
+        for (const [type, mib] of Object.entries(sample)) peak[type] = Math.max(peak[type] ?? 0, mib);
+        if ((sample.rss ?? 0) >= (atRssPeak.rss ?? 0)) atRssPeak = sample;
+      })
+      .catch(() => undefined);
+  }, 250);
+  sampler.unref();
+  void exited.then(() => clearInterval(sampler));
   return {
     pid,
     httpPort,
@@ -68,7 +91,9 @@ export async function startWorkerProcess(
     peakRssMiB: () => status(pid, 'VmHWM'),
     rssMiB: () => status(pid, 'VmRSS'),
     cpuSeconds: () => cpuSeconds(pid),
+    memoryPeaks: () => ({ peak: { ...peak }, atRssPeak: { ...atRssPeak } }),
     stop: async () => {
+      clearInterval(sampler);
       child.kill('SIGTERM');
       await exited;
     },

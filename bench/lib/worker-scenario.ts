@@ -7,7 +7,7 @@
 import type { Consumer } from 'kafkajs';
 import type { PinCreated } from '../../src/contracts/generated/pin-created.js';
 import type { StageName } from '../../src/stage-runner.js';
-import { PIN_CREATED } from '../../src/contracts/subjects.js';
+import { INTEGRITY_LABEL, PIN_CREATED } from '../../src/contracts/subjects.js';
 import { uniqueName } from '../../test/support/stack-env.js';
 import {
   codec,
@@ -32,11 +32,20 @@ export interface ScenarioResult {
   /** True when pins were produced before the worker started: latency then includes waiting in Kafka. */
   latencyIncludesQueueing: boolean;
   offeredPerSecond?: number;
+  /**
+   * The paced run's latency in two parts, from each label's own `labeledAt` (the worker's clock when
+   * the pin's handler finished): createdAt -> labeledAt (waiting for kafkajs's fetch, then the
+   * handler's stages) and labeledAt -> the label's Kafka timestamp (waiting for the rest of its
+   * chunk, publish).
+   */
+  latencyPartsMs?: { toLabeledAt: LatencySummary; labeledAtToPublished: LatencySummary };
   durationSeconds: number;
   /** Peak RSS (VmHWM) of the worker process, MiB; with several processes, the highest. */
   peakRssMiB: number;
   /** RSS when the worker became ready (models loaded, nothing processed), MiB; the highest. */
   readyRssMiB: number;
+  /** The first worker's process.memoryUsage() peaks by type and at its rss peak, MiB (sampled). */
+  memoryMiB?: ReturnType<WorkerProcess['memoryPeaks']>;
   /**
    * The worker's CPU time (all threads, every process) from ready to the last label, per pin, ms:
    * what a pin costs, much less sensitive to other load on the machine than pins/s.
@@ -93,7 +102,11 @@ export interface ScenarioOptions {
 
 class LabelTimes {
   readonly times = new Map<string, number>();
+  /** Each label's `labeledAt`, when constructed with `decode` (the paced run). */
+  readonly labeledAt = new Map<string, number>();
   #consumer: Consumer | undefined;
+
+  constructor(private readonly decode = false) {}
 
   async start(topic: string): Promise<this> {
     this.#consumer = kafka.consumer({ groupId: uniqueName('bench-reader'), maxWaitTimeInMs: 100 });
@@ -101,7 +114,12 @@ class LabelTimes {
     await this.#consumer.subscribe({ topic, fromBeginning: true });
     await this.#consumer.run({
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) this.times.set(m.key!.toString(), Number(m.timestamp));
+        for (const m of batch.messages) {
+          this.times.set(m.key!.toString(), Number(m.timestamp));
+          if (!this.decode) continue;
+          const { record } = await codec.decodeAs(INTEGRITY_LABEL, m.value!);
+          this.labeledAt.set(m.key!.toString(), record.labeledAt);
+        }
       },
     });
     return this;
@@ -243,11 +261,13 @@ export async function runThroughput(
                 reader.times.size / ((Math.max(...reader.times.values()) - producedAt) / 1000),
             }),
       };
-      if (shadowDone === undefined) return { ...result, cpuMsPerPin, metricsText: text };
+      const memoryMiB = worker.memoryPeaks();
+      if (shadowDone === undefined) return { ...result, cpuMsPerPin, memoryMiB, metricsText: text };
       const firstLabel = Math.min(...reader.times.values());
       return {
         ...result,
         cpuMsPerPin,
+        memoryMiB,
         metricsText: text,
         shadow: {
           pinsPerSecond: pins.length / ((shadowDone - firstLabel) / 1000),
@@ -300,7 +320,7 @@ export async function runPaced(
   makePin: (i: number, createdAt: number) => PinCreated,
 ): Promise<ScenarioResult> {
   return withTopics(options.partitions, async (topics) => {
-    const reader = await new LabelTimes().start(topics.labels);
+    const reader = await new LabelTimes(true).start(topics.labels);
     const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
     const readyRssMiB = worker.rssMiB();
     const producer = kafka.producer();
@@ -335,6 +355,7 @@ export async function runPaced(
           false,
         ),
         offeredPerSecond: rate,
+        latencyPartsMs: latencyParts(pins, reader),
         metricsText: text,
       };
     } finally {
@@ -343,6 +364,16 @@ export async function runPaced(
       await reader.stop();
     }
   });
+}
+
+function latencyParts(pins: readonly PinCreated[], reader: LabelTimes) {
+  const done = pins.filter((p) => reader.times.has(p.pinId) && reader.labeledAt.has(p.pinId));
+  return {
+    toLabeledAt: latencySummary(done.map((p) => reader.labeledAt.get(p.pinId)! - p.createdAt)),
+    labeledAtToPublished: latencySummary(
+      done.map((p) => reader.times.get(p.pinId)! - reader.labeledAt.get(p.pinId)!),
+    ),
+  };
 }
 
 /** The mean of a histogram from its `_sum` and `_count` series (whatever unit suffix the exporter adds). */

@@ -25,6 +25,13 @@ export interface ChunkDelivery {
    */
   begin?(topic: string, partition: number): Promise<string | undefined>;
   deliver(chunk: HandledChunk, commit: CommitOffset): Promise<PublishResult>;
+  /**
+   * When present, the runner publishes each record's outputs as soon as the record is handled, not
+   * after the slowest of its chunk, and `deliver` gets the chunk without outputs (it only commits,
+   * after every early publish was acknowledged). At least once only: exactly once must put a chunk's
+   * outputs in its transaction.
+   */
+  publishEarly?(outputs: readonly OutputMessage[]): Promise<PublishResult>;
   close(): Promise<void>;
 }
 
@@ -33,9 +40,14 @@ export class AtLeastOnceDelivery implements ChunkDelivery {
   constructor(private readonly sink: OutputSink) {}
 
   async deliver(chunk: HandledChunk, commit: CommitOffset): Promise<PublishResult> {
-    const result = await this.sink.send(chunk.outputs);
+    const result = chunk.outputs.length > 0 ? await this.sink.send(chunk.outputs) : { rejected: [] };
     await commit(chunk.topic, chunk.partition, chunk.nextOffset);
     return result;
+  }
+
+  /** A label goes out when its pin is handled; a crash before the chunk's commit replays it (a duplicate). */
+  publishEarly(outputs: readonly OutputMessage[]): Promise<PublishResult> {
+    return this.sink.send(outputs);
   }
 
   close(): Promise<void> {

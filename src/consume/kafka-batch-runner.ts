@@ -3,6 +3,7 @@ import { toIntegrityError, type IntegrityError } from '../errors.js';
 import type { OutputMessage } from '../produce/output-message.js';
 import type { ChunkDelivery } from './chunk-delivery.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { EarlyPublisher } from './early-publisher.js';
 import type { InputMessage } from '../contracts/input-message.js';
 import type { MessageHandler } from './message-handler.js';
 import { UNTRACED, type MessageTracer } from './message-tracer.js';
@@ -210,30 +211,60 @@ export class KafkaBatchRunner {
     nextOffset: string,
     payload: EachBatchPayload,
   ): Promise<{ outputs: OutputMessage[]; rejected: { message: OutputMessage; error: IntegrityError }[] }> {
+    // A revoked partition is not committed: its new owner reads the chunk again.
+    const commit = async (topic: string, partition: number, offset: string) => {
+      if (payload.isStale()) return;
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+    };
+    const handle = (message: KafkaMessage) =>
+      this.limiter.run(() => {
+        const input = toInput(batch, message);
+        return this.tracer.process(input, () => this.handler.handle(input));
+      });
+    const { delivery } = this;
+    if (delivery.publishEarly) {
+      // Each record's outputs go out when it is handled (a paced pin does not wait for the slowest
+      // of its chunk); the offset is committed only after every one of them was acknowledged.
+      const publisher = new EarlyPublisher((outputs) => delivery.publishEarly!(outputs));
+      const settled = await Promise.allSettled(
+        chunk.map((message) => {
+          const handled = handle(message);
+          const sent = publisher.publish(
+            message.key === null ? null : message.key.toString('latin1'),
+            handled.then((t) => t.outputs),
+          );
+          sent.catch(() => undefined); // observed below once the record is handled
+          return handled.then((traced) =>
+            sent.then(
+              ({ rejected }) => (traced.published(), { outputs: traced.outputs, rejected }),
+              (error: unknown) => {
+                traced.published(error);
+                throw error;
+              },
+            ),
+          );
+        }),
+      );
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      await delivery.deliver(
+        { topic: batch.topic, partition: batch.partition, nextOffset, outputs: [] },
+        commit,
+      );
+      return { outputs: done.flatMap((d) => d.outputs), rejected: done.flatMap((d) => d.rejected) };
+    }
     // allSettled: a throwing handler ends the chunk only once its siblings are done, so that no
     // work outlives the batch and every record's trace is closed.
-    const settled = await Promise.allSettled(
-      chunk.map((message) =>
-        this.limiter.run(() => {
-          const input = toInput(batch, message);
-          return this.tracer.process(input, () => this.handler.handle(input));
-        }),
-      ),
-    );
+    const settled = await Promise.allSettled(chunk.map(handle));
     const traced = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     const outputs = traced.flatMap((t) => t.outputs);
     try {
       if (failure) throw failure.reason;
-      const { rejected } = await this.delivery.deliver(
+      const { rejected } = await delivery.deliver(
         { topic: batch.topic, partition: batch.partition, nextOffset, outputs },
-        // A partition revoked meanwhile is not committed: its new owner reads the chunk again.
-        async (topic, partition, offset) => {
-          if (payload.isStale()) return;
-          await payload.commitOffsetsIfNecessary({
-            topics: [{ topic, partitions: [{ partition, offset }] }],
-          });
-        },
+        commit,
       );
       for (const t of traced) t.published();
       return { outputs, rejected: [...rejected] };

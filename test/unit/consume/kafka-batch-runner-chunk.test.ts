@@ -21,10 +21,10 @@ function fakeConsumer(): { consumer: Consumer; eachBatch: () => (p: EachBatchPay
   return { consumer, eachBatch: () => eachBatch! };
 }
 
-function payloadOf(values: string[]) {
+function payloadOf(values: string[], keyOf: (i: number) => string = (i) => `k${i}`) {
   const messages = values.map((v, i): KafkaMessage => ({
     offset: String(i),
-    key: Buffer.from(`k${i}`),
+    key: Buffer.from(keyOf(i)),
     value: Buffer.from(v),
     timestamp: '0',
     attributes: 0,
@@ -78,7 +78,7 @@ function sinkRecording(): { sink: OutputSink; sends: OutputMessage[][] } {
   return { sink, sends };
 }
 
-async function runChunk(values: string[]) {
+async function runChunk(values: string[], keyOf?: (i: number) => string) {
   const { consumer, eachBatch } = fakeConsumer();
   const { sink, sends } = sinkRecording();
   const runner = new KafkaBatchRunner(
@@ -94,32 +94,90 @@ async function runChunk(values: string[]) {
     },
   );
   await runner.start('pins', 1);
-  const batch = payloadOf(values);
+  const batch = payloadOf(values, keyOf);
   await eachBatch()(batch.payload);
   await runner.stop();
   return { sends, ...batch };
 }
 
 describe('KafkaBatchRunner, one chunk', () => {
-  it('a bad record in the middle becomes one dead letter, its neighbours are labelled, in input order, in one send and one commit', async () => {
+  it('a bad record in the middle becomes one dead letter, its neighbours are labelled, each published when handled, then one commit', async () => {
     const { sends, commits, resolved } = await runChunk(['a', 'b', 'bad', 'c', 'd']);
-    expect(sends).toHaveLength(1);
-    expect(sends[0]!.map((o) => o.value!.toString())).toEqual([
-      'labels:0',
-      'labels:1',
-      'dlq:2',
-      'labels:3',
+    // Later records finish first: they go out first, without waiting for the slowest of the chunk.
+    expect(sends.flat().map((o) => o.value.toString())).toEqual([
       'labels:4',
+      'labels:3',
+      'dlq:2',
+      'labels:1',
+      'labels:0',
     ]);
     expect(commits).toEqual(['5']);
     expect(resolved).toEqual(['4']);
   });
 
-  it('a chunk whose handler throws (registry down) publishes and commits nothing and pauses the partition', async () => {
+  it('records with the same key are published in input order even when the later one is handled first', async () => {
+    const { sends, commits } = await runChunk(['a', 'b', 'c'], () => 'same');
+    expect(sends.flat().map((o) => o.value.toString())).toEqual(['labels:0', 'labels:1', 'labels:2']);
+    expect(commits).toEqual(['3']);
+  });
+
+  it('a chunk whose handler throws (registry down) commits nothing, pauses the partition, and publishes only what was handled before (at least once: read again, published again)', async () => {
     const { sends, commits, resolved, paused } = await runChunk(['a', 'down', 'c']);
-    expect(sends).toHaveLength(0);
+    expect(sends.flat().map((o) => o.value.toString())).toEqual(['labels:2', 'labels:0']);
     expect(commits).toEqual([]);
     expect(resolved).toEqual([]);
     expect(paused()).toBe(1);
+  });
+
+  it('commits only after every early publish was acknowledged, and not when one fails', async () => {
+    const { consumer, eachBatch } = fakeConsumer();
+    let failing = true;
+    const log: string[] = [];
+    const sink = {
+      send: async (outputs: readonly OutputMessage[]) => {
+        await new Promise((r) => setTimeout(r, 5));
+        if (failing && outputs.some((o) => o.value.toString() === 'labels:1'))
+          throw new IntegrityError('IW_PUBLISH_FAILED', 'kafka down', { retriable: true });
+        log.push(...outputs.map((o) => `sent ${o.value.toString()}`));
+        return { rejected: [] };
+      },
+      close: async () => {},
+    } as unknown as OutputSink;
+    const runner = new KafkaBatchRunner(
+      consumer,
+      handler,
+      new AtLeastOnceDelivery(sink),
+      new ConcurrencyLimiter(8),
+      {
+        chunkSize: 16,
+        heartbeatIntervalMs: 1000,
+        startPosition: 'earliest',
+        backoff: { initialMs: 1, maxMs: 1 },
+      },
+    );
+    await runner.start('pins', 1);
+    const first = payloadOf(['a', 'b', 'c']);
+    await eachBatch()(first.payload);
+    expect(first.commits).toEqual([]);
+    expect(first.paused()).toBe(1);
+    failing = false;
+    log.length = 0;
+    const again = payloadOf(['a', 'b', 'c']);
+    const commit = again.payload.commitOffsetsIfNecessary;
+    (again.payload as { commitOffsetsIfNecessary: unknown }).commitOffsetsIfNecessary = async (
+      o: Parameters<typeof commit>[0],
+    ) => {
+      log.push('commit');
+      await commit(o);
+    };
+    await eachBatch()(again.payload);
+    await runner.stop();
+    expect(log.at(-1)).toBe('commit');
+    expect(log.filter((l) => l.startsWith('sent')).sort()).toEqual([
+      'sent labels:0',
+      'sent labels:1',
+      'sent labels:2',
+    ]);
+    expect(again.commits).toEqual(['3']);
   });
 });
