@@ -44,6 +44,8 @@ const { values } = parseArgs({
     // nsfwjs (pure-JS tfjs on full-size pixels) is slow: on every n-th shrunk image of a set.
     'nsfwjs-every': { type: 'string', default: '1' },
     'no-write': { type: 'boolean', default: false },
+    // Every image's row (scores both ways, decisions, cosine) as JSON, for a look beyond the summary.
+    'rows-out': { type: 'string' },
   },
 });
 const started = performance.now();
@@ -79,6 +81,19 @@ async function nsfwjsScores(img: DecodedImage) {
   pixels.dispose();
   return CLASSES.map((c) => classified.find((r) => r.className === c)!.probability);
 }
+/** The policy's thresholds on image.safety, as [class index, threshold, level]. */
+const thresholds = (['review', 'block'] as const).flatMap((level) =>
+  Object.entries(rule[level] ?? {}).map(([c, t]) => [CLASSES.indexOf(c as (typeof CLASSES)[number]), t as number, level] as const),
+);
+/** How far the exact scores are from the nearest threshold (the margin a shrink would have to cross). */
+const margin = (p: readonly number[]) => {
+  let best = { margin: Infinity, class: '', threshold: 0, level: '' };
+  for (const [k, t, level] of thresholds) {
+    const m = Math.abs(p[k]! - t);
+    if (m < best.margin) best = { margin: m, class: CLASSES[k]!, threshold: t, level };
+  }
+  return best;
+};
 const top = (p: readonly number[]) => CLASSES[p.indexOf(Math.max(...p))]!;
 const decide = (p: readonly number[]) => decideSignal(rule, Object.fromEntries(CLASSES.map((c, k) => [c, p[k]!]))).decision;
 const cosine = (a: Float32Array, b: Float32Array) => {
@@ -231,9 +246,25 @@ function summary(rows: Row[]) {
   const perClass = Object.fromEntries(
     CLASSES.map((c, k) => [c, { max: Math.max(0, ...shrunk.map((r) => Math.abs(r.exact[k]! - r.shrinkP[k]!))), mean: shrunk.length ? shrunk.reduce((a, r) => a + Math.abs(r.exact[k]! - r.shrinkP[k]!), 0) / shrunk.length : 0 }]),
   );
+  const count = (xs: string[]) => Object.fromEntries([...new Set(xs)].sort().map((d) => [d, xs.filter((x) => x === d).length]));
+  const distances = shrunk.map((r) => 1 - r.cosine);
   return {
     images: rows.length,
     shrunk: shrunk.length,
+    // What the decision agreement can show: how many shrunk images the exact path does not ALLOW, and
+    // how many sit near a threshold (a benign-only set agrees trivially far from every threshold).
+    decisions_exact_shrunk: count(shrunk.map((r) => r.decisionExact)),
+    shrunk_within_0_1_of_a_threshold: shrunk.filter((r) => margin(r.exact).margin < 0.1).length,
+    closest_to_threshold_shrunk: [...shrunk]
+      .sort((a, b) => margin(a.exact).margin - margin(b.exact).margin)
+      .slice(0, 5)
+      .map((r) => {
+        const m = margin(r.exact);
+        const k = CLASSES.indexOf(m.class as (typeof CLASSES)[number]);
+        return { image: r.image, class: m.class, threshold: m.threshold, level: m.level, exact: r.exact[k]!, shrink: r.shrinkP[k]!, decision: `${r.decisionExact} -> ${r.decisionShrink}` };
+      }),
+    // Cosine distance (1 - cosine) between the shrunk and the exact decode's embedding of the same image.
+    embedding_distance_shrunk: { p50: quantile(distances, 0.5), p90: quantile(distances, 0.9), p99: quantile(distances, 0.99), max: Math.max(0, ...distances) },
     formats: [...new Set(shrunk.map((r) => r.format))].sort(),
     exact_vs_shrink: {
       top_class_agreement: rows.filter((r) => top(r.exact) === top(r.shrinkP)).length / rows.length,
@@ -273,15 +304,21 @@ if (large.length) sets.large = large.map((v) => ({ name: `${v.name} (${v.source}
 const results: Record<string, ReturnType<typeof summary>> = {};
 const rowsBySet: Record<string, Row[]> = {};
 const upscaledCount = Number(values.upscaled);
-const runs: [string, Iterable<{ name: string; bytes: Uint8Array }> | AsyncIterable<{ name: string; bytes: Uint8Array }>, number][] = [
-  ...Object.entries(sets).map(([set, images]) => [set, images, images.length] as [string, typeof images, number]),
-  ...(upscaledCount > 0 ? [['upscaled', upscaledVariants(await makeImageVariants(upscaledCount, 2)), upscaledCount] as [string, AsyncIterable<{ name: string; bytes: Uint8Array }>, number]] : []),
+type Images = Iterable<{ name: string; bytes: Uint8Array }> | AsyncIterable<{ name: string; bytes: Uint8Array }>;
+// The fixtures, then the upscaled set (the 1,000 shrunk images the decision rests on), then the rest.
+const [first, ...rest] = Object.entries(sets).map(([set, images]) => [set, images, images.length] as [string, Images, number]);
+const runs: [string, Images, number][] = [
+  first!,
+  ...(upscaledCount > 0 ? [['upscaled', upscaledVariants(await makeImageVariants(upscaledCount, 2)), upscaledCount] as [string, Images, number]] : []),
+  ...rest,
 ];
 for (const [set, images, total] of runs) {
   log(`${set}: ${total} images`);
   rowsBySet[set] = await measure(set, images, total);
   results[set] = summary(rowsBySet[set]!);
   log(`${set}: ${JSON.stringify(results[set]!.exact_vs_shrink.decision_agreement)} decision agreement, ${results[set]!.shrunk} shrunk`);
+  log(`${set}: ${JSON.stringify(results[set])}`);
+  if (values['rows-out']) await writeFile(values['rows-out'], `${JSON.stringify(rowsBySet, null, 1)}\n`);
 }
 nsfw.dispose();
 await session.release();
@@ -342,6 +379,20 @@ function markdown(r: typeof report): string {
       const n = s.shrink_vs_nsfwjs;
       return `| ${name} | ${s.images} | ${s.shrunk} (${s.formats.join(', ') || '-'}) | ${f(x.top_class_agreement)} | ${e(x.max_abs_diff)} | ${e(x.p99_abs_diff_shrunk)} | ${f(x.decision_agreement)} | ${f(x.embedding_cosine_min)} | ${f(x.embedding_cosine_p01_shrunk)} | ${f(x.near_duplicate_within_threshold)} | ${n.images} | ${f(n.top_class_agreement)} | ${e(n.max_abs_diff)} | ${f(n.decision_agreement)} | ${s.decode_ms_mean_shrunk.exact.toFixed(1)} / ${s.decode_ms_mean_shrunk.shrink.toFixed(1)} |`;
     }),
+    '',
+    '## What the decision agreement can show (shrunk images)',
+    '',
+    'A set far from every threshold agrees trivially: the exact decisions of the shrunk images, how many lie within 0.1 of a threshold of the policy, the closest, and the cosine distance (1 - cosine) between the embeddings of the shrunk and the exact decode of the same image (the near-duplicate index compares these).',
+    '',
+    '| set | exact decisions | within 0.1 of a threshold | closest (image, class, threshold: exact -> shrink) | distance p50 / p90 / p99 / max | near-dup threshold |',
+    '| --- | --- | ---: | --- | --- | ---: |',
+    ...Object.entries(r.sets)
+      .filter(([, s]) => s.shrunk)
+      .map(([name, s]) => {
+        const c = s.closest_to_threshold_shrunk[0];
+        const d = s.embedding_distance_shrunk;
+        return `| ${name} | ${Object.entries(s.decisions_exact_shrunk).map(([k, v]) => `${k} ${v}`).join(', ')} | ${s.shrunk_within_0_1_of_a_threshold} | ${c ? `${c.image}, ${c.class} ${c.level} ${c.threshold}: ${c.exact.toFixed(3)} -> ${c.shrink.toFixed(3)} (${c.decision})` : '-'} | ${[d.p50, d.p90, d.p99, d.max].map((x) => x.toFixed(4)).join(' / ')} | ${r.near_duplicate_max_distance} |`;
+      }),
     '',
     '## Where scores move (shrunk images)',
     '',
