@@ -14,11 +14,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { load } from 'nsfwjs';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -46,6 +48,14 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     // Every image's row (scores both ways, decisions, cosine) as JSON, for a look beyond the summary.
     'rows-out': { type: 'string' },
+    // A long run split over processes: each measures some sets (and a range of the upscaled set) with
+    // --rows-out, then --merge a.json,b.json,... writes the report from their rows.
+    sets: { type: 'string', default: 'fixtures,upscaled,large,bench' },
+    'upscaled-from': { type: 'string', default: '0' },
+    'upscaled-to': { type: 'string' },
+    merge: { type: 'string' },
+    // nsfwjs on tfjs's wasm backend (what the bench's peer runs) instead of the pure-JS CPU backend.
+    'nsfwjs-backend': { type: 'string', default: 'cpu' },
   },
 });
 const started = performance.now();
@@ -65,7 +75,12 @@ const nearDupMax = ENV_VARIABLES.NEAR_DUPLICATE_MAX_DISTANCE.schema.parse(undefi
 const exactOptions = { maxPixels: 50_000_000 };
 const shrinkOptions = { maxPixels: 50_000_000, shrinkTo: SHRINK_TO };
 
-await tf.setBackend('cpu');
+if (values['nsfwjs-backend'] === 'wasm') {
+  setWasmPaths(`${path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+  await tf.setBackend('wasm');
+} else await tf.setBackend('cpu');
+await tf.ready();
+log(`nsfwjs on tfjs ${tf.getBackend()}`);
 const nsfw = await load('MobileNetV2');
 const session = await ort.InferenceSession.create(await readFile(path.join(dir, 'model.onnx')), { intraOpNumThreads: 2 });
 async function score(img: DecodedImage) {
@@ -178,8 +193,9 @@ const UPSCALED_QUALITIES = [70, 80, 90, 95] as const;
  * they are never all in memory. Upscaled photos carry less fine detail than real large photos: the
  * `large` set is the harder test, this one the count.
  */
-async function* upscaledVariants(sources: readonly ImageVariant[]): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
+async function* upscaledVariants(sources: readonly ImageVariant[], from: number, to: number): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
   for (const [i, v] of sources.entries()) {
+    if (i < from || i >= to) continue;
     const meta = await sharp(v.bytes).metadata();
     const side = UPSCALED_SIDES[i % UPSCALED_SIDES.length]!;
     const scale = side / Math.min(meta.width!, meta.height!);
@@ -293,25 +309,29 @@ function summary(rows: Row[]) {
 
 const fixturesDir = 'test/fixtures/images';
 const fixtures = readdirSync(fixturesDir).filter((f) => f.startsWith('photo-')).sort();
-const sets: Record<string, { name: string; bytes: Uint8Array; source?: string }[]> = {
-  fixtures: await Promise.all(fixtures.map(async (f) => ({ name: f, bytes: new Uint8Array(await readFile(path.join(fixturesDir, f))) }))),
-};
-log(`making ${values.variants} bench variants and ${values.large} large variants`);
-const bench = await makeImageVariants(Number(values.variants));
-const large = await largeVariants(Number(values.large));
-sets.bench = bench.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
-if (large.length) sets.large = large.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
+const only = new Set(values.sets!.split(','));
+const merging = values.merge !== undefined;
+const sets: Record<string, { name: string; bytes: Uint8Array; source?: string }[]> = {};
+if (only.has('fixtures') && !merging)
+  sets.fixtures = await Promise.all(fixtures.map(async (f) => ({ name: f, bytes: new Uint8Array(await readFile(path.join(fixturesDir, f))) })));
+if (!merging) log(`making the sets: ${[...only].join(", ")}`);
+const bench = only.has('bench') && !merging ? await makeImageVariants(Number(values.variants)) : [];
+const large = (only.has('large') && !merging) || !values['skip-limit'] ? await largeVariants(Number(values.large)) : [];
+if (bench.length) sets.bench = bench.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
+if (large.length && only.has('large') && !merging) sets.large = large.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
 const results: Record<string, ReturnType<typeof summary>> = {};
 const rowsBySet: Record<string, Row[]> = {};
-const upscaledCount = Number(values.upscaled);
+const upscaledCount = only.has('upscaled') && !merging ? Number(values.upscaled) : 0;
+const upscaledTo = Math.min(upscaledCount, Number(values['upscaled-to'] ?? upscaledCount));
+const upscaledFrom = Number(values['upscaled-from']);
 type Images = Iterable<{ name: string; bytes: Uint8Array }> | AsyncIterable<{ name: string; bytes: Uint8Array }>;
 // The fixtures, then the upscaled set (the 1,000 shrunk images the decision rests on), then the rest.
 const [first, ...rest] = Object.entries(sets).map(([set, images]) => [set, images, images.length] as [string, Images, number]);
 const runs: [string, Images, number][] = [
   first!,
-  ...(upscaledCount > 0 ? [['upscaled', upscaledVariants(await makeImageVariants(upscaledCount, 2)), upscaledCount] as [string, Images, number]] : []),
+  ...(upscaledCount > 0 ? [['upscaled', upscaledVariants(await makeImageVariants(upscaledTo, 2), upscaledFrom, upscaledTo), upscaledTo - upscaledFrom] as [string, Images, number]] : []),
   ...rest,
-];
+].filter((r) => r !== undefined);
 for (const [set, images, total] of runs) {
   log(`${set}: ${total} images`);
   rowsBySet[set] = await measure(set, images, total);
@@ -319,6 +339,14 @@ for (const [set, images, total] of runs) {
   log(`${set}: ${JSON.stringify(results[set]!.exact_vs_shrink.decision_agreement)} decision agreement, ${results[set]!.shrunk} shrunk`);
   log(`${set}: ${JSON.stringify(results[set])}`);
   if (values['rows-out']) await writeFile(values['rows-out'], `${JSON.stringify(rowsBySet, null, 1)}\n`);
+}
+for (const file of merging ? values.merge!.split(',') : []) {
+  const part = JSON.parse(await readFile(file, 'utf8')) as Record<string, Row[]>;
+  for (const [set, rows] of Object.entries(part)) (rowsBySet[set] ??= []).push(...rows);
+}
+for (const set of merging ? Object.keys(rowsBySet) : []) {
+  results[set] = summary(rowsBySet[set]!);
+  log(`${set}: ${rowsBySet[set]!.length} rows merged, ${results[set]!.shrunk} shrunk`);
 }
 nsfw.dispose();
 await session.release();
