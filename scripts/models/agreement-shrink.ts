@@ -368,6 +368,9 @@ const all = Object.values(rowsBySet).flat();
 const moved = all.filter((r) => r.shrunk).sort((a, b) => b.maxAbsDiff - a.maxAbsDiff).slice(0, 15);
 const report = {
   measured_with: 'npm run models:agreement-shrink',
+  arguments: process.argv.slice(2).join(' '),
+  nsfwjs_backend: values['nsfwjs-backend'],
+  served_by_default: ENV_VARIABLES.IMAGE_DECODE_SHRINK.schema.parse(undefined) as boolean,
   at: new Date().toISOString(),
   load_average_at_end: loadAverage,
   cpus: os.cpus().length,
@@ -398,7 +401,7 @@ function markdown(r: typeof report): string {
     '',
     `**exact**: full-size decode, tfjs bilinear port to 224, ONNX (equal to nsfwjs, manifest \`metrics\`). **shrink**: the same, but a JPEG or WebP whose sides are both >= 3 x ${r.shrink_to.width} px is decoded straight to a shorter side of ${r.shrink_to.width} px (libjpeg DCT scaling by the largest of 2/4/8 sharp allows, then lanczos3 for the rest; libwebp's scaled decode). **nsfwjs**: nsfwjs.classify() of the exact full-size pixels, on every fixture photo and ${r.nsfwjs_every === 1 ? 'every' : `every ${r.nsfwjs_every}th`} shrunk image. Images that are not shrunk get the exact pixels bit for bit (checked), so only shrunk images can move.`,
     '',
-    `All decisions agree (exact vs shrink, nsfwjs vs shrink, every set): **${r.all_decisions_agree ? 'yes' : 'no'}**.`,
+    `All decisions agree (exact vs shrink, nsfwjs vs shrink, every set): **${r.all_decisions_agree ? 'yes' : 'no'}**. \`IMAGE_DECODE_SHRINK\` default: **${r.served_by_default ? 'on' : 'off'}**. Arguments: \`${r.arguments || '(none)'}\`; nsfwjs on tfjs ${r.nsfwjs_backend}.`,
     '',
     '| set | images | shrunk | top class exact=shrink | max abs dp | p99 abs dp (shrunk) | decisions exact=shrink | min embedding cosine | p01 cosine (shrunk) | within near-dup threshold | nsfwjs images | top class nsfwjs=shrink | max abs dp vs nsfwjs | decisions nsfwjs=shrink | decode ms exact / shrink (shrunk, mean) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
