@@ -14,11 +14,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { load } from 'nsfwjs';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -44,6 +46,16 @@ const { values } = parseArgs({
     // nsfwjs (pure-JS tfjs on full-size pixels) is slow: on every n-th shrunk image of a set.
     'nsfwjs-every': { type: 'string', default: '1' },
     'no-write': { type: 'boolean', default: false },
+    // Every image's row (scores both ways, decisions, cosine) as JSON, for a look beyond the summary.
+    'rows-out': { type: 'string' },
+    // A long run split over processes: each measures some sets (and a range of the upscaled set) with
+    // --rows-out, then --merge a.json,b.json,... writes the report from their rows.
+    sets: { type: 'string', default: 'fixtures,upscaled,large,bench' },
+    'upscaled-from': { type: 'string', default: '0' },
+    'upscaled-to': { type: 'string' },
+    merge: { type: 'string' },
+    // nsfwjs on tfjs's wasm backend (what the bench's peer runs) instead of the pure-JS CPU backend.
+    'nsfwjs-backend': { type: 'string', default: 'cpu' },
   },
 });
 const started = performance.now();
@@ -63,7 +75,12 @@ const nearDupMax = ENV_VARIABLES.NEAR_DUPLICATE_MAX_DISTANCE.schema.parse(undefi
 const exactOptions = { maxPixels: 50_000_000 };
 const shrinkOptions = { maxPixels: 50_000_000, shrinkTo: SHRINK_TO };
 
-await tf.setBackend('cpu');
+if (values['nsfwjs-backend'] === 'wasm') {
+  setWasmPaths(`${path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+  await tf.setBackend('wasm');
+} else await tf.setBackend('cpu');
+await tf.ready();
+log(`nsfwjs on tfjs ${tf.getBackend()}`);
 const nsfw = await load('MobileNetV2');
 const session = await ort.InferenceSession.create(await readFile(path.join(dir, 'model.onnx')), { intraOpNumThreads: 2 });
 async function score(img: DecodedImage) {
@@ -79,6 +96,19 @@ async function nsfwjsScores(img: DecodedImage) {
   pixels.dispose();
   return CLASSES.map((c) => classified.find((r) => r.className === c)!.probability);
 }
+/** The policy's thresholds on image.safety, as [class index, threshold, level]. */
+const thresholds = (['review', 'block'] as const).flatMap((level) =>
+  Object.entries(rule[level] ?? {}).map(([c, t]) => [CLASSES.indexOf(c as (typeof CLASSES)[number]), t as number, level] as const),
+);
+/** How far the exact scores are from the nearest threshold (the margin a shrink would have to cross). */
+const margin = (p: readonly number[]) => {
+  let best = { margin: Infinity, class: '', threshold: 0, level: '' };
+  for (const [k, t, level] of thresholds) {
+    const m = Math.abs(p[k]! - t);
+    if (m < best.margin) best = { margin: m, class: CLASSES[k]!, threshold: t, level };
+  }
+  return best;
+};
 const top = (p: readonly number[]) => CLASSES[p.indexOf(Math.max(...p))]!;
 const decide = (p: readonly number[]) => decideSignal(rule, Object.fromEntries(CLASSES.map((c, k) => [c, p[k]!]))).decision;
 const cosine = (a: Float32Array, b: Float32Array) => {
@@ -163,8 +193,9 @@ const UPSCALED_QUALITIES = [70, 80, 90, 95] as const;
  * they are never all in memory. Upscaled photos carry less fine detail than real large photos: the
  * `large` set is the harder test, this one the count.
  */
-async function* upscaledVariants(sources: readonly ImageVariant[]): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
+async function* upscaledVariants(sources: readonly ImageVariant[], from: number, to: number): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
   for (const [i, v] of sources.entries()) {
+    if (i < from || i >= to) continue;
     const meta = await sharp(v.bytes).metadata();
     const side = UPSCALED_SIDES[i % UPSCALED_SIDES.length]!;
     const scale = side / Math.min(meta.width!, meta.height!);
@@ -231,9 +262,25 @@ function summary(rows: Row[]) {
   const perClass = Object.fromEntries(
     CLASSES.map((c, k) => [c, { max: Math.max(0, ...shrunk.map((r) => Math.abs(r.exact[k]! - r.shrinkP[k]!))), mean: shrunk.length ? shrunk.reduce((a, r) => a + Math.abs(r.exact[k]! - r.shrinkP[k]!), 0) / shrunk.length : 0 }]),
   );
+  const count = (xs: string[]) => Object.fromEntries([...new Set(xs)].sort().map((d) => [d, xs.filter((x) => x === d).length]));
+  const distances = shrunk.map((r) => 1 - r.cosine);
   return {
     images: rows.length,
     shrunk: shrunk.length,
+    // What the decision agreement can show: how many shrunk images the exact path does not ALLOW, and
+    // how many sit near a threshold (a benign-only set agrees trivially far from every threshold).
+    decisions_exact_shrunk: count(shrunk.map((r) => r.decisionExact)),
+    shrunk_within_0_1_of_a_threshold: shrunk.filter((r) => margin(r.exact).margin < 0.1).length,
+    closest_to_threshold_shrunk: [...shrunk]
+      .sort((a, b) => margin(a.exact).margin - margin(b.exact).margin)
+      .slice(0, 5)
+      .map((r) => {
+        const m = margin(r.exact);
+        const k = CLASSES.indexOf(m.class as (typeof CLASSES)[number]);
+        return { image: r.image, class: m.class, threshold: m.threshold, level: m.level, exact: r.exact[k]!, shrink: r.shrinkP[k]!, decision: `${r.decisionExact} -> ${r.decisionShrink}` };
+      }),
+    // Cosine distance (1 - cosine) between the shrunk and the exact decode's embedding of the same image.
+    embedding_distance_shrunk: { p50: quantile(distances, 0.5), p90: quantile(distances, 0.9), p99: quantile(distances, 0.99), max: Math.max(0, ...distances) },
     formats: [...new Set(shrunk.map((r) => r.format))].sort(),
     exact_vs_shrink: {
       top_class_agreement: rows.filter((r) => top(r.exact) === top(r.shrinkP)).length / rows.length,
@@ -262,26 +309,44 @@ function summary(rows: Row[]) {
 
 const fixturesDir = 'test/fixtures/images';
 const fixtures = readdirSync(fixturesDir).filter((f) => f.startsWith('photo-')).sort();
-const sets: Record<string, { name: string; bytes: Uint8Array; source?: string }[]> = {
-  fixtures: await Promise.all(fixtures.map(async (f) => ({ name: f, bytes: new Uint8Array(await readFile(path.join(fixturesDir, f))) }))),
-};
-log(`making ${values.variants} bench variants and ${values.large} large variants`);
-const bench = await makeImageVariants(Number(values.variants));
-const large = await largeVariants(Number(values.large));
-sets.bench = bench.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
-if (large.length) sets.large = large.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
+const only = new Set(values.sets!.split(','));
+const merging = values.merge !== undefined;
+const sets: Record<string, { name: string; bytes: Uint8Array; source?: string }[]> = {};
+if (only.has('fixtures') && !merging)
+  sets.fixtures = await Promise.all(fixtures.map(async (f) => ({ name: f, bytes: new Uint8Array(await readFile(path.join(fixturesDir, f))) })));
+if (!merging) log(`making the sets: ${[...only].join(", ")}`);
+const bench = only.has('bench') && !merging ? await makeImageVariants(Number(values.variants)) : [];
+const large = (only.has('large') && !merging) || !values['skip-limit'] ? await largeVariants(Number(values.large)) : [];
+if (bench.length) sets.bench = bench.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
+if (large.length && only.has('large') && !merging) sets.large = large.map((v) => ({ name: `${v.name} (${v.source})`, bytes: v.bytes }));
 const results: Record<string, ReturnType<typeof summary>> = {};
 const rowsBySet: Record<string, Row[]> = {};
-const upscaledCount = Number(values.upscaled);
-const runs: [string, Iterable<{ name: string; bytes: Uint8Array }> | AsyncIterable<{ name: string; bytes: Uint8Array }>, number][] = [
-  ...Object.entries(sets).map(([set, images]) => [set, images, images.length] as [string, typeof images, number]),
-  ...(upscaledCount > 0 ? [['upscaled', upscaledVariants(await makeImageVariants(upscaledCount, 2)), upscaledCount] as [string, AsyncIterable<{ name: string; bytes: Uint8Array }>, number]] : []),
-];
+const upscaledCount = only.has('upscaled') && !merging ? Number(values.upscaled) : 0;
+const upscaledTo = Math.min(upscaledCount, Number(values['upscaled-to'] ?? upscaledCount));
+const upscaledFrom = Number(values['upscaled-from']);
+type Images = Iterable<{ name: string; bytes: Uint8Array }> | AsyncIterable<{ name: string; bytes: Uint8Array }>;
+// The fixtures, then the upscaled set (the 1,000 shrunk images the decision rests on), then the rest.
+const [first, ...rest] = Object.entries(sets).map(([set, images]) => [set, images, images.length] as [string, Images, number]);
+const runs: [string, Images, number][] = [
+  first!,
+  ...(upscaledCount > 0 ? [['upscaled', upscaledVariants(await makeImageVariants(upscaledTo, 2), upscaledFrom, upscaledTo), upscaledTo - upscaledFrom] as [string, Images, number]] : []),
+  ...rest,
+].filter((r) => r !== undefined);
 for (const [set, images, total] of runs) {
   log(`${set}: ${total} images`);
   rowsBySet[set] = await measure(set, images, total);
   results[set] = summary(rowsBySet[set]!);
   log(`${set}: ${JSON.stringify(results[set]!.exact_vs_shrink.decision_agreement)} decision agreement, ${results[set]!.shrunk} shrunk`);
+  log(`${set}: ${JSON.stringify(results[set])}`);
+  if (values['rows-out']) await writeFile(values['rows-out'], `${JSON.stringify(rowsBySet, null, 1)}\n`);
+}
+for (const file of merging ? values.merge!.split(',') : []) {
+  const part = JSON.parse(await readFile(file, 'utf8')) as Record<string, Row[]>;
+  for (const [set, rows] of Object.entries(part)) (rowsBySet[set] ??= []).push(...rows);
+}
+for (const set of merging ? Object.keys(rowsBySet) : []) {
+  results[set] = summary(rowsBySet[set]!);
+  log(`${set}: ${rowsBySet[set]!.length} rows merged, ${results[set]!.shrunk} shrunk`);
 }
 nsfw.dispose();
 await session.release();
@@ -303,6 +368,9 @@ const all = Object.values(rowsBySet).flat();
 const moved = all.filter((r) => r.shrunk).sort((a, b) => b.maxAbsDiff - a.maxAbsDiff).slice(0, 15);
 const report = {
   measured_with: 'npm run models:agreement-shrink',
+  arguments: process.argv.slice(2).join(' '),
+  nsfwjs_backend: values['nsfwjs-backend'],
+  served_by_default: ENV_VARIABLES.IMAGE_DECODE_SHRINK.schema.parse(undefined) as boolean,
   at: new Date().toISOString(),
   load_average_at_end: loadAverage,
   cpus: os.cpus().length,
@@ -333,7 +401,7 @@ function markdown(r: typeof report): string {
     '',
     `**exact**: full-size decode, tfjs bilinear port to 224, ONNX (equal to nsfwjs, manifest \`metrics\`). **shrink**: the same, but a JPEG or WebP whose sides are both >= 3 x ${r.shrink_to.width} px is decoded straight to a shorter side of ${r.shrink_to.width} px (libjpeg DCT scaling by the largest of 2/4/8 sharp allows, then lanczos3 for the rest; libwebp's scaled decode). **nsfwjs**: nsfwjs.classify() of the exact full-size pixels, on every fixture photo and ${r.nsfwjs_every === 1 ? 'every' : `every ${r.nsfwjs_every}th`} shrunk image. Images that are not shrunk get the exact pixels bit for bit (checked), so only shrunk images can move.`,
     '',
-    `All decisions agree (exact vs shrink, nsfwjs vs shrink, every set): **${r.all_decisions_agree ? 'yes' : 'no'}**.`,
+    `All decisions agree (exact vs shrink, nsfwjs vs shrink, every set): **${r.all_decisions_agree ? 'yes' : 'no'}**. \`IMAGE_DECODE_SHRINK\` default: **${r.served_by_default ? 'on' : 'off'}**. Arguments: \`${r.arguments || '(none)'}\`; nsfwjs on tfjs ${r.nsfwjs_backend}.`,
     '',
     '| set | images | shrunk | top class exact=shrink | max abs dp | p99 abs dp (shrunk) | decisions exact=shrink | min embedding cosine | p01 cosine (shrunk) | within near-dup threshold | nsfwjs images | top class nsfwjs=shrink | max abs dp vs nsfwjs | decisions nsfwjs=shrink | decode ms exact / shrink (shrunk, mean) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -342,6 +410,20 @@ function markdown(r: typeof report): string {
       const n = s.shrink_vs_nsfwjs;
       return `| ${name} | ${s.images} | ${s.shrunk} (${s.formats.join(', ') || '-'}) | ${f(x.top_class_agreement)} | ${e(x.max_abs_diff)} | ${e(x.p99_abs_diff_shrunk)} | ${f(x.decision_agreement)} | ${f(x.embedding_cosine_min)} | ${f(x.embedding_cosine_p01_shrunk)} | ${f(x.near_duplicate_within_threshold)} | ${n.images} | ${f(n.top_class_agreement)} | ${e(n.max_abs_diff)} | ${f(n.decision_agreement)} | ${s.decode_ms_mean_shrunk.exact.toFixed(1)} / ${s.decode_ms_mean_shrunk.shrink.toFixed(1)} |`;
     }),
+    '',
+    '## What the decision agreement can show (shrunk images)',
+    '',
+    'A set far from every threshold agrees trivially: the exact decisions of the shrunk images, how many lie within 0.1 of a threshold of the policy, the closest, and the cosine distance (1 - cosine) between the embeddings of the shrunk and the exact decode of the same image (the near-duplicate index compares these).',
+    '',
+    '| set | exact decisions | within 0.1 of a threshold | closest (image, class, threshold: exact -> shrink) | distance p50 / p90 / p99 / max | near-dup threshold |',
+    '| --- | --- | ---: | --- | --- | ---: |',
+    ...Object.entries(r.sets)
+      .filter(([, s]) => s.shrunk)
+      .map(([name, s]) => {
+        const c = s.closest_to_threshold_shrunk[0];
+        const d = s.embedding_distance_shrunk;
+        return `| ${name} | ${Object.entries(s.decisions_exact_shrunk).map(([k, v]) => `${k} ${v}`).join(', ')} | ${s.shrunk_within_0_1_of_a_threshold} | ${c ? `${c.image}, ${c.class} ${c.level} ${c.threshold}: ${c.exact.toFixed(3)} -> ${c.shrink.toFixed(3)} (${c.decision})` : '-'} | ${[d.p50, d.p90, d.p99, d.max].map((x) => x.toFixed(4)).join(' / ')} | ${r.near_duplicate_max_distance} |`;
+      }),
     '',
     '## Where scores move (shrunk images)',
     '',

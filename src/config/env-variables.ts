@@ -347,9 +347,9 @@ export const ENV_VARIABLES = {
   IMAGE_DECODE_SHRINK: v(
     z
       .enum(['on', 'off'])
-      .default('off')
+      .default('on')
       .transform((v) => v === 'on'),
-    'off',
+    'on',
     'Shrink-on-load: decode a JPEG or WebP whose sides are both at least 3 x 448 px straight to a shorter side of 448 px (2 x the 224 model input; libjpeg DCT scaling, libwebp scaled decode) instead of full size (models/image-safety/1/SHRINK-ON-LOAD.md).',
   ),
   IMAGE_DECODE_BUDGET_PIXELS: v(

@@ -1,9 +1,12 @@
 /**
  * The models' offline scores, computed without the worker: one plain onnxruntime session per model,
  * batch of one, the same preprocessing functions. The worker's labels must carry exactly these.
+ * Images are decoded as the worker decodes them by default (`IMAGE_DECODE_SHRINK`'s default).
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { ENV_VARIABLES } from '../../src/config/env-variables.js';
+import { SHRINK_TO } from '../../src/preprocess/image-decode.js';
 import { preprocessImage, type ImagePreprocessSpec } from '../../src/preprocess/image-tensor.js';
 import { pinText } from '../../src/preprocess/pin-text.js';
 import { TextFeaturizer } from '../../src/preprocess/text-features.js';
@@ -14,6 +17,7 @@ type Manifest = {
   outputs: { name: string; classes: string[] }[];
   preprocess: never;
 };
+const shrinkByDefault = ENV_VARIABLES.IMAGE_DECODE_SHRINK.schema.parse(undefined) as boolean;
 const readManifest = (dir: string): Manifest =>
   JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8')) as Manifest;
 
@@ -38,7 +42,10 @@ export class OfflineScores {
 
   async imageScores(bytes: Buffer): Promise<Record<string, number>> {
     const spec = this.imageManifest.preprocess as ImagePreprocessSpec;
-    const tensor = await preprocessImage(bytes, spec, { maxPixels: 50_000_000 });
+    const tensor = await preprocessImage(bytes, spec, {
+      maxPixels: 50_000_000,
+      ...(shrinkByDefault && { shrinkTo: SHRINK_TO }),
+    });
     const input = new ort.Tensor('float32', tensor, [1, spec.height, spec.width, 3]);
     const out = await this.image.run({ [this.imageManifest.inputs[0]!.name]: input });
     return named(this.imageManifest.outputs[0]!, out);

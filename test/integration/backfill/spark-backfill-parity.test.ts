@@ -179,6 +179,9 @@ describe('Spark backfill in local[2] vs the worker', () => {
       // The job scores what the worker scores with its own models: image.safety and text.spam. The
       // near-duplicate signal needs the live embeddings index, which a backfill does not keep.
       SIGNALS: `image.safety=${models[0]!},text.spam=${models[1]!}`,
+      // The backfill decodes every image at full size (backfill/iw_backfill/image.py has no
+      // shrink-on-load); photo-retina.jpg is large enough to be shrunk by the worker's default.
+      IMAGE_DECODE_SHRINK: 'off',
     });
     try {
       await workerLabels.waitFor(pins.length);

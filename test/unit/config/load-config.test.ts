@@ -11,6 +11,9 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:19092']);
     expect(config.CACHE_ENABLED).toBe(true);
     expect(config.CONSUMER_START_POSITION).toBe('latest');
+    // Shrink-on-load serves by default (models/image-safety/1/SHRINK-ON-LOAD.md); `off` still opts out.
+    expect(config.IMAGE_DECODE_SHRINK).toBe(true);
+    expect(loadConfig({ IMAGE_DECODE_SHRINK: 'off' }).IMAGE_DECODE_SHRINK).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.KAFKA_BROKERS)).toBe(true);
   });
