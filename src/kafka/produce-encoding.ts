@@ -12,6 +12,10 @@
  *   embeddings and dead letters go in one send). Here the same grouping (partitioner called once per
  *   message, in order; arrays in message order) in linear time.
  *
+ * - `producer/partitioners/default/murmur2`: the key hash of the default (Java-compatible)
+ *   partitioner, in 64-bit BigInt arithmetic (`utils/long.js`) per 4 key bytes, ~2.5 %. Here the same
+ *   32-bit result with `Math.imul`.
+ *
  * It runs when imported; `./kafkajs.js` imports it before kafkajs.
  */
 import { createRequire, Module } from 'node:module';
@@ -29,6 +33,43 @@ interface GroupArgs<M> {
   partitionMetadata: readonly unknown[];
   messages: readonly M[];
   partitioner: (args: { topic: string; partitionMetadata: readonly unknown[]; message: M }) => number;
+}
+
+const M = 0x5bd1e995;
+
+/**
+ * kafkajs's `partitioners/default/murmur2` (the Java client's murmur2, seed 0x9747b28c): its 64-bit
+ * BigInt arithmetic keeps only the low 32 bits, which `Math.imul` computes directly.
+ */
+export function murmur2(key: Buffer | string): number {
+  const data = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
+  const length = data.length;
+  let h = (0x9747b28c ^ length) | 0;
+  const words = length >>> 2;
+  for (let i = 0; i < words; i++) {
+    const i4 = i * 4;
+    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  const tail = length & ~3;
+  switch (length % 4) {
+    case 3:
+      h ^= data[tail + 2]! << 16;
+    // falls through
+    case 2:
+      h ^= data[tail + 1]! << 8;
+    // falls through
+    case 1:
+      h ^= data[tail]!;
+      h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
 }
 
 /** kafkajs's `groupMessagesPerPartition` contract, in linear time. */
@@ -67,7 +108,7 @@ function replace(
   require.cache[resolved] = module;
 }
 
-/** Puts both in kafkajs's place (before kafkajs loads). */
+/** Puts the three in kafkajs's place (before kafkajs loads). */
 export function installProduceEncoding(): void {
   const require = createRequire(import.meta.url);
   replace(
@@ -75,6 +116,12 @@ export function installProduceEncoding(): void {
     'kafkajs/src/protocol/recordBatch/crc32C/index.js',
     (buffer: Uint8Array) => unsignedCrc32c(buffer),
     'kafkajs/src/protocol/recordBatch/v0/index.js',
+  );
+  replace(
+    require,
+    'kafkajs/src/producer/partitioners/default/murmur2.js',
+    (key: Buffer | string) => murmur2(key),
+    'kafkajs/src/producer/partitioners/default/index.js',
   );
   replace(
     require,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { groupMessagesPerPartition, unsignedCrc32c } from '../../../src/kafka/produce-encoding.js';
+import { groupMessagesPerPartition, murmur2, unsignedCrc32c } from '../../../src/kafka/produce-encoding.js';
 import '../../../src/kafka/kafkajs.js';
 
 const require = createRequire(import.meta.url);
@@ -28,10 +28,26 @@ describe('kafkajs produce encoding (replaced pieces)', () => {
     }
   });
 
+  it('hashes keys exactly as the murmur2 of kafkajs (its default partitioner), strings and bytes', () => {
+    const kafkajsMurmur2 = original<(key: Buffer | string) => number>(
+      'kafkajs/src/producer/partitioners/default/murmur2.js',
+    );
+    for (let length = 0; length < 80; length++)
+      for (let i = 0; i < 5; i++) {
+        const bytes = randomBytes(length);
+        expect(murmur2(bytes)).toBe(kafkajsMurmur2(bytes));
+        const text = `pin-${bytes.toString('hex').slice(0, length)}`;
+        expect(murmur2(text)).toBe(kafkajsMurmur2(text));
+      }
+    expect(murmur2('kafka')).toBe(kafkajsMurmur2('kafka'));
+  });
+
   it('is what kafkajs loads for its record batches and per-partition grouping', () => {
     const patched = Symbol.for('integrity-worker.produceEncoding');
     const crc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as Record<symbol, unknown>;
     const group = require('kafkajs/src/producer/groupMessagesPerPartition.js') as Record<symbol, unknown>;
+    const hash = require('kafkajs/src/producer/partitioners/default/murmur2.js') as Record<symbol, unknown>;
+    expect(hash[patched]).toBe(true);
     expect(crc[patched]).toBe(true);
     expect(group[patched]).toBe(true);
   });
