@@ -75,22 +75,27 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     embeddings: `${prefix}.embeddings`,
     groupId: `${prefix}.group`,
   };
-  await admin.createTopics({
-    topics: [
-      { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
-      { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
-      { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
-    ],
-    waitForLeaders: true,
-  }).catch(async (error: { type?: string }) => {
-    // A loaded broker can answer the leader wait's metadata request before it knows the new topics
-    // (kafkajs retries only LEADER_NOT_AVAILABLE there): wait for their metadata ourselves.
-    if (error.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-    await waitForTopicMetadata(admin, Object.values(topics).filter((t) => t !== topics.groupId));
-  });
+  await admin
+    .createTopics({
+      topics: [
+        { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
+        { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
+        { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
+      ],
+      waitForLeaders: true,
+    })
+    .catch(async (error: { type?: string }) => {
+      // A loaded broker can answer the leader wait's metadata request before it knows the new topics
+      // (kafkajs retries only LEADER_NOT_AVAILABLE there): wait for their metadata ourselves.
+      if (error.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      await waitForTopicMetadata(
+        admin,
+        Object.values(topics).filter((t) => t !== topics.groupId),
+      );
+    });
   await registerContracts(registry, topics);
   await registerSchema(
     registry,
