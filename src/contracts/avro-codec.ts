@@ -10,7 +10,7 @@ import { PromiseMemo } from './memo.js';
 import type { SchemaSource } from './schema-registry.js';
 import { subjectForTopic } from './subjects.js';
 import { validateRecord } from './validate-record.js';
-import { frame, unframe } from './wire-format.js';
+import { encodeFramed, unframe } from './wire-format.js';
 
 export interface AvroCodecOptions {
   /** Register a schema on first encode when the registry lacks it. Off by default: production
@@ -44,7 +44,7 @@ export class AvroCodec {
   async encode<T>(topic: string, contract: Contract<T>, record: T): Promise<Buffer> {
     validateRecord(contract, record);
     const schemaId = await this.schemaIdFor(topic, contract);
-    return frame(schemaId, contract.type.toBuffer(record));
+    return encodeFramed(schemaId, contract.type, record);
   }
 
   /**

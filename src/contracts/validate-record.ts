@@ -7,6 +7,10 @@ import type { Contract } from './contract.js';
  * values are never copied into the error, since they may hold user text.
  */
 export function validateRecord<T>(contract: Contract<T>, record: T): void {
+  // Without an error hook avsc's checker stops at the first bad field and builds no paths: the
+  // valid case (every record the worker encodes) pays for one walk only; the paths are collected on a
+  // second walk, when the record is invalid.
+  if (contract.type.isValid(record)) return;
   const problems: { path: string; expected: string }[] = [];
   const valid = contract.type.isValid(record, {
     errorHook: (path, _value, type) => {

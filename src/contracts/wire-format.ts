@@ -15,6 +15,41 @@ export function frame(schemaId: number, body: Buffer): Buffer {
   return Buffer.concat([header, body]);
 }
 
+/** What {@link encodeFramed} needs of an avsc type: its `encode` into a buffer at a position. */
+export interface BodyEncoder {
+  /** The position after the body, or minus the bytes missing when `buf` is too small (avsc). */
+  encode(value: unknown, buf: Buffer, pos: number): number;
+}
+
+// Written synchronously and copied out at once: one scratch buffer serves every encode.
+const MAX_SCRATCH_BYTES = 1024 * 1024;
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * `frame(schemaId, type.toBuffer(value))` in one allocation and one copy: the body is written after
+ * the header into a scratch buffer (grown when a record does not fit) and the framed bytes copied
+ * out. A warm pin encodes a label and a ~5 KiB ContentEmbedding; `toBuffer` then `Buffer.concat`
+ * allocated and copied each twice.
+ */
+export function encodeFramed(schemaId: number, type: BodyEncoder, value: unknown): Buffer {
+  const end = type.encode(value, scratch, HEADER_LENGTH);
+  let out: Buffer;
+  if (end >= 0) {
+    out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 0, 0, end);
+  } else {
+    // Too large for the scratch buffer: encoded again into a buffer of its exact size (kept only
+    // when small, so that one large dead letter does not pin its size in memory).
+    const needed = scratch.length - end;
+    out = Buffer.allocUnsafe(needed);
+    type.encode(value, out, HEADER_LENGTH);
+    if (needed <= MAX_SCRATCH_BYTES) scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH_BYTES, 2 * needed));
+  }
+  out.writeUInt8(MAGIC_BYTE, 0);
+  out.writeInt32BE(schemaId, 1);
+  return out;
+}
+
 /**
  * Splits a message into schema id and Avro body. Throws IW_WIRE_TOO_SHORT when fewer than 5 bytes
  * arrive and IW_WIRE_BAD_MAGIC when the first byte is not 0 (JSON, plain Avro, another framing).

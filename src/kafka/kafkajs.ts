@@ -1,8 +1,10 @@
 /**
- * kafkajs, with its read_committed filter replaced first (see read-committed-filter.ts). Every runtime
+ * kafkajs, with its read_committed filter (see read-committed-filter.ts) and two produce-path pieces
+ * (produce-encoding.ts: CRC-32C, grouping per partition) replaced first. Every runtime
  * import of kafkajs in this project comes from here; type-only imports may name kafkajs directly.
  */
 import './read-committed-filter.js';
+import './produce-encoding.js';
 import kafkajs from 'kafkajs';
 
 export { Kafka, logLevel, Partitioners } from 'kafkajs';

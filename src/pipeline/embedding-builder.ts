@@ -14,6 +14,19 @@ export interface EmbeddingContext {
   readonly embeddedAt: number;
 }
 
+/**
+ * The wire bytes of each vector, kept while the vector lives: a cached score's vector is the same
+ * Float32Array for every pin of that content (the in-process memo), so a warm pin reuses its bytes
+ * instead of copying 1280 floats again. Vectors are never written after they are scored.
+ */
+const vectorBytes = new WeakMap<Float32Array, Buffer>();
+
+function bytesOf(vector: Float32Array): Buffer {
+  let bytes = vectorBytes.get(vector);
+  if (bytes === undefined) vectorBytes.set(vector, (bytes = embeddingToBytes(vector)));
+  return bytes;
+}
+
 /** A video's embeddings (`video.embedding`: one per sampled frame) are VIDEO_FRAME. */
 const KINDS = { image: 'IMAGE', text: 'TEXT', video: 'VIDEO_FRAME' } as const;
 
@@ -52,7 +65,7 @@ export function buildEmbeddings(
         model: { name: result.model.name, version: result.model.version },
         output,
         dimension: vector.length,
-        vector: embeddingToBytes(vector),
+        vector: bytesOf(vector),
         normalized: true,
         decision,
         embeddedAt: context.embeddedAt,

@@ -50,6 +50,20 @@ export const registry = new HttpSchemaRegistry({ baseUrl: stackEnv.schemaRegistr
 export const codec = new AvroCodec(registry);
 
 /** Creates unique topics and registers each contract under its topic's subject. */
+async function waitForTopicMetadata(admin: Admin, names: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+      if (topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without leaders after 60 s: ${names.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promise<WorkerTopics> {
   const prefix = uniqueName('wt');
   const topics = {
@@ -61,17 +75,27 @@ export async function createWorkerTopics(admin: Admin, pinPartitions = 3): Promi
     embeddings: `${prefix}.embeddings`,
     groupId: `${prefix}.group`,
   };
-  await admin.createTopics({
-    topics: [
-      { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
-      { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
-      { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
-    ],
-    waitForLeaders: true,
-  });
+  await admin
+    .createTopics({
+      topics: [
+        { topic: topics.pins, numPartitions: pinPartitions, replicationFactor: 1 },
+        { topic: topics.labels, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.shadowLabels, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.rescans, numPartitions: 2, replicationFactor: 1 },
+        { topic: topics.embeddings, numPartitions: 2, replicationFactor: 1 },
+      ],
+      waitForLeaders: true,
+    })
+    .catch(async (error: { type?: string }) => {
+      // A loaded broker can answer the leader wait's metadata request before it knows the new topics
+      // (kafkajs retries only LEADER_NOT_AVAILABLE there): wait for their metadata ourselves.
+      if (error.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      await waitForTopicMetadata(
+        admin,
+        Object.values(topics).filter((t) => t !== topics.groupId),
+      );
+    });
   await registerContracts(registry, topics);
   await registerSchema(
     registry,

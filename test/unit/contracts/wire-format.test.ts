@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { frame, unframe } from '../../../src/contracts/wire-format.js';
+import avro from 'avsc';
+import { encodeFramed, frame, unframe } from '../../../src/contracts/wire-format.js';
 import { IntegrityError } from '../../../src/errors.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -29,5 +30,25 @@ describe('Confluent wire format', () => {
   it('refuses a first byte other than 0 as IW_WIRE_BAD_MAGIC', () => {
     expect(codeOf(() => unframe(Buffer.from('{"pinId":"x"}')))).toBe('IW_WIRE_BAD_MAGIC');
     expect(codeOf(() => unframe(Buffer.from([1, 0, 0, 0, 1, 2])))).toBe('IW_WIRE_BAD_MAGIC');
+  });
+
+  it('encodes framed bodies byte for byte as frame(id, toBuffer), whatever their size, in any order', () => {
+    const type = avro.Type.forSchema({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'data', type: 'bytes' },
+      ],
+    });
+    // Small, larger than the 64 KiB scratch buffer, larger than the 1 MiB it may grow to, small again.
+    for (const size of [0, 10, 5_000, 70_000, 5_000, 1_100_000, 12, 300_000, 3]) {
+      const record = { id: `r${size}`, data: Buffer.alloc(size, size % 251) };
+      const framed = encodeFramed(42, type, record);
+      expect(framed.equals(frame(42, type.toBuffer(record)))).toBe(true);
+      const decoded = type.fromBuffer(unframe(framed).body) as typeof record;
+      expect(decoded.id).toBe(record.id);
+      expect(decoded.data.equals(record.data)).toBe(true);
+    }
   });
 });
