@@ -11,9 +11,10 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EMBEDDING_NAME } from '../../scripts/models/image-safety-build.js';
+import { SPEC } from '../../scripts/neighbours/image-embedders.js';
 import { TRANSFORMS } from '../../scripts/neighbours/transforms.js';
 import { l2Normalize } from '../../src/neighbours/vector-math.js';
-import { preprocessImage, type ImagePreprocessSpec } from '../../src/preprocess/image-tensor.js';
+import { preprocessImage } from '../../src/preprocess/image-tensor.js';
 
 export interface ServedEmbeddings {
   readonly model: string;
@@ -25,18 +26,6 @@ export interface ServedEmbeddings {
   /** Edited copies: which photo, which edit. */
   readonly copies: { readonly photo: number; readonly transform: string; readonly vector: Float32Array }[];
 }
-
-// image-safety@1's preprocessing, as in scripts/neighbours/image-embedders.ts.
-const SPEC: ImagePreprocessSpec = {
-  kind: 'image',
-  width: 224,
-  height: 224,
-  resize: 'bilinear-align-corners',
-  channels: 'RGB',
-  scale: 1 / 255,
-  mean: [0, 0, 0],
-  std: [1, 1, 1],
-};
 
 export async function servedEmbeddings(log: (line: string) => void = () => {}): Promise<ServedEmbeddings> {
   const manifest = JSON.parse(readFileSync('models/image-safety/1/manifest.json', 'utf8')) as {

@@ -30,7 +30,8 @@ export interface ImageEmbedder {
   close(): Promise<void>;
 }
 
-const SPEC: ImagePreprocessSpec = {
+/** image-safety@1's preprocessing (its manifest's), shared with the index benches. */
+export const SPEC: ImagePreprocessSpec = {
   kind: 'image',
   width: 224,
   height: 224,
