@@ -78,21 +78,20 @@ function sinkRecording(): { sink: OutputSink; sends: OutputMessage[][] } {
   return { sink, sends };
 }
 
+/** An at-least-once runner over the fake consumer: chunks of 16, 8 records in flight, 1 ms backoff. */
+function runnerOf(consumer: ReturnType<typeof fakeConsumer>['consumer'], sink: OutputSink): KafkaBatchRunner {
+  return new KafkaBatchRunner(consumer, handler, new AtLeastOnceDelivery(sink), new ConcurrencyLimiter(8), {
+    chunkSize: 16,
+    heartbeatIntervalMs: 1000,
+    startPosition: 'earliest',
+    backoff: { initialMs: 1, maxMs: 1 },
+  });
+}
+
 async function runChunk(values: string[], keyOf?: (i: number) => string) {
   const { consumer, eachBatch } = fakeConsumer();
   const { sink, sends } = sinkRecording();
-  const runner = new KafkaBatchRunner(
-    consumer,
-    handler,
-    new AtLeastOnceDelivery(sink),
-    new ConcurrencyLimiter(8),
-    {
-      chunkSize: 16,
-      heartbeatIntervalMs: 1000,
-      startPosition: 'earliest',
-      backoff: { initialMs: 1, maxMs: 1 },
-    },
-  );
+  const runner = runnerOf(consumer, sink);
   await runner.start('pins', 1);
   const batch = payloadOf(values, keyOf);
   await eachBatch()(batch.payload);
@@ -143,18 +142,7 @@ describe('KafkaBatchRunner, one chunk', () => {
       },
       close: async () => {},
     } as unknown as OutputSink;
-    const runner = new KafkaBatchRunner(
-      consumer,
-      handler,
-      new AtLeastOnceDelivery(sink),
-      new ConcurrencyLimiter(8),
-      {
-        chunkSize: 16,
-        heartbeatIntervalMs: 1000,
-        startPosition: 'earliest',
-        backoff: { initialMs: 1, maxMs: 1 },
-      },
-    );
+    const runner = runnerOf(consumer, sink);
     await runner.start('pins', 1);
     const first = payloadOf(['a', 'b', 'c']);
     await eachBatch()(first.payload);
