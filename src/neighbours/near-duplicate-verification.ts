@@ -39,7 +39,7 @@ export interface NearDuplicateOrbRule extends VerificationRule {
 export const NEAR_DUPLICATE_ORB_RULE: NearDuplicateOrbRule = {
   candidates: 3,
   looseDistance: 0.5303,
-  minInliers: 9,
+  minInliers: 8,
   minKeypoints: 100,
   strictDistance: 0.1426,
 };
