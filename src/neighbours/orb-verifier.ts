@@ -102,6 +102,8 @@ export interface OrbMatch {
   readonly scale?: number;
   readonly anisotropy?: number;
   readonly perspective?: number;
+  /** The fit reverses orientation (det A <= 0). */
+  readonly mirrored?: boolean;
   /** Inlier hull area over all keypoints' hull area, in the query and in the indexed image. */
   readonly querySpread?: number;
   readonly indexedSpread?: number;
