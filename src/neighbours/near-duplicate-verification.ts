@@ -6,7 +6,7 @@
  * embedding at its strict distance, and says why with a coded reason, never an unhandled error.
  */
 import { IntegrityError, type ErrorCode } from '../errors.js';
-import { orbInliers, type OrbFeatures } from './orb-verifier.js';
+import { orbMatch, type GeometryRejection, type OrbFeatures } from './orb-verifier.js';
 
 /** Where the ORB features of indexed content live (e.g. Redis `<prefix>:orb:<content key>`). */
 export interface OrbFeatureStore {
@@ -22,8 +22,37 @@ export interface VerificationRule {
   readonly strictDistance: number;
 }
 
+/** The whole rule: which candidates are verified, and how ({@link VerificationRule}). */
+export interface NearDuplicateOrbRule extends VerificationRule {
+  /** Candidates verified per query: the K nearest indexed contents by the embedding. */
+  readonly candidates: number;
+  /** Cosine distance within which a nearest content is a candidate at all. */
+  readonly looseDistance: number;
+}
+
+/**
+ * The rule's constants, the one place the evaluation (scripts/neighbours/evaluate.ts, which checks
+ * them against its own calibration on the fixture photos and says so in
+ * models/image-safety/1/NEAR-DUPLICATES.md) and the worker read them from. For image-safety@1's
+ * `embedding` output; strictDistance is NEAR_DUPLICATE_MAX_DISTANCE's default.
+ */
+export const NEAR_DUPLICATE_ORB_RULE: NearDuplicateOrbRule = {
+  candidates: 3,
+  looseDistance: 0.5303,
+  minInliers: 8,
+  minKeypoints: 100,
+  strictDistance: 0.1426,
+};
+
 export type Verdict =
-  | { readonly matched: boolean; readonly by: 'orb'; readonly inliers: number }
+  | {
+      readonly matched: boolean;
+      readonly by: 'orb';
+      /** Inliers of a copy's geometry (0 when RANSAC's fit is no copy's: see `rejected`). */
+      readonly inliers: number;
+      /** Why the better orientation's fit was not a copy's, when neither was. */
+      readonly rejected?: GeometryRejection;
+    }
   | {
       readonly matched: boolean;
       readonly by: 'embedding';
@@ -77,11 +106,16 @@ export async function verifyCandidate(
   }
   if (indexed.count < rule.minKeypoints || query.direct.count < rule.minKeypoints)
     return byEmbedding('few-keypoints');
-  const inliers = Math.max(
-    await orbInliers(query.direct, indexed),
-    await orbInliers(query.mirrored, indexed),
-  );
-  return { matched: inliers >= rule.minInliers, by: 'orb', inliers };
+  const direct = await orbMatch(query.direct, indexed);
+  const mirrored = await orbMatch(query.mirrored, indexed);
+  const inliers = Math.max(direct.inliers, mirrored.inliers);
+  const closer = direct.ransacInliers >= mirrored.ransacInliers ? direct : mirrored;
+  return {
+    matched: inliers >= rule.minInliers,
+    by: 'orb',
+    inliers,
+    ...(inliers === 0 && closer.rejected !== undefined && { rejected: closer.rejected }),
+  };
 }
 
 /** ORB features as bytes for a store: u32 count (LE), count x 2 float32 points, count x 32 descriptor bytes. */

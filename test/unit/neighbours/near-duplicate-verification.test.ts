@@ -6,6 +6,7 @@ import type { IntegrityError } from '../../../src/errors.js';
 import {
   decodeOrbFeatures,
   encodeOrbFeatures,
+  NEAR_DUPLICATE_ORB_RULE,
   verifyCandidate,
   type OrbFeatureStore,
   type QueryFeatures,
@@ -65,6 +66,50 @@ describe('verifyCandidate', () => {
     });
     expect(logged[0]?.code).toBe('IW_NEAR_DUPLICATE_UNVERIFIED');
   }, 60_000);
+
+  it('rejects a fit no copy has, whatever its inlier count, and says why', async () => {
+    // 150 keypoints whose descriptors all match, at mirrored positions in the query's direct view;
+    // its mirrored view has unrelated descriptors.
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pts = Array.from({ length: 150 }, () => [16 + 480 * next(), 16 + 480 * next()] as const);
+    const des = Uint8Array.from({ length: 32 * 150 }, () => Math.floor(256 * next()));
+    const at = (p: readonly (readonly [number, number])[], d: Uint8Array): OrbFeatures => ({
+      count: p.length,
+      points: Float32Array.from(p.flat()),
+      descriptors: d,
+    });
+    const indexed = at(pts, des);
+    const query: QueryFeatures = {
+      direct: at(
+        pts.map(([x, y]) => [512 - x, y] as const),
+        des,
+      ),
+      mirrored: at(
+        pts,
+        Uint8Array.from(des, (b) => b ^ 0x5a),
+      ),
+    };
+    const v = await verifyCandidate(
+      query,
+      { contentKey: 'k', distance: 0.05 },
+      storeOf({ k: indexed }),
+      RULE,
+    );
+    expect(v).toEqual({ matched: false, by: 'orb', inliers: 0, rejected: 'mirrored' });
+  });
+
+  it('NEAR_DUPLICATE_ORB_RULE is the rule the evaluation last chose on the fixture photos', async () => {
+    const { orb } = JSON.parse(await readFile('models/image-safety/1/near-duplicates.json', 'utf8')) as {
+      orb: { constantsAgree: boolean; chosen: { k: number; looseDistance: number; minInliers: number } };
+    };
+    expect(orb.constantsAgree).toBe(true);
+    expect(NEAR_DUPLICATE_ORB_RULE).toMatchObject({
+      candidates: orb.chosen.k,
+      looseDistance: Number(orb.chosen.looseDistance.toFixed(4)),
+      minInliers: orb.chosen.minInliers,
+    });
+  });
 
   it('leaves images with few keypoints (flat graphics) to the embedding', async () => {
     const query = await queryOf(await photo('photo-chelsea.jpg'));
