@@ -8,7 +8,8 @@
  * alone; held-out recall, false-match copies and distinct pairs (every pair of photos verified
  * against each other, not just candidates) are counted on the extra photos.
  */
-import sharp from 'sharp';
+import { SERVED_VERIFICATION_RULE } from '../../src/neighbours/near-duplicate-verification.js';
+import { orbGrey as orbGreyOf } from '../../src/preprocess/orb-grey.js';
 import {
   mirrorGrey,
   orbFeatures,
@@ -19,8 +20,8 @@ import {
 import type { MethodDistances } from './two-stage.js';
 
 /** Below this many keypoints (either image) ORB is not trusted; fixed before looking at any photo. */
-export const MIN_KEYPOINTS = 100;
-const LONGER_SIDE_PX = 512;
+export const MIN_KEYPOINTS = SERVED_VERIFICATION_RULE.minKeypoints;
+const LONGER_SIDE_PX = SERVED_VERIFICATION_RULE.longerSidePx;
 const KS = [1, 3, 5, 10];
 const MAX_K = Math.max(...KS);
 
@@ -61,21 +62,8 @@ export interface OrbEvaluation {
   chosen: OrbRule;
 }
 
-/** Greyscale, flattened onto white, resized to LONGER_SIDE_PX on the longer side. */
-export async function orbGrey(bytes: Uint8Array): Promise<GreyImage> {
-  const { data, info } = await sharp(bytes)
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .resize(LONGER_SIDE_PX, LONGER_SIDE_PX, { fit: 'inside' })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
-    width: info.width,
-    height: info.height,
-  };
-}
+/** Greyscale, flattened onto white, resized to LONGER_SIDE_PX on the longer side (the worker's too). */
+export const orbGrey = (bytes: Uint8Array): Promise<GreyImage> => orbGreyOf(bytes, LONGER_SIDE_PX);
 
 export async function orbEvaluation(
   photos: { name: string; set: PhotoSet; bytes: Uint8Array }[],
