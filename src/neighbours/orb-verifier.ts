@@ -21,7 +21,6 @@ export interface OrbFeatures {
   readonly descriptors: Uint8Array;
 }
 
-
 export interface OrbOptions {
   /** Keypoints kept per image (OpenCV's nfeatures). */
   readonly maxKeypoints: number;

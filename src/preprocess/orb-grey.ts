@@ -34,8 +34,12 @@ export async function orbGrey(
     };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
-    throw new IntegrityError(/pixel limit/i.test(message) ? 'IW_IMAGE_TOO_LARGE' : 'IW_IMAGE_DECODE', message, {
-      cause,
-    });
+    throw new IntegrityError(
+      /pixel limit/i.test(message) ? 'IW_IMAGE_TOO_LARGE' : 'IW_IMAGE_DECODE',
+      message,
+      {
+        cause,
+      },
+    );
   }
 }

@@ -9,6 +9,7 @@ import {
   FRAME_TIMESTAMP_SCORE,
   unscored,
   type AnySignal,
+  type DeriveContext,
   type DerivedSignal,
   type Signal,
   type SignalResult,
@@ -32,7 +33,8 @@ type Computed = { result: SignalResult; writes: CacheEntry[] };
  * once (single flight, per signal and model version). Results come in declaration order; a signal
  * whose content is absent is UNSCORED with IW_CONTENT_ABSENT, one whose content or model failed is
  * UNSCORED with the failure's code: a signal never dead-letters a pin. Derived signals (a
- * near-duplicate search over an embedding) run last, on their source's vector, uncached.
+ * near-duplicate search over an embedding) run last, on their source's vector, uncached, with the
+ * source's content at hand ({@link DeriveContext}); the contents are released after them.
  */
 export class SignalRunner {
   readonly #computed: readonly Signal[];
@@ -76,29 +78,52 @@ export class SignalRunner {
     const derivedSignals = all
       ? this.#derived
       : signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
-    const computed = await this.#runComputed(computedSignals, contents, stages);
-    if (derivedSignals.length === 0) return computed;
-    const derived = await Promise.all(
-      derivedSignals.map((d) => {
-        // The source of the same name and model in this list (a canary's derived signal reads the canary).
-        const i = computedSignals.findIndex(
-          (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
-        );
-        return i < 0 ? unscored(d, 'IW_CONFIG_INVALID', null) : this.#derive(d, computed[i]!);
-      }),
-    );
-    // Results in declaration order (a name can repeat across roles: match the signal itself).
-    const results = new Map<AnySignal, SignalResult>();
-    computedSignals.forEach((s, i) => results.set(s, computed[i]!));
-    derivedSignals.forEach((s, i) => results.set(s, derived[i]!));
-    return signals.map((s) => results.get(s)!);
+    try {
+      const computed = await this.#runComputed(computedSignals, contents, stages);
+      if (derivedSignals.length === 0) return computed;
+      const derived = await Promise.all(
+        derivedSignals.map((d) => {
+          // The source of the same name and model in this list (a canary's derived signal reads the canary).
+          const i = computedSignals.findIndex(
+            (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
+          );
+          if (i < 0) return unscored(d, 'IW_CONFIG_INVALID', null);
+          const content = contents[computedSignals[i]!.content] as Content | undefined;
+          return this.#derive(d, computed[i]!, content, stages);
+        }),
+      );
+      // Results in declaration order (a name can repeat across roles: match the signal itself).
+      const results = new Map<AnySignal, SignalResult>();
+      computedSignals.forEach((s, i) => results.set(s, computed[i]!));
+      derivedSignals.forEach((s, i) => results.set(s, derived[i]!));
+      return signals.map((s) => results.get(s)!);
+    } finally {
+      // Every signal of the pin is done with its content (derived ones may read the bytes again to
+      // verify a match): give back what loading it holds (body bytes).
+      for (const content of Object.values(contents) as Content[]) content.release?.();
+    }
   }
 
-  async #derive(signal: DerivedSignal, source: SignalResult): Promise<SignalResult> {
+  async #derive(
+    signal: DerivedSignal,
+    source: SignalResult,
+    content: Content | undefined,
+    stages: StageRunner,
+  ): Promise<SignalResult> {
     if (source.scores === null || !source.vector)
       return unscored(signal, source.reasonCode ?? 'IW_INTERNAL', source.contentKey);
+    const context: DeriveContext = {
+      // The load of this pin (memoised by the content: no second download when the source loaded it).
+      verificationImage: async () => {
+        if (!content) throw new IntegrityError('IW_CONTENT_ABSENT', `${signal.name}: no content to verify`);
+        const { value } = await content.load(stages);
+        if (!(value instanceof Uint8Array))
+          throw new IntegrityError('IW_INTERNAL', `${signal.name}: its content is not bytes`);
+        return value;
+      },
+    };
     try {
-      const { scores, match, frameTimestampMs } = await signal.derive(source.vector, source.frames);
+      const { scores, match, frameTimestampMs } = await signal.derive(source.vector, source.frames, context);
       return {
         signal: signal.name,
         model: signal.model,
@@ -126,16 +151,11 @@ export class SignalRunner {
       const key = content?.upfrontKey;
       return { signal, content, upfront: key ? this.key(signal, key) : undefined };
     });
-    try {
-      const known = await this.lookUpFront(plans, stages);
-      const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
-      const writes = computed.flatMap((c) => c.writes);
-      if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
-      return computed.map((c) => c.result);
-    } finally {
-      // Every signal of the pin is done with its content: give back what loading it holds (body bytes).
-      for (const content of Object.values(contents) as Content[]) content.release?.();
-    }
+    const known = await this.lookUpFront(plans, stages);
+    const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
+    const writes = computed.flatMap((c) => c.writes);
+    if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
+    return computed.map((c) => c.result);
   }
 
   /** Scores for the upfront keys: from memory where remembered, the rest in one cache lookup. */
