@@ -34,7 +34,7 @@ type Computed = { result: SignalResult; writes: CacheEntry[] };
  * whose content is absent is UNSCORED with IW_CONTENT_ABSENT, one whose content or model failed is
  * UNSCORED with the failure's code: a signal never dead-letters a pin. Derived signals (a
  * near-duplicate search over an embedding) run last, on their source's vector, uncached, with the
- * source's content at hand ({@link DeriveContext}); the contents are released after them.
+ * source's content at hand ({@link DeriveContext}).
  */
 export class SignalRunner {
   readonly #computed: readonly Signal[];
@@ -78,30 +78,24 @@ export class SignalRunner {
     const derivedSignals = all
       ? this.#derived
       : signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
-    try {
-      const computed = await this.#runComputed(computedSignals, contents, stages);
-      if (derivedSignals.length === 0) return computed;
-      const derived = await Promise.all(
-        derivedSignals.map((d) => {
-          // The source of the same name and model in this list (a canary's derived signal reads the canary).
-          const i = computedSignals.findIndex(
-            (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
-          );
-          if (i < 0) return unscored(d, 'IW_CONFIG_INVALID', null);
-          const content = contents[computedSignals[i]!.content] as Content | undefined;
-          return this.#derive(d, computed[i]!, content, stages);
-        }),
-      );
-      // Results in declaration order (a name can repeat across roles: match the signal itself).
-      const results = new Map<AnySignal, SignalResult>();
-      computedSignals.forEach((s, i) => results.set(s, computed[i]!));
-      derivedSignals.forEach((s, i) => results.set(s, derived[i]!));
-      return signals.map((s) => results.get(s)!);
-    } finally {
-      // Every signal of the pin is done with its content (derived ones may read the bytes again to
-      // verify a match): give back what loading it holds (body bytes).
-      for (const content of Object.values(contents) as Content[]) content.release?.();
-    }
+    const computed = await this.#runComputed(computedSignals, contents, stages);
+    if (derivedSignals.length === 0) return computed;
+    const derived = await Promise.all(
+      derivedSignals.map((d) => {
+        // The source of the same name and model in this list (a canary's derived signal reads the canary).
+        const i = computedSignals.findIndex(
+          (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
+        );
+        if (i < 0) return unscored(d, 'IW_CONFIG_INVALID', null);
+        const content = contents[computedSignals[i]!.content] as Content | undefined;
+        return this.#derive(d, computed[i]!, content, stages);
+      }),
+    );
+    // Results in declaration order (a name can repeat across roles: match the signal itself).
+    const results = new Map<AnySignal, SignalResult>();
+    computedSignals.forEach((s, i) => results.set(s, computed[i]!));
+    derivedSignals.forEach((s, i) => results.set(s, derived[i]!));
+    return signals.map((s) => results.get(s)!);
   }
 
   async #derive(
@@ -117,6 +111,9 @@ export class SignalRunner {
       verificationImage: async () => {
         if (!content) throw new IntegrityError('IW_CONTENT_ABSENT', `${signal.name}: no content to verify`);
         const { value } = await content.load(stages);
+        // The computed signals released the content already; a load made here (a pin scored from the
+        // cache by its signature) gives its budget back at once too (release is idempotent).
+        content.release?.();
         if (!(value instanceof Uint8Array))
           throw new IntegrityError('IW_INTERNAL', `${signal.name}: its content is not bytes`);
         return value;
@@ -151,11 +148,19 @@ export class SignalRunner {
       const key = content?.upfrontKey;
       return { signal, content, upfront: key ? this.key(signal, key) : undefined };
     });
-    const known = await this.lookUpFront(plans, stages);
-    const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
-    const writes = computed.flatMap((c) => c.writes);
-    if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
-    return computed.map((c) => c.result);
+    try {
+      const known = await this.lookUpFront(plans, stages);
+      const computed = await Promise.all(plans.map((plan) => this.compute(plan, known, stages)));
+      const writes = computed.flatMap((c) => c.writes);
+      if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
+      return computed.map((c) => c.result);
+    } finally {
+      // Every computed signal of the pin is done with its content: give back what loading it holds
+      // (the body budget). A derived signal that reads the bytes again to verify a match reads the
+      // pin's memoised load (as the shadow does), outside the budget: holding the budget through a
+      // queued ORB verification would starve other pins' fetches.
+      for (const content of Object.values(contents) as Content[]) content.release?.();
+    }
   }
 
   /** Scores for the upfront keys: from memory where remembered, the rest in one cache lookup. */

@@ -291,7 +291,7 @@ describe('SignalRunner', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it("offers a derived signal its source's bytes on demand: no second download, a download only when called, released after it", async () => {
+  it("offers a derived signal its source's bytes on demand: no second download, a download only when called, its budget given back", async () => {
     const read: { bytes: string; releasedBefore: number }[] = [];
     let verify = true;
     let countsOf: Record<string, number> = {};
@@ -332,10 +332,11 @@ describe('SignalRunner', () => {
       },
     );
     const signed = pin({ image: { url: 'u1', signature: 'upstream-1' } });
-    // A first pin downloads its image once: the derived signal reads those bytes, not a new download.
+    // A first pin downloads its image once: the derived signal reads those bytes (the computed
+    // signals gave the body budget back already), not a new download.
     await processor.signals(signed);
     expect(counts.fetches).toBe(1);
-    expect(read).toEqual([{ bytes: 'twelve bytes', releasedBefore: 0 }]);
+    expect(read).toEqual([{ bytes: 'twelve bytes', releasedBefore: 1 }]);
     expect(counts.released).toBe(1);
     // A re-pin answered from the cache by its signature downloads only because the derived signal asks.
     verify = false;
@@ -345,6 +346,7 @@ describe('SignalRunner', () => {
     await processor.signals(signed);
     expect(counts.fetches).toBe(2);
     expect(read[1]).toEqual({ bytes: 'twelve bytes', releasedBefore: 1 });
+    // The download the derived signal made gave its share of the body budget back.
     expect(counts.released).toBe(2);
   });
 
