@@ -279,8 +279,10 @@ async function build(
           'near-duplicate candidate not verified by ORB; the strict embedding distance decides',
         ),
     });
+  // Features are stored when this worker's set verifies image near-duplicates (the fleet shares a set).
+  const verifiesImages = declared.some((d) => d.name === 'image.near_duplicate');
   const orbIndexer =
-    orbThread && orbFeatures && embeds
+    orbThread && orbFeatures && embeds && verifiesImages
       ? new OrbFeatureIndexer(orbThread, orbFeatures, (result, error) => {
           metrics.orbFeatureWrites.add(1, { result });
           if (error)
