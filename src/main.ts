@@ -38,6 +38,10 @@ import { TopicLimits } from './produce/topic-limits.js';
 import { join } from 'node:path';
 import { readModelManifest } from './infer/model-manifest.js';
 import { startNearDuplicateIndexes } from './neighbours/near-duplicate-indexes.js';
+import { orbFeatureStoreOf, SERVED_VERIFICATION_RULE } from './neighbours/near-duplicate-verification.js';
+import { NearDuplicateVerifier } from './neighbours/near-duplicate-verifier.js';
+import { OrbFeatureIndexer } from './neighbours/orb-feature-indexer.js';
+import { OrbThread } from './neighbours/orb-thread.js';
 import {
   TEXT_SIGNATURE_DIMENSION,
   TEXT_SIGNATURE_MAX_DISTANCE,
@@ -233,8 +237,58 @@ async function build(
   // Video tools, the frame sampler and the video fetcher exist when the start set reads videos.
   const videos = readsVideo(startSpec.signals);
   if (videos) await checkVideoTools(config);
-  const cache = await cacheFromConfig(config, metrics, logger);
+  const { cache, orbFeatures } = await cacheFromConfig(config, metrics, logger);
   closers.push(() => cache.close());
+  // ORB verification of image near-duplicates (NEAR_DUPLICATE_VERIFIER=orb): one thread, started by
+  // the first pin that needs it; features of indexed images in the cache's Redis.
+  const orbThread =
+    config.NEAR_DUPLICATE_VERIFIER === 'orb'
+      ? new OrbThread({
+          longerSidePx: SERVED_VERIFICATION_RULE.longerSidePx,
+          maxPixels: config.IMAGE_MAX_PIXELS,
+          maxQueue: config.NEAR_DUPLICATE_VERIFIER_MAX_QUEUE,
+          onFailure: (error) =>
+            logger.warn(
+              { err: error, code: error.code },
+              'ORB verifier thread failed; near-duplicates fall back to the strict embedding distance',
+            ),
+        })
+      : undefined;
+  if (orbThread) closers.push(() => orbThread.close());
+  if (orbThread && !orbFeatures)
+    logger.warn(
+      { code: 'IW_NEAR_DUPLICATE_UNVERIFIED' },
+      'NEAR_DUPLICATE_VERIFIER=orb without a cache (CACHE_ENABLED=false): no ORB features are stored; image near-duplicates use the strict embedding distance',
+    );
+  const verifier =
+    orbThread &&
+    new NearDuplicateVerifier({
+      // The strict fallback is the served embedding threshold, NEAR_DUPLICATE_MAX_DISTANCE.
+      rule: { ...SERVED_VERIFICATION_RULE, strictDistance: config.NEAR_DUPLICATE_MAX_DISTANCE },
+      store: orbFeatures && orbFeatureStoreOf(orbFeatures),
+      extractor: orbThread,
+      observe: (verdict) =>
+        metrics.nearDuplicateVerifications.add(1, {
+          by: verdict.by,
+          reason: verdict.by === 'embedding' ? verdict.reason : 'none',
+          matched: String(verdict.matched),
+        }),
+      log: (error) =>
+        logger.debug(
+          { code: error.code, reason: error.details?.['reason'], err: error },
+          'near-duplicate candidate not verified by ORB; the strict embedding distance decides',
+        ),
+    });
+  // Features are stored when this worker's set verifies image near-duplicates (the fleet shares a set).
+  const verifiesImages = declared.some((d) => d.name === 'image.near_duplicate');
+  const orbIndexer =
+    orbThread && orbFeatures && embeds && verifiesImages
+      ? new OrbFeatureIndexer(orbThread, orbFeatures, (result, error) => {
+          metrics.orbFeatureWrites.add(1, { result });
+          if (error)
+            logger.warn({ err: error, code: error.code }, 'ORB features of a flagged image not stored');
+        })
+      : undefined;
   const fetcher = imageFetcherFromConfig(config, {
     lookup: overrides.lookup,
     connector: overrides.connector,
@@ -262,7 +316,13 @@ async function build(
     createSession: overrides.createSession,
     // Shared by every served set: the index is the worker's, the video gate bounds the process.
     signalDeps: {
-      nearDuplicates: (model: ModelRef, output: string) => nearDuplicates.search(model, output),
+      nearDuplicates: (model: ModelRef, output: string) => {
+        const search = nearDuplicates.search(model, output);
+        // Image indexes only: the text signature's index has no images to verify.
+        if (!search || !verifier || modelId(model) === modelId(TEXT_SIGNATURE_MODEL)) return search;
+        const { candidates, looseDistance } = SERVED_VERIFICATION_RULE;
+        return { ...search, verification: { verifier, candidates, looseDistance } };
+      },
       ...(videos && {
         videoFrames: frameSamplerFromConfig(config),
         decodedVideos: videoGateFromConfig(config),
@@ -337,6 +397,7 @@ async function build(
     labelTopic: config.LABEL_TOPIC,
     deadLetterTopic: config.DEADLETTER_TOPIC,
     ...(embeds && { embeddingTopic: config.EMBEDDING_TOPIC }),
+    ...(orbIndexer && { orbFeatures: orbIndexer }),
     workerVersion: WORKER_VERSION,
     deadLetterMaxBytes: () => limits.maxBytes(config.DEADLETTER_TOPIC),
     retry: {

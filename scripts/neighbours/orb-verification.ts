@@ -8,8 +8,8 @@
  * alone; held-out recall, false-match copies and distinct pairs (every pair of photos verified
  * against each other, not just candidates) are counted on the extra photos.
  */
-import sharp from 'sharp';
-import { NEAR_DUPLICATE_ORB_RULE } from '../../src/neighbours/near-duplicate-verification.js';
+import { SERVED_VERIFICATION_RULE } from '../../src/neighbours/near-duplicate-verification.js';
+import { orbGrey as orbGreyOf } from '../../src/preprocess/orb-grey.js';
 import {
   COPY_GEOMETRY,
   mirrorGrey,
@@ -22,13 +22,13 @@ import {
 import type { MethodDistances } from './two-stage.js';
 
 /** Below this many keypoints (either image) ORB is not trusted; fixed before looking at any photo. */
-export const MIN_KEYPOINTS = NEAR_DUPLICATE_ORB_RULE.minKeypoints;
+export const MIN_KEYPOINTS = SERVED_VERIFICATION_RULE.minKeypoints;
 /**
  * T is never below twice the 4 matches a homography is fitted from: with fewer, what RANSAC calls
  * agreement is little more than its minimal sample.
  */
 export const MIN_INLIERS_FLOOR = 8;
-const LONGER_SIDE_PX = 512;
+const LONGER_SIDE_PX = SERVED_VERIFICATION_RULE.longerSidePx;
 const KS = [1, 3, 5, 10];
 const MAX_K = Math.max(...KS);
 
@@ -84,7 +84,7 @@ export interface OrbEvaluation {
   maxPairRansacHeldOut: number;
   /** The fewest inliers of a held-out copy verified against its own photo (ORB trusted, either orientation). */
   minOwnInliersHeldOut: number;
-  /** Whether src/neighbours/near-duplicate-verification.ts's NEAR_DUPLICATE_ORB_RULE is this calibration. */
+  /** Whether src/neighbours/near-duplicate-verification.ts's SERVED_VERIFICATION_RULE is this calibration. */
   constantsAgree: boolean;
 }
 interface Check {
@@ -93,21 +93,8 @@ interface Check {
   rejected?: GeometryRejection;
 }
 
-/** Greyscale, flattened onto white, resized to LONGER_SIDE_PX on the longer side. */
-export async function orbGrey(bytes: Uint8Array): Promise<GreyImage> {
-  const { data, info } = await sharp(bytes)
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .resize(LONGER_SIDE_PX, LONGER_SIDE_PX, { fit: 'inside' })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
-    width: info.width,
-    height: info.height,
-  };
-}
+/** Greyscale, flattened onto white, resized to LONGER_SIDE_PX on the longer side (the worker's too). */
+export const orbGrey = (bytes: Uint8Array): Promise<GreyImage> => orbGreyOf(bytes, LONGER_SIDE_PX);
 
 export async function orbEvaluation(
   photos: { name: string; set: PhotoSet; bytes: Uint8Array }[],
@@ -253,7 +240,7 @@ export async function orbEvaluation(
   for (const [qi, q] of queries.entries())
     if (setOf(q.photo) === 'extra' && !few(qf[qi]![0]) && !few(pf[q.photo]![0]))
       minOwn = Math.min(minOwn, (await both(qf[qi]!, pf[q.photo]![0])).inliers);
-  const rule = NEAR_DUPLICATE_ORB_RULE;
+  const rule = SERVED_VERIFICATION_RULE;
   return {
     pairsAtT: pairs
       .filter((p) => p.inliers >= t || p.ransacInliers >= t)
@@ -317,7 +304,7 @@ export function orbMarkdown(e: OrbEvaluation, transformNames: string[]): string[
     '',
     `Margin at T = ${c.minInliers}: the most RANSAC inliers of any held-out distinct pair, before the geometry checks, is ${e.maxPairRansacHeldOut}; the fewest inliers of a held-out copy against its own photo (ORB trusted) is ${e.minOwnInliersHeldOut}. ` +
       `Distinct pairs (all photos) at or above T before or after the geometry checks: ${e.pairsAtT.length === 0 ? 'none' : e.pairsAtT.map((p) => `${p.a} ~ ${p.b}${p.heldOut ? '' : ' (fixture)'}: ${p.ransacInliers} RANSAC inliers, ${p.inliers} after the checks${p.rejected ? ` (${p.rejected})` : ''}`).join('; ')}. ` +
-      `The rule's constants in src/neighbours/near-duplicate-verification.ts (NEAR_DUPLICATE_ORB_RULE) ${e.constantsAgree ? 'are this calibration' : '**differ from this calibration**'}.`,
+      `The rule's constants in src/neighbours/near-duplicate-verification.ts (SERVED_VERIFICATION_RULE) ${e.constantsAgree ? 'are this calibration' : '**differ from this calibration**'}.`,
     '',
     '| edit (held-out) | ' + e.rules.map((r) => `top-${r.k}`).join(' | ') + ' |',
     '| --- | ' + e.rules.map(() => '---').join(' | ') + ' |',

@@ -150,7 +150,17 @@ export const ENV_VARIABLES = {
   NEAR_DUPLICATE_MAX_DISTANCE: v(
     z.coerce.number().min(0).max(2).default(0.1426),
     '0.1426',
-    'Cosine distance at or below which `image.near_duplicate` and `video.near_duplicate` (per frame) name indexed content as a match (calibrated for image-safety@1 on images: models/image-safety/1/NEAR-DUPLICATES.md).',
+    "Cosine distance at or below which `image.near_duplicate` and `video.near_duplicate` (per frame) name indexed content as a match (calibrated for image-safety@1 on images: models/image-safety/1/NEAR-DUPLICATES.md); with NEAR_DUPLICATE_VERIFIER=orb, the image rule's strict fallback where ORB cannot decide.",
+  ),
+  NEAR_DUPLICATE_VERIFIER: v(
+    z.enum(['orb', 'none']).default('orb'),
+    'orb',
+    '`orb`: `image.near_duplicate` verifies the 3 nearest indexed images within the loose embedding distance by ORB + RANSAC against their stored features (in Redis, written by the worker that flags an image) and falls back to NEAR_DUPLICATE_MAX_DISTANCE where it cannot (few keypoints, no features); `none`: the nearest within NEAR_DUPLICATE_MAX_DISTANCE alone, no ORB.',
+  ),
+  NEAR_DUPLICATE_VERIFIER_MAX_QUEUE: v(
+    int(1, 100_000).default(32),
+    '32',
+    'ORB extractions and verifications queued at once in the verifier thread; beyond it a candidate falls back to NEAR_DUPLICATE_MAX_DISTANCE (counted, reason `verifier-busy`).',
   ),
   NEAR_DUPLICATE_INDEX_SCALAR: v(
     z.enum(['f32', 'f16', 'i8']).default('f16'),

@@ -46,6 +46,8 @@ export interface NearestMatch extends IndexedContent {
 export interface NearDuplicateLookup {
   readonly dimension: number;
   nearest(vector: Float32Array): NearestMatch | undefined;
+  /** The `k` nearest indexed contents, nearest first (fewer when fewer are indexed). */
+  nearestMany(vector: Float32Array, k: number): NearestMatch[];
 }
 
 /** Partition -> the next offset to read, as decimal strings (Kafka offsets exceed 2^53 in theory). */
@@ -174,6 +176,19 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
     const key = found.keys[0];
     const content = key === undefined ? undefined : this.#byKey.get(key);
     return content && { ...content, distance: found.distances[0]! };
+  }
+
+  /** The `k` nearest indexed contents, nearest first (fewer when fewer are indexed). */
+  nearestMany(vector: Float32Array, k: number): NearestMatch[] {
+    this.#check(vector);
+    if (this.#byKey.size === 0 || k < 1) return [];
+    const found = this.#index.search(vector, Math.min(k, this.#byKey.size), 1);
+    const matches: NearestMatch[] = [];
+    found.keys.forEach((key, i) => {
+      const content = this.#byKey.get(key);
+      if (content) matches.push({ ...content, distance: found.distances[i]! });
+    });
+    return matches.sort((a, b) => a.distance - b.distance);
   }
 
   /** Writes `<dir>/index.usearch` and `<dir>/meta.json` through temporary names, then renames. */

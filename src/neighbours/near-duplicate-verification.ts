@@ -1,6 +1,6 @@
 /**
- * The verification step of an image near-duplicate (not wired into `image.near_duplicate` yet): a
- * candidate the embedding search found within the loose distance is confirmed by ORB + RANSAC
+ * The verification step of an image near-duplicate (served by `image.near_duplicate` with
+ * NEAR_DUPLICATE_VERIFIER=orb, see near-duplicate-verifier.ts): a candidate the embedding search found within the loose distance is confirmed by ORB + RANSAC
  * inliers against the indexed content's stored ORB features. Verification that cannot run (no stored
  * features, the store failing, too few keypoints on either side: flat graphics) falls back to the
  * embedding at its strict distance, and says why with a coded reason, never an unhandled error.
@@ -13,6 +13,24 @@ export interface OrbFeatureStore {
   get(contentKey: string): Promise<OrbFeatures | undefined>;
 }
 
+/** ORB features as the store holds them (bytes of {@link encodeOrbFeatures}): Redis `<namespace>:orb:<content key>`. */
+export interface OrbFeatureBytes {
+  get(contentKey: string): Promise<Uint8Array | undefined>;
+  /** True when features of the content are stored already (a re-pin of indexed content pays nothing). */
+  has(contentKey: string): Promise<boolean>;
+  set(contentKey: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** The store of ORB features over their bytes; malformed bytes reject like a failing store. */
+export function orbFeatureStoreOf(bytes: Pick<OrbFeatureBytes, 'get'>): OrbFeatureStore {
+  return {
+    get: async (contentKey) => {
+      const stored = await bytes.get(contentKey);
+      return stored === undefined ? undefined : decodeOrbFeatures(stored);
+    },
+  };
+}
+
 export interface VerificationRule {
   /** Inliers at or above which a candidate is the same image (chosen on the fixture photos). */
   readonly minInliers: number;
@@ -22,26 +40,51 @@ export interface VerificationRule {
   readonly strictDistance: number;
 }
 
-/** The whole rule: which candidates are verified, and how ({@link VerificationRule}). */
-export interface NearDuplicateOrbRule extends VerificationRule {
-  /** Candidates verified per query: the K nearest indexed contents by the embedding. */
+/**
+ * The rule the worker serves (README, "Recall stage, then local-feature verification"), the one
+ * place its numbers live: candidates are the `candidates` nearest indexed images within
+ * `looseDistance` by the served image-safety@1 embedding; each, nearest first, is the match when ORB
+ * + RANSAC finds at least `minInliers` inliers; where either image has fewer than `minKeypoints`
+ * keypoints, or verification cannot run, `strictDistance` (the embedding's own 0-false threshold)
+ * decides. `longerSidePx` is the size ORB sees (greyscale, longer side), as the evaluation extracts it.
+ */
+export interface ServedVerificationRule extends VerificationRule {
   readonly candidates: number;
-  /** Cosine distance within which a nearest content is a candidate at all. */
   readonly looseDistance: number;
+  readonly longerSidePx: number;
 }
 
-/**
- * The rule's constants, the one place the evaluation (scripts/neighbours/evaluate.ts, which checks
- * them against its own calibration on the fixture photos and says so in
- * models/image-safety/1/NEAR-DUPLICATES.md) and the worker read them from. For image-safety@1's
- * `embedding` output; strictDistance is NEAR_DUPLICATE_MAX_DISTANCE's default.
- */
-export const NEAR_DUPLICATE_ORB_RULE: NearDuplicateOrbRule = {
+export const SERVED_VERIFICATION_RULE: ServedVerificationRule = Object.freeze({
   candidates: 3,
   looseDistance: 0.5303,
   minInliers: 8,
   minKeypoints: 100,
   strictDistance: 0.1426,
+  longerSidePx: 512,
+});
+
+/** Why verification did not decide a candidate and the strict embedding distance did. */
+export type FallbackReason =
+  'few-keypoints' | 'no-features' | 'store-failed' | 'no-query-image' | 'verifier-failed' | 'verifier-busy';
+
+/** Inliers of a copy's geometry between the query (the better orientation) and indexed features. */
+export interface OrbCount {
+  /** 0 when neither orientation's RANSAC fit is a copy's (see `rejected`). */
+  readonly inliers: number;
+  /** Why the closer orientation's fit was not a copy's, when neither was. */
+  readonly rejected?: GeometryRejection;
+}
+
+/** Counts a candidate's inliers (in process here; the worker counts them in its ORB thread). */
+export type InlierCount = (query: QueryFeatures, indexed: OrbFeatures) => Promise<OrbCount>;
+
+/** In-process inliers (the evaluation's; the worker's ORB thread runs this too). */
+export const inProcessInliers: InlierCount = async (query, indexed) => {
+  const direct = await orbMatch(query.direct, indexed);
+  const mirrored = await orbMatch(query.mirrored, indexed);
+  const inliers = Math.max(direct.inliers, mirrored.inliers);
+  const closer = direct.ransacInliers >= mirrored.ransacInliers ? direct : mirrored;
+  return { inliers, ...(inliers === 0 && closer.rejected !== undefined && { rejected: closer.rejected }) };
 };
 
 export type Verdict =
@@ -56,7 +99,7 @@ export type Verdict =
   | {
       readonly matched: boolean;
       readonly by: 'embedding';
-      readonly reason: 'few-keypoints' | 'no-features' | 'store-failed';
+      readonly reason: FallbackReason;
       readonly code?: ErrorCode;
     };
 
@@ -66,18 +109,19 @@ export interface QueryFeatures {
   readonly mirrored: OrbFeatures;
 }
 
-/** Verifies one candidate; `log` hears every fallback with its code. */
+/**
+ * Verifies one candidate; `log` hears every fallback with its code. `inliers` counts the inliers
+ * (in process by default; the worker's ORB thread); its failure is a fallback too, never a throw.
+ */
 export async function verifyCandidate(
   query: QueryFeatures,
   candidate: { contentKey: string; distance: number },
   store: OrbFeatureStore,
   rule: VerificationRule,
   log: (error: IntegrityError) => void = () => {},
+  inliers: InlierCount = inProcessInliers,
 ): Promise<Verdict> {
-  const byEmbedding = (
-    reason: 'few-keypoints' | 'no-features' | 'store-failed',
-    code?: ErrorCode,
-  ): Verdict => ({
+  const byEmbedding = (reason: FallbackReason, code?: ErrorCode): Verdict => ({
     matched: candidate.distance <= rule.strictDistance,
     by: 'embedding',
     reason,
@@ -106,15 +150,28 @@ export async function verifyCandidate(
   }
   if (indexed.count < rule.minKeypoints || query.direct.count < rule.minKeypoints)
     return byEmbedding('few-keypoints');
-  const direct = await orbMatch(query.direct, indexed);
-  const mirrored = await orbMatch(query.mirrored, indexed);
-  const inliers = Math.max(direct.inliers, mirrored.inliers);
-  const closer = direct.ransacInliers >= mirrored.ransacInliers ? direct : mirrored;
+  let count: OrbCount;
+  try {
+    count = await inliers(query, indexed);
+  } catch (cause) {
+    const error =
+      cause instanceof IntegrityError && cause.code === 'IW_NEAR_DUPLICATE_UNVERIFIED'
+        ? cause
+        : new IntegrityError(
+            'IW_NEAR_DUPLICATE_UNVERIFIED',
+            `ORB verification of ${candidate.contentKey} failed`,
+            {
+              cause,
+            },
+          );
+    log(error);
+    return byEmbedding(reasonOf(error), error.code);
+  }
   return {
-    matched: inliers >= rule.minInliers,
+    matched: count.inliers >= rule.minInliers,
     by: 'orb',
-    inliers,
-    ...(inliers === 0 && closer.rejected !== undefined && { rejected: closer.rejected }),
+    inliers: count.inliers,
+    ...(count.rejected !== undefined && { rejected: count.rejected }),
   };
 }
 
@@ -140,4 +197,10 @@ export function decodeOrbFeatures(bytes: Uint8Array): OrbFeatures {
   const points = new Float32Array(2 * count);
   for (let i = 0; i < 2 * count; i++) points[i] = view.getFloat32(4 + 4 * i, true);
   return { count, points, descriptors: bytes.slice(4 + 8 * count) };
+}
+
+/** The fallback reason an ORB thread's error carries (`details.reason`), else `verifier-failed`. */
+export function reasonOf(error: IntegrityError): FallbackReason {
+  const reason = (error.details as { reason?: unknown } | undefined)?.reason;
+  return reason === 'verifier-busy' || reason === 'no-query-image' ? reason : 'verifier-failed';
 }

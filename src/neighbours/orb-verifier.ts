@@ -8,6 +8,9 @@
  */
 import { createRequire } from 'node:module';
 import { IntegrityError } from '../errors.js';
+import type { GreyImage } from '../preprocess/orb-grey.js';
+
+export type { GreyImage } from '../preprocess/orb-grey.js';
 
 /** ORB features of one greyscale image: keypoint positions (x, y pairs) and 32-byte descriptors. */
 export interface OrbFeatures {
@@ -16,13 +19,6 @@ export interface OrbFeatures {
   readonly points: Float32Array;
   /** 32 x count bytes, one 256-bit descriptor per keypoint. */
   readonly descriptors: Uint8Array;
-}
-
-/** A greyscale image, one byte per pixel, row-major. */
-export interface GreyImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
 }
 
 export interface OrbOptions {

@@ -10,6 +10,7 @@ import { buildDeadLetter, encodeDeadLetterToFit } from '../produce/dead-letter-b
 import type { OutputMessage } from '../produce/output-message.js';
 import { RECORD_BATCH_OVERHEAD_BYTES, recordBytes } from '../produce/output-requests.js';
 import type { PinContentExtractor } from '../content/content.js';
+import type { OrbFeatureIndexer } from '../neighbours/orb-feature-indexer.js';
 import { isEmbeddingResult } from '../signals/signal.js';
 import { buildEmbeddings } from './embedding-builder.js';
 import { buildLabel } from './label-builder.js';
@@ -46,6 +47,11 @@ export interface PinMessageHandlerOptions {
   observeDeciding?: (info: { role: 'primary' | 'canary'; models: string; ms: number }) => void;
   /** Rescans of transient failures; without it, every failure gets the policy's permanent rule. */
   rescan?: RescanOptions;
+  /**
+   * Stores the ORB features of every image whose ContentEmbedding is REVIEW/BLOCK (the content that
+   * enters the near-duplicate index) before the embedding is published (NEAR_DUPLICATE_VERIFIER=orb).
+   */
+  orbFeatures?: OrbFeatureIndexer;
 }
 
 /** Where and when pins are rescanned after a transient failure (see `src/contracts/rescan-headers.ts`). */
@@ -161,6 +167,18 @@ export class PinMessageHandler implements MessageHandler {
               this.codec.encode(embeddingTopic, CONTENT_EMBEDDING, record),
             );
             embeddings.push({ topic: embeddingTopic, key: pin.pinId, value: bytes, headers: {} });
+          }
+          // Features of the flagged images, before their embeddings leave (never fails the pin).
+          const image = contents.image;
+          const orb = this.options.orbFeatures;
+          if (orb && image) {
+            const flagged = new Set(
+              records
+                .filter((r) => r.kind === 'IMAGE' && (r.decision === 'BLOCK' || r.decision === 'REVIEW'))
+                .map((r) => r.contentKey),
+            );
+            for (const contentKey of flagged)
+              await orb.index(contentKey, async () => (await image.load(stages)).value);
           }
         }
         if (this.options.shadow) {

@@ -8,13 +8,16 @@ import type { NearDuplicateSearch, SignalDeps, SignalPlugin } from './signal.js'
 const SOURCE = 'image.embedding';
 
 /**
- * `image.near_duplicate`: the nearest content in the near-duplicate index (embeddings of images
- * decided REVIEW or BLOCK, fed from the embeddings topic) to this pin's `image.embedding`. Within the
- * calibrated distance (NEAR_DUPLICATE_MAX_DISTANCE) it names the match (content key, pin, distance,
- * decision) and scores the matched decision: `BLOCK` or `REVIEW` is 1, the other 0; `similarity` is
- * 1 - distance of the nearest content either way (0 for an empty index). Beyond the distance every
- * score but `similarity` is 0. What a match means is the policy's: {@link nearDuplicateDefaultRule}
- * unless the policy file has a rule for the signal.
+ * `image.near_duplicate`: indexed content (embeddings of images decided REVIEW or BLOCK, fed from
+ * the embeddings topic) that this pin's image copies. With verification (NEAR_DUPLICATE_VERIFIER=orb,
+ * the default) the match is the first of the K nearest indexed images within the loose distance
+ * that ORB + RANSAC verifies, or that the strict embedding distance accepts where verification cannot
+ * run (near-duplicate-verifier.ts); without it (`none`), the nearest within the calibrated distance
+ * (NEAR_DUPLICATE_MAX_DISTANCE). The signal names the match (content key, pin, distance, decision)
+ * and scores the matched decision: `BLOCK` or `REVIEW` is 1, the other 0; `similarity` is 1 -
+ * distance of the nearest content either way (0 for an empty index). Without a match every score but
+ * `similarity` is 0. What a match means is the policy's: {@link nearDuplicateDefaultRule} unless the
+ * policy file has a rule for the signal.
  */
 export const imageNearDuplicate: SignalPlugin<'image'> = {
   name: 'image.near_duplicate',
@@ -29,7 +32,18 @@ export const imageNearDuplicate: SignalPlugin<'image'> = {
       role: declaration.role,
       classes: NEAR_DUPLICATE_CLASSES,
       derivedFrom: SOURCE,
-      derive: async (vector) => matchValue(search.index.nearest(vector), search.maxDistance),
+      derive: async (vector, _frames, context) => {
+        const verification = search.verification;
+        if (!verification) return matchValue(search.index.nearest(vector), search.maxDistance);
+        const nearest = search.index.nearestMany(vector, verification.candidates);
+        const candidates = nearest.filter((c) => c.distance <= verification.looseDistance);
+        const { match } = await verification.verifier.firstMatch(candidates, () =>
+          context
+            ? context.verificationImage()
+            : Promise.reject(new Error('the runner passed no verification image')),
+        );
+        return { scores: matchScores(nearest[0], match), match };
+      },
     };
   },
   defaultRule: (declaration) => nearDuplicateDefaultRule(modelId(declaration.model)),
@@ -60,12 +74,16 @@ export function matchValue(
   maxDistance: number,
 ): { scores: ClassScores; match: NearestMatch | null } {
   const near = nearest !== undefined && nearest.distance <= maxDistance ? nearest : null;
-  const scores: ClassScores = {
-    BLOCK: near?.decision === 'BLOCK' ? 1 : 0,
-    REVIEW: near?.decision === 'REVIEW' ? 1 : 0,
+  return { scores: matchScores(nearest, near), match: near };
+}
+
+/** The matched decision scores 1 (none without a match); `similarity` is the nearest content's. */
+export function matchScores(nearest: NearestMatch | undefined, match: NearestMatch | null): ClassScores {
+  return {
+    BLOCK: match?.decision === 'BLOCK' ? 1 : 0,
+    REVIEW: match?.decision === 'REVIEW' ? 1 : 0,
     similarity: nearest ? Math.min(1, Math.max(0, 1 - nearest.distance)) : 0,
   };
-  return { scores, match: near };
 }
 
 /**

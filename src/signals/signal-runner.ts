@@ -9,6 +9,7 @@ import {
   FRAME_TIMESTAMP_SCORE,
   unscored,
   type AnySignal,
+  type DeriveContext,
   type DerivedSignal,
   type Signal,
   type SignalResult,
@@ -32,7 +33,8 @@ type Computed = { result: SignalResult; writes: CacheEntry[] };
  * once (single flight, per signal and model version). Results come in declaration order; a signal
  * whose content is absent is UNSCORED with IW_CONTENT_ABSENT, one whose content or model failed is
  * UNSCORED with the failure's code: a signal never dead-letters a pin. Derived signals (a
- * near-duplicate search over an embedding) run last, on their source's vector, uncached.
+ * near-duplicate search over an embedding) run last, on their source's vector, uncached, with the
+ * source's content at hand ({@link DeriveContext}).
  */
 export class SignalRunner {
   readonly #computed: readonly Signal[];
@@ -84,7 +86,9 @@ export class SignalRunner {
         const i = computedSignals.findIndex(
           (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
         );
-        return i < 0 ? unscored(d, 'IW_CONFIG_INVALID', null) : this.#derive(d, computed[i]!);
+        if (i < 0) return unscored(d, 'IW_CONFIG_INVALID', null);
+        const content = contents[computedSignals[i]!.content] as Content | undefined;
+        return this.#derive(d, computed[i]!, content, stages);
       }),
     );
     // Results in declaration order (a name can repeat across roles: match the signal itself).
@@ -94,11 +98,29 @@ export class SignalRunner {
     return signals.map((s) => results.get(s)!);
   }
 
-  async #derive(signal: DerivedSignal, source: SignalResult): Promise<SignalResult> {
+  async #derive(
+    signal: DerivedSignal,
+    source: SignalResult,
+    content: Content | undefined,
+    stages: StageRunner,
+  ): Promise<SignalResult> {
     if (source.scores === null || !source.vector)
       return unscored(signal, source.reasonCode ?? 'IW_INTERNAL', source.contentKey);
+    const context: DeriveContext = {
+      // The load of this pin (memoised by the content: no second download when the source loaded it).
+      verificationImage: async () => {
+        if (!content) throw new IntegrityError('IW_CONTENT_ABSENT', `${signal.name}: no content to verify`);
+        const { value } = await content.load(stages);
+        // The computed signals released the content already; a load made here (a pin scored from the
+        // cache by its signature) gives its budget back at once too (release is idempotent).
+        content.release?.();
+        if (!(value instanceof Uint8Array))
+          throw new IntegrityError('IW_INTERNAL', `${signal.name}: its content is not bytes`);
+        return value;
+      },
+    };
     try {
-      const { scores, match, frameTimestampMs } = await signal.derive(source.vector, source.frames);
+      const { scores, match, frameTimestampMs } = await signal.derive(source.vector, source.frames, context);
       return {
         signal: signal.name,
         model: signal.model,
@@ -133,7 +155,10 @@ export class SignalRunner {
       if (writes.length > 0) await stages.run('cache-write', () => this.cache.setMany(writes));
       return computed.map((c) => c.result);
     } finally {
-      // Every signal of the pin is done with its content: give back what loading it holds (body bytes).
+      // Every computed signal of the pin is done with its content: give back what loading it holds
+      // (the body budget). A derived signal that reads the bytes again to verify a match reads the
+      // pin's memoised load (as the shadow does), outside the budget: holding the budget through a
+      // queued ORB verification would starve other pins' fetches.
       for (const content of Object.values(contents) as Content[]) content.release?.();
     }
   }

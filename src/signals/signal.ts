@@ -7,6 +7,7 @@ import type { ContentKind, ContentValues } from '../content/content.js';
 import type { IntegrityError } from '../errors.js';
 import type { Scorer } from '../infer/scorer.js';
 import type { NearDuplicateLookup, NearestMatch } from '../neighbours/near-duplicate-index.js';
+import type { NearDuplicateVerifier } from '../neighbours/near-duplicate-verifier.js';
 import type { SignalRule } from '../policy/policy.js';
 import type {
   ClassScores,
@@ -61,7 +62,21 @@ export interface DerivedSignal {
    * Scores from the source's vector, and for a source over video frames from every frame's vector
    * (`frames`); `frameTimestampMs` names the frame of this content that decided (the one that matched).
    */
-  derive(vector: Float32Array, frames?: readonly FrameVector[]): Promise<DerivedValue>;
+  derive(
+    vector: Float32Array,
+    frames?: readonly FrameVector[],
+    context?: DeriveContext,
+  ): Promise<DerivedValue>;
+}
+
+/** What the runner offers a derived signal besides its source's vector. */
+export interface DeriveContext {
+  /**
+   * The bytes of the content the source scored, loaded on demand (no cost unless called: a pin whose
+   * scores came from the cache by a trusted signature downloads them then). Rejects with the load's
+   * coded error. Used by `image.near_duplicate` to verify candidates by ORB.
+   */
+  verificationImage(): Promise<Uint8Array>;
 }
 
 export interface DerivedValue {
@@ -76,6 +91,17 @@ export interface NearDuplicateSearch {
   readonly index: NearDuplicateLookup;
   /** Cosine distance at or below which the nearest indexed content is a near-duplicate. */
   readonly maxDistance: number;
+  /**
+   * Local-feature verification of the nearest candidates (an image index with
+   * NEAR_DUPLICATE_VERIFIER=orb): `image.near_duplicate` then serves the verified rule, and
+   * `maxDistance` is only its strict fallback. Other near-duplicate signals ignore it.
+   */
+  readonly verification?: {
+    readonly verifier: NearDuplicateVerifier;
+    /** Candidates searched (K) and the loose distance within which they count. */
+    readonly candidates: number;
+    readonly looseDistance: number;
+  };
 }
 
 /** Samples a video's frames (`FfmpegFrameSampler`): PNG frames with their timestamps. */

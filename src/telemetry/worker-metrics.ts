@@ -29,6 +29,8 @@ export class WorkerMetrics {
   readonly signalSetDuration;
   readonly reloads;
   readonly modelRestarts;
+  readonly nearDuplicateVerifications;
+  readonly orbFeatureWrites;
 
   constructor(meter: Meter) {
     this.messagesIn = meter.createCounter('iw.messages', {
@@ -122,6 +124,13 @@ export class WorkerMetrics {
     });
     this.modelRestarts = meter.createCounter('iw.model.restarts', {
       description: 'Model sessions started to replace one that died, by model (name@version).',
+    });
+    this.nearDuplicateVerifications = meter.createCounter('iw.near_duplicate.verifications', {
+      description:
+        'Image near-duplicate candidates judged, by `by` (orb: ORB + RANSAC decided; embedding: the strict distance did), `reason` (why not ORB, or none) and `matched`.',
+    });
+    this.orbFeatureWrites = meter.createCounter('iw.near_duplicate.orb_features', {
+      description: 'ORB features of REVIEW/BLOCK images for the index, by result (written, exists, failed).',
     });
   }
 }

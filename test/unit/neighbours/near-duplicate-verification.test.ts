@@ -6,7 +6,7 @@ import type { IntegrityError } from '../../../src/errors.js';
 import {
   decodeOrbFeatures,
   encodeOrbFeatures,
-  NEAR_DUPLICATE_ORB_RULE,
+  SERVED_VERIFICATION_RULE,
   verifyCandidate,
   type OrbFeatureStore,
   type QueryFeatures,
@@ -99,12 +99,12 @@ describe('verifyCandidate', () => {
     expect(v).toEqual({ matched: false, by: 'orb', inliers: 0, rejected: 'mirrored' });
   });
 
-  it('NEAR_DUPLICATE_ORB_RULE is the rule the evaluation last chose on the fixture photos', async () => {
+  it('SERVED_VERIFICATION_RULE is the rule the evaluation last chose on the fixture photos', async () => {
     const { orb } = JSON.parse(await readFile('models/image-safety/1/near-duplicates.json', 'utf8')) as {
       orb: { constantsAgree: boolean; chosen: { k: number; looseDistance: number; minInliers: number } };
     };
     expect(orb.constantsAgree).toBe(true);
-    expect(NEAR_DUPLICATE_ORB_RULE).toMatchObject({
+    expect(SERVED_VERIFICATION_RULE).toMatchObject({
       candidates: orb.chosen.k,
       looseDistance: Number(orb.chosen.looseDistance.toFixed(4)),
       minInliers: orb.chosen.minInliers,

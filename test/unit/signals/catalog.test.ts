@@ -82,7 +82,7 @@ describe('declared signals', () => {
       };
     };
     const gate = { run: <T>(_value: Buffer, work: () => Promise<T>) => work() };
-    const index = { dimension: 2, nearest: () => undefined };
+    const index = { dimension: 2, nearest: () => undefined, nearestMany: () => [] };
     const signals = createSignals(declared, {
       scorer,
       decodedImages: gate,

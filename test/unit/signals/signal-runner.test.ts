@@ -291,6 +291,65 @@ describe('SignalRunner', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("offers a derived signal its source's bytes on demand: no second download, a download only when called, its budget given back", async () => {
+    const read: { bytes: string; releasedBefore: number }[] = [];
+    let verify = true;
+    let countsOf: Record<string, number> = {};
+    const { processor, counts } = setup(
+      { u1: 'twelve bytes' },
+      {
+        extra: (c) => {
+          countsOf = c;
+          return [
+            {
+              name: 'image.embedding',
+              content: 'image',
+              model: IMAGE_MODEL,
+              role: 'primary',
+              classes: [],
+              embeddingOutput: 'embedding',
+              prepare: async (bytes) => bytes,
+              infer: async () => ({ scores: {}, vector: new Float32Array([1, 0]) }),
+            },
+            {
+              name: 'image.near_duplicate',
+              content: 'image',
+              model: IMAGE_MODEL,
+              role: 'primary',
+              classes: ['BLOCK'],
+              derivedFrom: 'image.embedding',
+              derive: async (_vector, _frames, context) => {
+                if (verify) {
+                  const releasedBefore = countsOf['released']!;
+                  const bytes = Buffer.from(await context!.verificationImage()).toString();
+                  read.push({ bytes, releasedBefore });
+                }
+                return { scores: { BLOCK: 0 }, match: null };
+              },
+            },
+          ];
+        },
+      },
+    );
+    const signed = pin({ image: { url: 'u1', signature: 'upstream-1' } });
+    // A first pin downloads its image once: the derived signal reads those bytes (the computed
+    // signals gave the body budget back already), not a new download.
+    await processor.signals(signed);
+    expect(counts.fetches).toBe(1);
+    expect(read).toEqual([{ bytes: 'twelve bytes', releasedBefore: 1 }]);
+    expect(counts.released).toBe(1);
+    // A re-pin answered from the cache by its signature downloads only because the derived signal asks.
+    verify = false;
+    await processor.signals(signed);
+    expect(counts.fetches).toBe(1);
+    verify = true;
+    await processor.signals(signed);
+    expect(counts.fetches).toBe(2);
+    expect(read[1]).toEqual({ bytes: 'twelve bytes', releasedBefore: 1 });
+    // The download the derived signal made gave its share of the body budget back.
+    expect(counts.released).toBe(2);
+  });
+
   it('refuses a derived signal whose source is not a declared embedding signal of its model', () => {
     const derived: AnySignal = {
       name: 'image.near_duplicate',
