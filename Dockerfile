@@ -11,6 +11,8 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=9464
+# glibc malloc: at most 2 arenas, blocks of 128 KiB and more mapped (src/worker-process-env.ts says why)
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

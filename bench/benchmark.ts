@@ -35,6 +35,8 @@ import { imagePin, pinText, textPin } from './lib/pins.js';
 import { makeVideoVariants, videoPin } from './lib/video.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
+import type { WorkerLaunch } from './lib/worker-process.js';
+import { WORKER_MALLOC_ENV } from '../src/worker-process-env.js';
 import { metricSum } from '../test/support/prometheus-text.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -63,16 +65,26 @@ const { values } = parseArgs({
     'video-pins': { type: 'string', default: '24' },
     env: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
+    'worker-entry': { type: 'string', default: 'compiled' },
+    'malloc-env': { type: 'string', default: 'on' },
     out: { type: 'string' },
   },
 });
 const num = (name: keyof typeof values) => Number(values[name]);
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`${flag} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+}
 const list = (s: string) =>
   s
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
 const only = new Set(list(values.only!));
+const launch: WorkerLaunch = {
+  entry: oneOf(values['worker-entry']!, ['compiled', 'source'] as const, '--worker-entry'),
+  mallocEnv: oneOf(values['malloc-env']!, ['on', 'off'] as const, '--malloc-env') === 'on',
+};
 const root = new URL('..', import.meta.url);
 const began = performance.now();
 const log = (line: string) =>
@@ -107,6 +119,15 @@ const results: BenchResults = {
   totalSeconds: 0,
 };
 log(`machine: ${describeMachine(results.machine)}`);
+log(
+  `worker process: ${launch.entry === 'compiled' ? 'compiled dist/ (npm run build)' : 'sources through tsx'}, malloc settings ${
+    launch.mallocEnv
+      ? Object.entries(WORKER_MALLOC_ENV)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : 'glibc defaults'
+  }`,
+);
 
 // What the bench starts (stack services, the image server; worker processes stop in their scenario)
 // is undone however it ends: success, an error, Ctrl-C or SIGTERM.
@@ -203,6 +224,7 @@ try {
     env: { ...env, ...extraEnv },
     timeoutMs: 300_000,
     nodeArgs: values['node-arg']!,
+    launch,
     log,
     shadow: name === 'text-shadow',
   });

@@ -29,6 +29,7 @@ import { Cleanups } from './lib/cleanups.js';
 import { ensureStackStarted } from './lib/stack-control.js';
 import { DemoSummary } from './demo/summary.js';
 import { prepareRollout, runRollout } from './demo/rollout.js';
+import { WORKER_MALLOC_ENV } from '../src/worker-process-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -171,6 +172,7 @@ function startWorkerProcess(httpPort: number, extraEnv: Record<string, string> =
     cwd: root,
     env: {
       ...process.env,
+      ...WORKER_MALLOC_ENV, // as the Dockerfile starts it
       HTTP_PORT: String(httpPort),
       FETCH_ALLOW_PRIVATE: '127.0.0.1',
       // The first pins may be published before the new group's start offsets are resolved.

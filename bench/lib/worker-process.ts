@@ -1,12 +1,46 @@
 /**
- * The worker under test as its own process (`node bin/integrity-worker.js run`, the shipped entry), so
- * its peak RSS (VmHWM) and CPU are its own and not the benchmark's.
+ * The worker under test as its own process, so its peak RSS (VmHWM) and CPU are its own and not the
+ * benchmark's. By default it is started as the image starts it: the compiled `dist/` (built once per
+ * bench process with `npm run build`) and the Dockerfile's malloc settings (WORKER_MALLOC_ENV).
+ * `entry: 'source'` runs `bin/integrity-worker.js` in the checkout, i.e. the sources through tsx,
+ * whose loader costs every thread memory and start-up time that production does not pay.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { WORKER_MALLOC_ENV } from '../../src/worker-process-env.js';
 import { sleep } from './stats.js';
+
+/** How the worker process is started (`--worker-entry`, `--malloc-env` of the bench). */
+export interface WorkerLaunch {
+  /** `compiled`: `node dist/cli/index.js run`; `source`: `node bin/integrity-worker.js run` (tsx). */
+  readonly entry: 'compiled' | 'source';
+  /** With WORKER_MALLOC_ENV (as the Dockerfile); without: those variables removed from its env. */
+  readonly mallocEnv: boolean;
+}
+
+export const PRODUCTION_LAUNCH: WorkerLaunch = Object.freeze({ entry: 'compiled', mallocEnv: true });
+
+let built: Promise<void> | undefined;
+
+/** `npm run build` once per process, so the compiled worker is the checkout's sources. */
+function buildOnce(root: URL): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'build'], { cwd: fileURLToPath(root), stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build exited with code ${code}`)),
+    );
+  });
+  return built;
+}
+
+function launchEnv(env: Record<string, string>, mallocEnv: boolean): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...(mallocEnv ? WORKER_MALLOC_ENV : {}), ...env };
+  if (!mallocEnv) for (const key of Object.keys(WORKER_MALLOC_ENV)) delete merged[key];
+  return merged;
+}
 
 export interface WorkerProcess {
   readonly pid: number;
@@ -47,11 +81,14 @@ export async function startWorkerProcess(
   root: URL,
   env: Record<string, string>,
   extraNodeArgs: readonly string[] = [],
+  launch: WorkerLaunch = PRODUCTION_LAUNCH,
 ): Promise<WorkerProcess> {
+  if (launch.entry === 'compiled') await buildOnce(root);
   const httpPort = await freePort();
-  const child = spawn(process.execPath, [...extraNodeArgs, 'bin/integrity-worker.js', 'run'], {
+  const entry = launch.entry === 'compiled' ? 'dist/cli/index.js' : 'bin/integrity-worker.js';
+  const child = spawn(process.execPath, [...extraNodeArgs, entry, 'run'], {
     cwd: fileURLToPath(root),
-    env: { ...process.env, ...env, HTTP_PORT: String(httpPort) },
+    env: launchEnv({ ...env, HTTP_PORT: String(httpPort) }, launch.mallocEnv),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   live.add(child);

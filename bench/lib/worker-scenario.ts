@@ -19,7 +19,7 @@ import {
 import { latencySummary, sleep, type LatencySummary } from './stats.js';
 import { metricSum } from '../../test/support/prometheus-text.js';
 import { stageMeans } from './stage-means.js';
-import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { startWorkerProcess, type WorkerLaunch, type WorkerProcess } from './worker-process.js';
 
 export interface ScenarioResult {
   name: string;
@@ -86,6 +86,8 @@ export interface ScenarioOptions {
   env: Record<string, string>;
   timeoutMs: number;
   nodeArgs?: readonly string[];
+  /** How each worker process is started (default PRODUCTION_LAUNCH: compiled, malloc settings). */
+  launch?: WorkerLaunch;
   log: (line: string) => void;
   /** Stages every run of this scenario goes through: one without observations fails the run. */
   stages: readonly StageName[];
@@ -222,7 +224,7 @@ export async function runThroughput(
     try {
       // One after another: two models loading at once on a small machine only slow each other.
       for (let i = 0; i < count; i++)
-        workers.push(await startWorkerProcess(options.root, env, options.nodeArgs));
+        workers.push(await startWorkerProcess(options.root, env, options.nodeArgs, options.launch));
       const readyRssMiB = Math.max(...workers.map((w) => w.rssMiB()));
       const readyCpu = workers.map((w) => w.cpuSeconds());
       const pids = workers.map((w) => w.pid).join(', ');
@@ -321,7 +323,12 @@ export async function runPaced(
 ): Promise<ScenarioResult> {
   return withTopics(options.partitions, async (topics) => {
     const reader = await new LabelTimes(true).start(topics.labels);
-    const worker = await startWorkerProcess(options.root, workerEnv(topics, options.env), options.nodeArgs);
+    const worker = await startWorkerProcess(
+      options.root,
+      workerEnv(topics, options.env),
+      options.nodeArgs,
+      options.launch,
+    );
     const readyRssMiB = worker.rssMiB();
     const producer = kafka.producer();
     await producer.connect();

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { withRedisTimeout } from './redis-call-timeout.js';
 
 export interface RedisOrbFeatureBytesOptions {
   /** The cache's namespace: keys are `<namespace>:orb:<content key>`. */
@@ -27,28 +28,18 @@ export class RedisOrbFeatureBytes {
   }
 
   async get(contentKey: string): Promise<Uint8Array | undefined> {
-    const value = await this.#withTimeout(this.redis.getBuffer(this.key(contentKey)));
+    const value = await withRedisTimeout(this.redis.getBuffer(this.key(contentKey)), this.options.timeoutMs);
     return value === null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
 
   async has(contentKey: string): Promise<boolean> {
-    return (await this.#withTimeout(this.redis.exists(this.key(contentKey)))) === 1;
+    return (await withRedisTimeout(this.redis.exists(this.key(contentKey)), this.options.timeoutMs)) === 1;
   }
 
   async set(contentKey: string, bytes: Uint8Array): Promise<void> {
-    await this.#withTimeout(
+    await withRedisTimeout(
       this.redis.set(this.key(contentKey), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      this.options.timeoutMs,
     );
-  }
-
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redis call exceeded ${this.options.timeoutMs} ms`)),
-        this.options.timeoutMs,
-      );
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }

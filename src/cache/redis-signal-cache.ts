@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ClassScores, FrameVector, SignalValue } from '../scores.js';
 import type { CacheEntry, CacheErrorObserver, SignalCache } from './signal-cache.js';
+import { withRedisTimeout } from './redis-call-timeout.js';
 
 export interface RedisSignalCacheOptions {
   /** Lifetime of an entry, ms. */
@@ -25,7 +26,7 @@ export class RedisSignalCache implements SignalCache {
   async getMany(keys: readonly string[]): Promise<(SignalValue | undefined)[]> {
     if (keys.length === 0) return [];
     try {
-      const values = await this.withTimeout(this.redis.mget(...keys));
+      const values = await withRedisTimeout(this.redis.mget(...keys), this.options.timeoutMs);
       return values.map((value) => (value === null ? undefined : parseValue(value)));
     } catch (error) {
       this.options.onError?.('get', error);
@@ -39,12 +40,13 @@ export class RedisSignalCache implements SignalCache {
       // Plain commands, not a pipeline of their own: with auto-pipelining (createCacheRedis) the writes
       // of every pin of the same tick leave in one socket write, where a pipeline per pin was one
       // write (one syscall) per pin, the largest single cost of a text-only run's main thread.
-      const results = await this.withTimeout(
+      const results = await withRedisTimeout(
         Promise.allSettled(
           entries.map(({ key, value }) =>
             this.redis.set(key, serializeValue(value), 'PX', this.options.ttlMs),
           ),
         ),
+        this.options.timeoutMs,
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -55,17 +57,6 @@ export class RedisSignalCache implements SignalCache {
 
   async close(): Promise<void> {
     this.redis.disconnect();
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redis call exceeded ${this.options.timeoutMs} ms`)),
-        this.options.timeoutMs,
-      );
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
 

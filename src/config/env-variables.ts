@@ -297,9 +297,9 @@ export const ENV_VARIABLES = {
     'Versioned decision thresholds.',
   ),
   IMAGE_MAX_BATCH: v(
-    int(1, 256).default(8),
-    '8',
-    'Largest image inference batch (8: same throughput as 16 on 2 cores, ~130 MiB less peak RSS).',
+    int(1, 256).default(4),
+    '4',
+    'Largest image inference batch (4: the throughput of 8 and 16 on 2 cores, with less peak RSS; BENCHMARKS.md "RSS budget").',
   ),
   TEXT_MAX_BATCH: v(int(1, 1024).default(16), '16', 'Largest text inference batch.'),
   INFER_MAX_QUEUE_DELAY_MS: v(int(0, 1000).default(5), '5', 'Longest wait for a batch to fill, ms.'),
