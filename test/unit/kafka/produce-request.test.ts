@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   encodeProduceV3,
@@ -9,17 +8,9 @@ import {
   type ProduceRequestArgs,
 } from '../../../src/kafka/produce-request.js';
 import '../../../src/kafka/kafkajs.js';
+import { kafkajsOriginal } from '../../support/kafkajs-original.js';
 
 const require = createRequire(import.meta.url);
-
-/** kafkajs's own file, compiled afresh (the module cache holds our replacement). */
-function original<T>(path: string): T {
-  const file = require.resolve(path);
-  const module = new Module(file) as Module & { _compile(source: string, file: string): void };
-  module.filename = file;
-  module._compile(readFileSync(file, 'utf8'), file);
-  return module.exports as T;
-}
 
 interface Encoded {
   buffer: Buffer;
@@ -29,8 +20,10 @@ type KafkajsProduce = (args: ProduceRequestArgs) => {
   apiVersion: number;
   encode(): Promise<Encoded>;
 };
-const kafkajsProduceV3 = original<KafkajsProduce>('kafkajs/src/protocol/requests/produce/v3/request.js');
-const kafkajsRequest = original<
+const kafkajsProduceV3 = kafkajsOriginal<KafkajsProduce>(
+  'kafkajs/src/protocol/requests/produce/v3/request.js',
+);
+const kafkajsRequest = kafkajsOriginal<
   (args: {
     correlationId: number;
     clientId: string | null;
