@@ -1,6 +1,6 @@
 /**
  * kafkajs, with its read_committed filter (see read-committed-filter.ts) and two produce-path pieces
- * (produce-encoding.ts: CRC-32C, grouping per partition) replaced first. Every runtime
+ * (produce-encoding.ts: CRC-32C, grouping per partition, murmur2, the Produce request encoding) replaced first. Every runtime
  * import of kafkajs in this project comes from here; type-only imports may name kafkajs directly.
  */
 import './read-committed-filter.js';

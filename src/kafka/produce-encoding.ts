@@ -16,10 +16,15 @@
  *   partitioner, in 64-bit BigInt arithmetic (`utils/long.js`) per 4 key bytes, ~2.5 %. Here the same
  *   32-bit result with `Math.imul`.
  *
+ * - `protocol/requests/produce/v3/request.js` (Produce v3-v7) and `protocol/request.js` (every
+ *   request's framing): the request written once into an exactly-sized buffer, the same bytes
+ *   (`./produce-request.ts`); compression other than none keeps kafkajs's encoder.
+ *
  * It runs when imported; `./kafkajs.js` imports it before kafkajs.
  */
 import { createRequire, Module } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
+import { asEncoder, encodeProduceV3, encodeRequest, type ProduceRequestArgs } from './produce-request.js';
 
 const PATCHED = Symbol.for('integrity-worker.produceEncoding');
 
@@ -101,7 +106,31 @@ function replace(
   require.cache[resolved] = module;
 }
 
-/** Puts the three in kafkajs's place (before kafkajs loads). */
+type ProduceV3 = (args: ProduceRequestArgs) => { encode(): Promise<unknown> };
+
+/**
+ * kafkajs's Produce v3 request with our `encode()` when uncompressed; kafkajs's own (loaded here,
+ * before its cache entry is replaced) for compressed batches.
+ */
+function replaceProduceV3(require: NodeJS.Require): void {
+  const path = 'kafkajs/src/protocol/requests/produce/v3/request.js';
+  const resolved = require.resolve(path);
+  if (require.cache[resolved]) return;
+  const kafkajsProduceV3 = require(path) as ProduceV3;
+  delete require.cache[resolved];
+  replace(
+    require,
+    path,
+    (args: ProduceRequestArgs) => {
+      const request = kafkajsProduceV3(args);
+      if ((args.compression ?? 0) !== 0) return request;
+      return { ...request, encode: () => Promise.resolve(asEncoder(encodeProduceV3(args))) };
+    },
+    path,
+  );
+}
+
+/** Puts the five in kafkajs's place (before kafkajs loads). */
 export function installProduceEncoding(): void {
   const require = createRequire(import.meta.url);
   replace(
@@ -122,6 +151,8 @@ export function installProduceEncoding(): void {
     (args: GroupArgs<unknown>) => groupMessagesPerPartition(args),
     'kafkajs/src/producer/sendMessages.js',
   );
+  replaceProduceV3(require);
+  replace(require, 'kafkajs/src/protocol/request.js', encodeRequest, 'kafkajs/src/network/connection.js');
 }
 
 installProduceEncoding();

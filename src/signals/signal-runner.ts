@@ -24,6 +24,16 @@ interface Plan {
 
 type Computed = { result: SignalResult; writes: CacheEntry[] };
 
+/** A list of signals split for running (see `SignalRunner.#planOf`). */
+interface SignalPlan {
+  readonly computed: readonly Signal[];
+  readonly derived: readonly DerivedSignal[];
+  /** Per derived signal, the index of its source in `computed`, or -1. */
+  readonly sources: readonly number[];
+  /** Per signal of the list, its result: `i` is `computed[i]`'s, `-k - 1` is `derived[k]`'s. */
+  readonly order: readonly number[];
+}
+
 /**
  * Runs every declared signal of one pin the same way: memo -> cache -> compute (batched) -> cache
  * write. First one lookup (in-process memo, then one cache `getMany`) for every key known before any
@@ -37,8 +47,7 @@ type Computed = { result: SignalResult; writes: CacheEntry[] };
  * source's content at hand ({@link DeriveContext}).
  */
 export class SignalRunner {
-  readonly #computed: readonly Signal[];
-  readonly #derived: readonly DerivedSignal[];
+  readonly #plans = new WeakMap<readonly AnySignal[], SignalPlan>();
 
   constructor(
     readonly signals: readonly AnySignal[],
@@ -46,20 +55,17 @@ export class SignalRunner {
     private readonly memo: ScoreMemo<SignalValue>,
     private readonly cacheNamespace: string,
   ) {
-    this.#computed = signals.filter((s): s is Signal => s.derivedFrom === undefined);
-    this.#derived = signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
-    for (const d of this.#derived) {
+    const { computed, derived, sources } = this.#planOf(signals);
+    derived.forEach((d, k) => {
       // Every role of a signal may be declared: the source is the one of the same name and model.
-      const source = this.#computed.find(
-        (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
-      );
+      const source = computed[sources[k]!];
       if (source?.embeddingOutput === undefined) {
         throw new IntegrityError(
           'IW_CONFIG_INVALID',
           `SIGNALS: ${d.name} reads ${d.derivedFrom}=${modelId(d.model)}, which is not declared`,
         );
       }
-    }
+    });
   }
 
   /**
@@ -71,31 +77,43 @@ export class SignalRunner {
     stages: StageRunner,
     signals: readonly AnySignal[] = this.signals,
   ): Promise<SignalResult[]> {
-    const all = signals === this.signals;
-    const computedSignals = all
-      ? this.#computed
-      : signals.filter((s): s is Signal => s.derivedFrom === undefined);
-    const derivedSignals = all
-      ? this.#derived
-      : signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
-    const computed = await this.#runComputed(computedSignals, contents, stages);
-    if (derivedSignals.length === 0) return computed;
+    const plan = this.#planOf(signals);
+    const computed = await this.#runComputed(plan.computed, contents, stages);
+    if (plan.derived.length === 0) return computed;
     const derived = await Promise.all(
-      derivedSignals.map((d) => {
-        // The source of the same name and model in this list (a canary's derived signal reads the canary).
-        const i = computedSignals.findIndex(
-          (s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model),
-        );
+      plan.derived.map((d, k) => {
+        const i = plan.sources[k]!;
         if (i < 0) return unscored(d, 'IW_CONFIG_INVALID', null);
-        const content = contents[computedSignals[i]!.content] as Content | undefined;
+        const content = contents[plan.computed[i]!.content] as Content | undefined;
         return this.#derive(d, computed[i]!, content, stages);
       }),
     );
-    // Results in declaration order (a name can repeat across roles: match the signal itself).
-    const results = new Map<AnySignal, SignalResult>();
-    computedSignals.forEach((s, i) => results.set(s, computed[i]!));
-    derivedSignals.forEach((s, i) => results.set(s, derived[i]!));
-    return signals.map((s) => results.get(s)!);
+    // Results in declaration order (a name can repeat across roles: the plan matched the signal itself).
+    return plan.order.map((at) => (at >= 0 ? computed[at]! : derived[-at - 1]!));
+  }
+
+  /**
+   * How a list of signals runs: its computed and derived signals, each derived signal's source (the
+   * computed one of the same name and model in this list: a canary's derived signal reads the
+   * canary), and where each result comes from. Worked out once per list (the rollout's primaries,
+   * canary and shadow sets are fixed for the served set's life), not for every pin.
+   */
+  #planOf(signals: readonly AnySignal[]): SignalPlan {
+    let plan = this.#plans.get(signals);
+    if (plan === undefined) {
+      const computed = signals.filter((s): s is Signal => s.derivedFrom === undefined);
+      const derived = signals.filter((s): s is DerivedSignal => s.derivedFrom !== undefined);
+      const sources = derived.map((d) =>
+        computed.findIndex((s) => s.name === d.derivedFrom && modelId(s.model) === modelId(d.model)),
+      );
+      const order = signals.map((s) => {
+        const i = computed.indexOf(s as Signal);
+        return i >= 0 ? i : -derived.indexOf(s as DerivedSignal) - 1;
+      });
+      plan = { computed, derived, sources, order };
+      this.#plans.set(signals, plan);
+    }
+    return plan;
   }
 
   async #derive(

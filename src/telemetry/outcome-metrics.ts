@@ -1,3 +1,5 @@
+import type { Attributes } from '@opentelemetry/api';
+import { SummedCounters } from './summed-counter.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** How a message ended, as far as metrics read it (the handler's outcome is one). */
@@ -28,26 +30,44 @@ export function observeOutcome(
   /** Signals that never use the cache (derived ones): no cache lookup is counted for them. */
   uncached: ReadonlySet<string> = new Set(),
 ): (outcome: MessageOutcome) => void {
+  // counters summed per microtask checkpoint (see summed-counter.ts); dead letters are rare: direct
+  const counters = new SummedCounters();
+  const messageIn = counters.plain(metrics.messagesIn);
+  const labelOut = counters.plain(metrics.labelsOut);
+  const decision = counters.pair(metrics.decisions, 'signal', 'decision');
+  const unscored = counters.pair(metrics.unscored, 'signal', 'reason');
+  const cacheLookup = counters.pair(metrics.cacheLookups, 'signal', 'result');
+  // class-score attribute sets, one per model@version and class, built once
+  const scoreSets = new Map<string, Map<string, Map<string, Attributes>>>();
+  const scoreAttributes = (name: string, version: string, cls: string): Attributes => {
+    let byVersion = scoreSets.get(name);
+    if (byVersion === undefined) scoreSets.set(name, (byVersion = new Map()));
+    let byClass = byVersion.get(version);
+    if (byClass === undefined) byVersion.set(version, (byClass = new Map()));
+    let attributes = byClass.get(cls);
+    if (attributes === undefined)
+      byClass.set(cls, (attributes = Object.freeze({ model: `${name}@${version}`, class: cls })));
+    return attributes;
+  };
   return (outcome) => {
-    metrics.messagesIn.add(1);
+    messageIn();
     if (outcome.kind === 'dead-letter') {
       metrics.deadLetters.add(1, { code: outcome.code, stage: outcome.stage });
       return;
     }
     const { label } = outcome;
-    metrics.labelsOut.add(1);
-    metrics.decisions.add(1, { signal: 'overall', decision: label.decision });
+    labelOut();
+    decision('overall', label.decision);
     for (const signal of label.signals) {
-      const model = `${signal.model.name}@${signal.model.version}`;
-      metrics.decisions.add(1, { signal: signal.signal, decision: signal.decision });
+      decision(signal.signal, signal.decision);
       if (signal.reasonCode) {
-        metrics.unscored.add(1, { signal: signal.signal, reason: signal.reasonCode });
+        unscored(signal.signal, signal.reasonCode);
         continue;
       }
-      if (!uncached.has(signal.signal))
-        metrics.cacheLookups.add(1, { signal: signal.signal, result: signal.cached ? 'hit' : 'miss' });
-      for (const [cls, score] of Object.entries(signal.scores))
-        metrics.classScores.record(score, { model, class: cls });
+      if (!uncached.has(signal.signal)) cacheLookup(signal.signal, signal.cached ? 'hit' : 'miss');
+      const { name, version } = signal.model;
+      for (const cls in signal.scores)
+        metrics.classScores.record(signal.scores[cls]!, scoreAttributes(name, version, cls));
     }
   };
 }

@@ -1,24 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { groupMessagesPerPartition, murmur2, unsignedCrc32c } from '../../../src/kafka/produce-encoding.js';
 import '../../../src/kafka/kafkajs.js';
+import { kafkajsOriginal } from '../../support/kafkajs-original.js';
 
 const require = createRequire(import.meta.url);
 
-/** kafkajs's own file, compiled afresh (the module cache holds our replacement). */
-function original<T>(path: string): T {
-  const file = require.resolve(path);
-  const module = new Module(file) as Module & { _compile(source: string, file: string): void };
-  module.filename = file;
-  module._compile(readFileSync(file, 'utf8'), file);
-  return module.exports as T;
-}
-
 describe('kafkajs produce encoding (replaced pieces)', () => {
   it('computes the same CRC-32C as kafkajs, with the standard check value', () => {
-    const kafkajsCrc = original<(b: Buffer) => number>('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js');
+    const kafkajsCrc = kafkajsOriginal<(b: Buffer) => number>(
+      'kafkajs/src/protocol/recordBatch/crc32C/crc32C.js',
+    );
     const unsigned = (v: number) => Uint32Array.from([v])[0]!;
     expect(unsignedCrc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(unsignedCrc32c(Buffer.alloc(0))).toBe(unsigned(kafkajsCrc(Buffer.alloc(0))));
@@ -29,7 +22,7 @@ describe('kafkajs produce encoding (replaced pieces)', () => {
   });
 
   it('hashes keys exactly as the murmur2 of kafkajs (its default partitioner), strings and bytes', () => {
-    const kafkajsMurmur2 = original<(key: Buffer | string) => number>(
+    const kafkajsMurmur2 = kafkajsOriginal<(key: Buffer | string) => number>(
       'kafkajs/src/producer/partitioners/default/murmur2.js',
     );
     for (let length = 0; length < 80; length++)
@@ -53,7 +46,7 @@ describe('kafkajs produce encoding (replaced pieces)', () => {
   });
 
   it('groups messages per partition exactly as kafkajs does, in message order', () => {
-    const kafkajsGroup = original<typeof groupMessagesPerPartition>(
+    const kafkajsGroup = kafkajsOriginal<typeof groupMessagesPerPartition>(
       'kafkajs/src/producer/groupMessagesPerPartition.js',
     );
     const messages = Array.from({ length: 500 }, (_, i) => ({ key: `k${(i * 7919) % 13}`, value: i }));

@@ -92,7 +92,7 @@ function setup(
         .then(() => extractor.extract(p))
         .then((contents) => runner.run(contents, stages)),
   };
-  return { processor, counts, cache, timeouts };
+  return { processor, counts, cache, timeouts, runner, extractor };
 }
 
 const pin = (overrides: Partial<PinFields>): PinFields => ({
@@ -289,6 +289,56 @@ describe('SignalRunner', () => {
     const absent = await processor.signals(pin({ image: null }));
     expect(absent[3]).toMatchObject({ scores: null, reasonCode: 'IW_CONTENT_ABSENT' });
     expect(seen).toHaveLength(2);
+  });
+
+  it('runs a given list in its own order, each derived signal on the source of its own model (a canary on the canary)', async () => {
+    const seen: string[] = [];
+    const embedding = (version: string, first: number): AnySignal => ({
+      name: 'image.embedding',
+      content: 'image',
+      model: { name: 'image-embedding', version },
+      role: version === '1' ? 'primary' : 'canary',
+      classes: [],
+      embeddingOutput: 'embedding',
+      prepare: async (bytes) => bytes,
+      infer: async () => ({ scores: {}, vector: new Float32Array([first, 0]) }),
+    });
+    const nearDuplicate = (version: string): AnySignal => ({
+      name: 'image.near_duplicate',
+      content: 'image',
+      model: { name: 'image-embedding', version },
+      role: version === '1' ? 'primary' : 'canary',
+      classes: ['BLOCK'],
+      derivedFrom: 'image.embedding',
+      derive: async (vector) => (
+        seen.push(`${version}:${vector[0]}`),
+        { scores: { BLOCK: vector[0]! }, match: null }
+      ),
+    });
+    const signals = [embedding('1', 1), nearDuplicate('1'), embedding('2', 2), nearDuplicate('2')];
+    const { runner, extractor } = setup({ u1: 'twelve bytes' }, { extra: () => signals });
+    const text = runner.signals.find((s) => s.name === 'text.spam')!;
+    // derived before its source, and the canary pair only
+    const canaryList = [signals[3]!, text, signals[2]!];
+    for (let i = 0; i < 2; i++) {
+      const results = await runner.run(extractor.extract(pin({})), stages, canaryList);
+      expect(results.map((r) => `${r.signal}@${r.model.version}`)).toEqual([
+        'image.near_duplicate@2',
+        'text.spam@1',
+        'image.embedding@2',
+      ]);
+      expect(results[0]!.scores).toEqual({ BLOCK: 2 });
+    }
+    const primaries = await runner.run(extractor.extract(pin({})), stages, [signals[1]!, signals[0]!]);
+    expect(primaries.map((r) => `${r.signal}@${r.model.version}`)).toEqual([
+      'image.near_duplicate@1',
+      'image.embedding@1',
+    ]);
+    expect(primaries[0]!.scores).toEqual({ BLOCK: 1 });
+    // a derived signal whose source is not in the list is UNSCORED, not run on another model's vector
+    const orphan = await runner.run(extractor.extract(pin({})), stages, [signals[3]!, signals[0]!]);
+    expect(orphan[0]).toMatchObject({ scores: null, reasonCode: 'IW_CONFIG_INVALID' });
+    expect(seen).toEqual(['2:2', '2:2', '1:1']);
   });
 
   it("offers a derived signal its source's bytes on demand: no second download, a download only when called, its budget given back", async () => {
