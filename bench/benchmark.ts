@@ -146,6 +146,10 @@ try {
   cleanups.add('image server', () => server.close());
   const url = (i: number) => server.url(`/images/${variants[i % variants.length]!.name}`);
 
+  // ORT's spinning as the worker under test runs it (its env, else the default).
+  const allowSpinning = ENV_VARIABLES.ORT_ALLOW_SPINNING.schema.parse(
+    extraEnv.ORT_ALLOW_SPINNING ?? process.env.ORT_ALLOW_SPINNING,
+  ) as boolean;
   if (!values['skip-limit']) {
     results.limit = await measureLimit({
       modelsDir: 'models',
@@ -155,23 +159,25 @@ try {
       threads: list(values['limit-threads']!).map(Number),
       seconds: num('limit-seconds'),
       log,
+      allowSpinning,
       // Decode as the worker under test does (its env, else the default).
       shrink: ENV_VARIABLES.IMAGE_DECODE_SHRINK.schema.parse(
         extraEnv.IMAGE_DECODE_SHRINK ?? process.env.IMAGE_DECODE_SHRINK,
       ) as boolean,
     });
   }
-  // The text yardstick, with the text scenario's model (the worker env's unless --env TEXT_MODEL) and texts.
+  // The text yardstick, with the text scenario's model (the default unless --env TEXT_MODEL) and texts.
   if (!values['skip-limit'] || only.has('text-limit')) {
     results.textLimit = await measureTextLimit({
       modelsDir: 'models',
-      // The worker's text model: its env's, else the configured default (TEXT_MODEL's default).
-      model: extraEnv.TEXT_MODEL ?? process.env.TEXT_MODEL ?? ENV_VARIABLES.TEXT_MODEL.defaultText,
+      // The text scenario's model: --env TEXT_MODEL, else TEXT_MODEL's default (see scenario()).
+      model: extraEnv.TEXT_MODEL ?? ENV_VARIABLES.TEXT_MODEL.defaultText,
       texts: Array.from({ length: num('text-pins') }, (_, i) => modelText(pinText(1_000_000 + i))!),
       batches: list(values['text-limit-batches']!).map(Number),
       workerBatch: Number(extraEnv.TEXT_MAX_BATCH ?? 16),
       seconds: num('limit-seconds'),
       log,
+      allowSpinning,
     });
   }
   if (!values['skip-peer']) {
@@ -221,7 +227,13 @@ try {
     name,
     stages: stagesOf[name],
     partitions: num('partitions'),
-    env: { ...env, ...extraEnv },
+    // The served set as deployed (the harness's worker env is the tests': text-spam@1, policy-v1).
+    env: {
+      TEXT_MODEL: ENV_VARIABLES.TEXT_MODEL.defaultText,
+      POLICY_FILE: ENV_VARIABLES.POLICY_FILE.defaultText,
+      ...env,
+      ...extraEnv,
+    },
     timeoutMs: 300_000,
     nodeArgs: values['node-arg']!,
     launch,
@@ -338,8 +350,9 @@ try {
       const result = await runThroughput(
         scenario('video', {
           CACHE_NAMESPACE: uniqueName('bench-video'),
-          // The bench's worker environment (workerEnv) serves text-spam@1 with policy-v1.
+          // As measured since video landed: text-spam@1 with policy-v1 beside the video signal.
           SIGNALS: `image.safety=${model},text.spam=${extraEnv.TEXT_MODEL ?? 'text-spam@1'},video.safety=${model}`,
+          POLICY_FILE: 'policy/policy-v1.json',
           RETRY_BUDGET_MS: '600000',
           VIDEO_DECODE_TIMEOUT_MS: '120000',
         }),

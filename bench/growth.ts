@@ -25,6 +25,7 @@ import { uniqueName } from '../test/support/stack-env.js';
 import { startImageServer } from '../test/support/image-server.js';
 import { makeSizedVariants, type ImageVariant } from './lib/image-variants.js';
 import { measureLimit } from './lib/limit.js';
+import { ENV_VARIABLES } from '../src/config/env-variables.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { imagePin } from './lib/pins.js';
 import { growthTable, type GrowthCell, type GrowthResults } from './lib/growth-report.js';
@@ -91,6 +92,7 @@ const limitOf = async (images: readonly ImageVariant[], batch: number) => {
     threads: [Number(extraEnv.ORT_INTRA_OP_THREADS ?? 2)],
     seconds: Number(values['limit-seconds']),
     log,
+    allowSpinning: ENV_VARIABLES.ORT_ALLOW_SPINNING.schema.parse(extraEnv.ORT_ALLOW_SPINNING) as boolean,
   });
   return limit.best.imagesPerSecond;
 };

@@ -28,11 +28,16 @@ export interface LimitResult {
   inferenceOnly: LimitPoint;
 }
 
-async function loadModel(modelsDir: string, ref: string, threads: number): Promise<LoadedModel> {
+async function loadModel(
+  modelsDir: string,
+  ref: string,
+  threads: number,
+  allowSpinning: boolean,
+): Promise<LoadedModel> {
   const at = ref.lastIndexOf('@');
   const repo = new ModelRepository({
     root: modelsDir,
-    session: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    session: { intraOpNumThreads: threads, interOpNumThreads: 1, allowSpinning },
   });
   return repo.load(ref.slice(0, at), ref.slice(at + 1));
 }
@@ -106,11 +111,13 @@ export async function measureLimit(options: {
   log: (line: string) => void;
   /** Decode as IMAGE_DECODE_SHRINK=on does (large JPEG/WebP shrunk on load). */
   shrink?: boolean;
+  /** ORT's pool threads spin-wait, as with ORT_ALLOW_SPINNING=true (the worker's setting). */
+  allowSpinning: boolean;
 }): Promise<LimitResult> {
   const decode = { maxPixels: 50_000_000, ...(options.shrink && { shrinkTo: SHRINK_TO }) };
   const points: LimitPoint[] = [];
   for (const threads of options.threads) {
-    const model = await loadModel(options.modelsDir, options.model, threads);
+    const model = await loadModel(options.modelsDir, options.model, threads, options.allowSpinning);
     try {
       for (const batch of options.batches) {
         const point = {
@@ -127,7 +134,7 @@ export async function measureLimit(options: {
     }
   }
   const best = points.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
-  const model = await loadModel(options.modelsDir, options.model, best.threads);
+  const model = await loadModel(options.modelsDir, options.model, best.threads, options.allowSpinning);
   try {
     const rate = await inferenceOnly(model, best.batch, options.seconds);
     options.log(

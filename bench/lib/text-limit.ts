@@ -25,12 +25,12 @@ export interface TextLimitResult {
   prepareOnly: number;
 }
 
-async function loadModel(modelsDir: string, ref: string): Promise<LoadedModel> {
+async function loadModel(modelsDir: string, ref: string, allowSpinning: boolean): Promise<LoadedModel> {
   const at = ref.lastIndexOf('@');
-  // The worker's defaults: ORT_INTRA_OP_THREADS 1, ORT_INTER_OP_THREADS 1.
+  // One intra-op thread (a linear model gains nothing from two); spinning as the worker runs it.
   const repo = new ModelRepository({
     root: modelsDir,
-    session: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+    session: { intraOpNumThreads: 1, interOpNumThreads: 1, allowSpinning },
   });
   return repo.load(ref.slice(0, at), ref.slice(at + 1));
 }
@@ -79,8 +79,10 @@ export async function measureTextLimit(options: {
   workerBatch: number;
   seconds: number;
   log: (line: string) => void;
+  /** ORT's pool threads spin-wait, as with ORT_ALLOW_SPINNING=true (the worker's setting). */
+  allowSpinning: boolean;
 }): Promise<TextLimitResult> {
-  const model = await loadModel(options.modelsDir, options.model);
+  const model = await loadModel(options.modelsDir, options.model, options.allowSpinning);
   try {
     const kind = await loadTextModelKind(model);
     const rate = prepareOnly(kind, options.texts, options.seconds);

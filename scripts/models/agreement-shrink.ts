@@ -358,7 +358,7 @@ for (const [set, images] of [['bench', bench], ['large', large]] as const) {
   limit[set] = { exact: [], shrink: [] };
   for (let round = 0; round < 2; round++) {
     for (const shrink of [false, true]) {
-      const r = await measureLimit({ modelsDir: 'models', model: 'image-safety@1', images, batches: [8], threads: [2], seconds: Number(values['limit-seconds']), log, shrink });
+      const r = await measureLimit({ modelsDir: 'models', model: 'image-safety@1', images, batches: [8], threads: [2], seconds: Number(values['limit-seconds']), log, shrink, allowSpinning: false });
       limit[set]![shrink ? 'shrink' : 'exact'].push(r.best.imagesPerSecond);
     }
   }

@@ -309,6 +309,11 @@ export const ENV_VARIABLES = {
     'onnxruntime intra-op threads per session (0 = library default).',
   ),
   ORT_INTER_OP_THREADS: v(int(0, 64).default(1), '1', 'onnxruntime inter-op threads per session.'),
+  ORT_ALLOW_SPINNING: v(
+    bool.default(false),
+    'false',
+    'Let onnxruntime\'s pool threads spin-wait between operators (its own default) instead of sleeping; off: on shared cores the spinning took CPU from decode and the event loop (BENCHMARKS.md "Spinning").',
+  ),
   FETCH_ALLOWED_HOSTS: v(list.default(['*']), '*', 'Image hosts allowed: exact names, `*.suffix`, or `*`.'),
   FETCH_ALLOW_PRIVATE: v(
     list.default([]),

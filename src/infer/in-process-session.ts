@@ -8,12 +8,17 @@ import * as ort from 'onnxruntime-node';
 import type { SessionFactory, SessionOptions, SessionRunner, ValueInfo } from './session-runner.js';
 import type { TensorData, TensorMap } from './tensor-data.js';
 
-function toOrtOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+/** Our session options as onnxruntime-node's (exported for its test). */
+export function toOrtOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
   return {
     intraOpNumThreads: options.intraOpNumThreads ?? 1,
     interOpNumThreads: options.interOpNumThreads ?? 1,
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     executionMode: 'sequential',
+    ...(options.allowSpinning === false && {
+      // Config entries: onnxruntime-node flattens `extra` into session config keys.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    }),
   };
 }
 

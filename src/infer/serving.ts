@@ -30,6 +30,7 @@ export type ServingConfig = Pick<
   | 'INFER_MAX_QUEUE_DELAY_MS'
   | 'ORT_INTRA_OP_THREADS'
   | 'ORT_INTER_OP_THREADS'
+  | 'ORT_ALLOW_SPINNING'
   | 'IMAGE_MAX_PIXELS'
   | 'IMAGE_DECODE_SHRINK'
 >;
@@ -78,6 +79,7 @@ export async function loadServing(
     session: {
       intraOpNumThreads: config.ORT_INTRA_OP_THREADS,
       interOpNumThreads: config.ORT_INTER_OP_THREADS,
+      allowSpinning: config.ORT_ALLOW_SPINNING,
     },
     supervision: { observer: supervisor },
     ...(createSession && { createSession }),

@@ -17,6 +17,14 @@ export interface SessionOptions {
    * @defaultValue 1
    */
   interOpNumThreads?: number;
+  /**
+   * Whether ORT's pool threads spin-wait for the next piece of work instead of sleeping
+   * (`session.intra_op.allow_spinning`, `session.inter_op.allow_spinning`). Spinning saves a wake-up
+   * per operator on an idle machine; on a worker whose cores are shared with its own event loop,
+   * sharp's decode threads and the broker, the spinning threads burn the CPU the rest needs.
+   * @defaultValue true (ORT's own default)
+   */
+  allowSpinning?: boolean;
   /** @defaultValue 'all' */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
