@@ -18,6 +18,8 @@ export interface LimitPoint {
   batch: number;
   imagesPerSecond: number;
   images: number;
+  /** CPU time of the bench process (every thread) per image over the timed loop, ms. */
+  cpuMsPerImage?: number;
 }
 
 export interface LimitResult {
@@ -62,6 +64,7 @@ async function pipelined(
   };
   await model.session.run(await prepare()); // warm-up at this batch size (ORT sizes its arenas)
   let done = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   let next = prepare();
@@ -72,8 +75,15 @@ async function pipelined(
     done += batch;
   }
   const elapsed = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await next;
-  return { threads: 0, batch, images: done, imagesPerSecond: done / elapsed };
+  return {
+    threads: 0,
+    batch,
+    images: done,
+    imagesPerSecond: done / elapsed,
+    cpuMsPerImage: (used.user + used.system) / 1000 / done,
+  };
 }
 
 async function inferenceOnly(model: LoadedModel, batch: number, seconds: number): Promise<number> {
@@ -126,7 +136,7 @@ export async function measureLimit(options: {
         };
         points.push(point);
         options.log(
-          `limit: ORT threads ${threads}, batch ${batch}: ${point.imagesPerSecond.toFixed(1)} images/s`,
+          `limit: ORT threads ${threads}, batch ${batch}: ${point.imagesPerSecond.toFixed(1)} images/s, CPU ${point.cpuMsPerImage!.toFixed(2)} ms per image`,
         );
       }
     } finally {

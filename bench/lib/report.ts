@@ -93,6 +93,17 @@ export function tableRows(r: BenchResults): string[][] {
       '',
       '',
     ]);
+    if (b.cpuMsPerImage !== undefined)
+      rows.push([
+        'limit: CPU per image (bench process, all threads)',
+        f(b.cpuMsPerImage, 2),
+        'ms',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
     rows.push([
       `limit: ONNX inference alone (batch ${r.limit.inferenceOnly.batch})`,
       f(r.limit.inferenceOnly.imagesPerSecond),
@@ -116,6 +127,17 @@ export function tableRows(r: BenchResults): string[][] {
       `>= ${AIMS.coldVsLimit} x limit; >= ${AIMS.coldVsNsfwjs} x nsfwjs`,
       verdicts.map((v) => check(v) || 'n/a').join(' / '),
     ]);
+    if (c.cpuMsPerPin !== undefined)
+      rows.push([
+        'worker, cold: worker CPU per pin (all threads, ready to last label)',
+        f(c.cpuMsPerPin, 2),
+        'ms',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
     rows.push([
       'worker, cold: latency p50 / p95 / p99 (queueing in Kafka included)',
       lat(c),
