@@ -62,6 +62,8 @@ try {
 } finally {
   await cleanups.run();
 }
+// A cleanup left behind (see Cleanups) may hold a socket open: the verdict is in, end here.
+process.exit(process.exitCode ?? 0);
 
 async function main(): Promise<number> {
   const stack = ensureStackStarted(root, log);
