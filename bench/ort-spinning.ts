@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/ort-spinning.ts [--runs 30] [--gap-ms 20] [--threads 2]`: what ORT's pool threads cost
+ * `npm run bench:ort-spinning -- [--runs 30] [--gap-ms 20] [--threads 2]`: what ORT's pool threads cost
  * while a session waits for its next batch, with spinning on (ORT's default) and off
  * (ORT_ALLOW_SPINNING=false, the worker's default). One image-safety@1 session on this thread, batches
  * of 1 with a pause between them, as a worker sees them below its maximum rate; prints the process CPU
