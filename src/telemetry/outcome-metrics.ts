@@ -27,7 +27,11 @@ export type MessageOutcome =
  */
 export function observeOutcome(
   metrics: WorkerMetrics,
-  /** Signals that never use the cache (derived ones): no cache lookup is counted for them. */
+  /**
+   * Derived signals (they never use the cache): no cache lookup is counted for them, and their scores
+   * (a near-duplicate's similarity, BLOCK, REVIEW) are not a model's class probabilities, so they stay
+   * out of `iw.class_score`, where they would show as classes of the model they derive from.
+   */
   uncached: ReadonlySet<string> = new Set(),
 ): (outcome: MessageOutcome) => void {
   // counters summed per microtask checkpoint (see summed-counter.ts); dead letters are rare: direct
@@ -64,7 +68,8 @@ export function observeOutcome(
         unscored(signal.signal, signal.reasonCode);
         continue;
       }
-      if (!uncached.has(signal.signal)) cacheLookup(signal.signal, signal.cached ? 'hit' : 'miss');
+      if (uncached.has(signal.signal)) continue;
+      cacheLookup(signal.signal, signal.cached ? 'hit' : 'miss');
       const { name, version } = signal.model;
       for (const cls in signal.scores)
         metrics.classScores.record(signal.scores[cls]!, scoreAttributes(name, version, cls));

@@ -68,7 +68,7 @@ export function observeDeciding(
 export function observeOutcomeAndDrift(
   metrics: WorkerMetrics,
   drift: DriftMonitor,
-  /** Signals that never use the cache (derived ones): no cache lookup is counted for them. */
+  /** Derived signals (never cached): no cache lookup and no class-score histogram (see outcome-metrics.ts). */
   uncached: ReadonlySet<string> = new Set(),
 ): (outcome: MessageOutcome) => void {
   const base = observeOutcome(metrics, uncached);

@@ -98,6 +98,8 @@ describe('outcome metrics', () => {
     ]);
     expect(points(first, 'iw.class_score')).toContain('class=Porn,model=image-safety@1 -> 30');
     expect(points(first, 'iw.class_score')).toContain('class=spam,model=text-spam@1 -> 24');
+    // a derived signal's scores are not classes of a model
+    expect(points(first, 'iw.class_score').filter((p) => p.includes('near-duplicate'))).toEqual([]);
 
     // later outcomes add to the same series (cumulative), nothing counted twice
     for (let i = 0; i < 3; i++) observe(label(1));
