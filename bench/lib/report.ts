@@ -67,6 +67,11 @@ export const HEAD = [
   'met?',
 ];
 
+/** A row with no ratio and no target: a figure beside the ones that have them. */
+function figureRow(measure: string, figure: string, unit: string): string[] {
+  return [measure, figure, unit, ...HEAD.slice(3).map(() => '')];
+}
+
 /**
  * The one table: rows of HEAD's columns. Every image throughput (limit, ONNX alone, worker cold,
  * video frames, each peer) has its ratio to the limit and to each peer; warm and text-only pins run
@@ -94,16 +99,7 @@ export function tableRows(r: BenchResults): string[][] {
       '',
     ]);
     if (b.cpuMsPerImage !== undefined)
-      rows.push([
-        'limit: CPU per image (bench process, all threads)',
-        f(b.cpuMsPerImage, 2),
-        'ms',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
+      rows.push(figureRow('limit: CPU per image (bench process, all threads)', f(b.cpuMsPerImage, 2), 'ms'));
     rows.push([
       `limit: ONNX inference alone (batch ${r.limit.inferenceOnly.batch})`,
       f(r.limit.inferenceOnly.imagesPerSecond),
@@ -128,26 +124,14 @@ export function tableRows(r: BenchResults): string[][] {
       verdicts.map((v) => check(v) || 'n/a').join(' / '),
     ]);
     if (c.cpuMsPerPin !== undefined)
-      rows.push([
-        'worker, cold: worker CPU per pin (all threads, ready to last label)',
-        f(c.cpuMsPerPin, 2),
-        'ms',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
-    rows.push([
-      'worker, cold: latency p50 / p95 / p99 (queueing in Kafka included)',
-      lat(c),
-      'ms',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+      rows.push(
+        figureRow(
+          'worker, cold: worker CPU per pin (all threads, ready to last label)',
+          f(c.cpuMsPerPin, 2),
+          'ms',
+        ),
+      );
+    rows.push(figureRow('worker, cold: latency p50 / p95 / p99 (queueing in Kafka included)', lat(c), 'ms'));
     rows.push([
       'worker, cold: peak RSS (VmHWM)',
       f(c.peakRssMiB, 0),
@@ -217,16 +201,13 @@ export function tableRows(r: BenchResults): string[][] {
       check(r.text.pinsPerSecond >= AIMS.textPinsPerSecond),
     ]);
   if (r.text?.cpuMsPerPin !== undefined)
-    rows.push([
-      'worker, text-only: worker CPU per pin (all threads, ready to last label)',
-      f(r.text.cpuMsPerPin, 3),
-      'ms',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    rows.push(
+      figureRow(
+        'worker, text-only: worker CPU per pin (all threads, ready to last label)',
+        f(r.text.cpuMsPerPin, 3),
+        'ms',
+      ),
+    );
   if (r.textShadow?.shadow) {
     const t = r.textShadow;
     rows.push([
@@ -239,16 +220,13 @@ export function tableRows(r: BenchResults): string[][] {
       r.text ? `text-only: ${f(r.text.pinsPerSecond)}` : '',
       '',
     ]);
-    rows.push([
-      `worker, text-only with a shadow: shadow work done too (${t.shadow!.labels} shadow labels, ${t.shadow!.shed} shed)`,
-      f(t.shadow!.pinsPerSecond),
-      'pins/s',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    rows.push(
+      figureRow(
+        `worker, text-only with a shadow: shadow work done too (${t.shadow!.labels} shadow labels, ${t.shadow!.shed} shed)`,
+        f(t.shadow!.pinsPerSecond),
+        'pins/s',
+      ),
+    );
   }
   if (r.paced) {
     const p = r.paced;
@@ -275,29 +253,19 @@ export function tableRows(r: BenchResults): string[][] {
       rssAim,
       rssOk(fl.peakRssMiB),
     ]);
-    rows.push([
-      `worker, flood: labels / UNSCORED (${fl.durationSeconds.toFixed(0)} s)`,
-      `${fl.labels} / ${fl.unscored}`,
-      'pins',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    rows.push(
+      figureRow(
+        `worker, flood: labels / UNSCORED (${fl.durationSeconds.toFixed(0)} s)`,
+        `${fl.labels} / ${fl.unscored}`,
+        'pins',
+      ),
+    );
   }
   if (r.video) {
     const v = r.video;
-    rows.push([
-      `worker, ${v.pins} distinct video pins (5 s clips)`,
-      f(v.pinsPerSecond, 2),
-      'pins/s',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    rows.push(
+      figureRow(`worker, ${v.pins} distinct video pins (5 s clips)`, f(v.pinsPerSecond, 2), 'pins/s'),
+    );
     rows.push([
       `worker, video frames scored (${f(v.framesPerPin)} per pin)`,
       f(v.framesPerSecond),
@@ -306,16 +274,13 @@ export function tableRows(r: BenchResults): string[][] {
       '',
       '',
     ]);
-    rows.push([
-      'worker, video pins: peak RSS (VmHWM) / ready',
-      `${f(v.peakRssMiB, 0)} / ${f(v.readyRssMiB, 0)}`,
-      'MiB',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    rows.push(
+      figureRow(
+        'worker, video pins: peak RSS (VmHWM) / ready',
+        `${f(v.peakRssMiB, 0)} / ${f(v.readyRssMiB, 0)}`,
+        'MiB',
+      ),
+    );
   }
   // Every worker process the run started, the flood included: the issue's RSS target is for all of them.
   const scenarios = [r.cold, r.warm, r.text, r.textShadow ?? null, r.paced, r.flood, r.video ?? null].filter(
@@ -354,16 +319,7 @@ export function tableRows(r: BenchResults): string[][] {
       ]);
   }
   if (isSkipped(r.pythonPeer)) {
-    rows.push([
-      `peer: Python onnxruntime + Pillow: not measured, ${r.pythonPeer.skipped}`,
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+    rows.push(figureRow(`peer: Python onnxruntime + Pillow: not measured, ${r.pythonPeer.skipped}`, '', ''));
   } else if (r.pythonPeer) {
     const p = r.pythonPeer;
     rows.push([

@@ -77,6 +77,8 @@ function resizeRgb(
       const br = bottom + colHi[c]!;
       const f = colFracs[c]!;
       // Red, green, blue: topLeft a, topRight b, bottomLeft x, bottomRight y; then top t, bottom u.
+      // Written out per channel on purpose: a loop over the three channels ran at 0.84 ms per
+      // 600x450 image against 0.62 (BENCHMARKS.md, session 8-9).
       let a = lut[src[tl]!]!;
       let b = lut[src[tr]!]!;
       let x = lut[src[bl]!]!;
