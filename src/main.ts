@@ -410,7 +410,7 @@ async function build(
     observeOutcome: observeOutcomeAndDrift(
       metrics,
       drift,
-      // Derived signals (near duplicates) never use the cache: no lookup is counted for them.
+      // Derived signals (near duplicates): neither cache lookups nor class scores of a model.
       new Set(served.set.rollout.all.filter((s) => s.derivedFrom !== undefined).map((s) => s.name)),
     ),
     rescan: {

@@ -32,7 +32,7 @@ export function observeOutcome(
    * (a near-duplicate's similarity, BLOCK, REVIEW) are not a model's class probabilities, so they stay
    * out of `iw.class_score`, where they would show as classes of the model they derive from.
    */
-  uncached: ReadonlySet<string> = new Set(),
+  derived: ReadonlySet<string> = new Set(),
 ): (outcome: MessageOutcome) => void {
   // counters summed per microtask checkpoint (see summed-counter.ts); dead letters are rare: direct
   const counters = new SummedCounters();
@@ -68,7 +68,7 @@ export function observeOutcome(
         unscored(signal.signal, signal.reasonCode);
         continue;
       }
-      if (uncached.has(signal.signal)) continue;
+      if (derived.has(signal.signal)) continue;
       cacheLookup(signal.signal, signal.cached ? 'hit' : 'miss');
       const { name, version } = signal.model;
       for (const cls in signal.scores)

@@ -64,20 +64,21 @@ export function observeDeciding(
   return ({ role, models, ms }) => metrics.signalSetDuration.record(ms, { role, models });
 }
 
-/** The outcome metrics, and every scored signal of a label fed to the drift monitor. */
+/** The outcome metrics, and every scored signal of a label fed to the drift monitor (scores of models only). */
 export function observeOutcomeAndDrift(
   metrics: WorkerMetrics,
   drift: DriftMonitor,
-  /** Derived signals (never cached): no cache lookup and no class-score histogram (see outcome-metrics.ts). */
-  uncached: ReadonlySet<string> = new Set(),
+  /** Derived signals: no cache lookup, no class-score histogram, no drift window (see outcome-metrics.ts). */
+  derived: ReadonlySet<string> = new Set(),
 ): (outcome: MessageOutcome) => void {
-  const base = observeOutcome(metrics, uncached);
+  const base = observeOutcome(metrics, derived);
   return (outcome) => {
     base(outcome);
     if (outcome.kind !== 'label') return;
     for (const s of outcome.label.signals) {
       drift.observeSignal(s.signal, s.reasonCode);
-      if (s.reasonCode === null) drift.observeScores(`${s.model.name}@${s.model.version}`, s.scores);
+      if (s.reasonCode === null && !derived.has(s.signal))
+        drift.observeScores(`${s.model.name}@${s.model.version}`, s.scores);
     }
   };
 }
