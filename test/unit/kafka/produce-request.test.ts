@@ -146,6 +146,34 @@ describe('Produce v3 request in one buffer (kafkajs produce path)', () => {
     }
   });
 
+  it('writes the framing of our Produce body into the room in front of it, kafkajs bytes, no copy', async () => {
+    const args: ProduceRequestArgs = {
+      acks: -1,
+      timeout: 30_000,
+      topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [message(1), message(2)] }] }],
+    };
+    vi.spyOn(Date, 'now').mockReturnValue(NOW);
+    const ours = require('kafkajs/src/protocol/requests/produce/v3/request.js') as KafkajsProduce;
+    for (const clientId of ['integrity-worker', 'ünï', null, 'c'.repeat(200)]) {
+      const request = ours(args);
+      const body = (await request.encode()).buffer;
+      const theirs = (await kafkajsRequest({ correlationId: 7, clientId, request: kafkajsProduceV3(args) }))
+        .buffer;
+      const framed = (
+        (await encodeRequest({
+          correlationId: 7,
+          clientId,
+          request: { ...request, encode: async () => ({ buffer: body }) },
+        })) as unknown as Encoded
+      ).buffer;
+      expect(framed.equals(theirs), String(clientId)).toBe(true);
+      // in place: the framed request ends where the body ends, in the body's own memory
+      const inPlace =
+        framed.buffer === body.buffer && framed.byteOffset + framed.length === body.byteOffset + body.length;
+      expect(inPlace, String(clientId)).toBe(clientId === null || clientId.length < 100);
+    }
+  });
+
   it('is what kafkajs uses for Produce v3-v7 and every request; compressed batches stay kafkajs', async () => {
     const patched = Symbol.for('integrity-worker.produceEncoding');
     const v3 = require('kafkajs/src/protocol/requests/produce/v3/request.js') as KafkajsProduce &
