@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { HistogramSeries } from './aggregated-histogram.js';
 import { SummedCounters } from './summed-counter.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -41,17 +41,17 @@ export function observeOutcome(
   const decision = counters.pair(metrics.decisions, 'signal', 'decision');
   const unscored = counters.pair(metrics.unscored, 'signal', 'reason');
   const cacheLookup = counters.pair(metrics.cacheLookups, 'signal', 'result');
-  // class-score attribute sets, one per model@version and class, built once
-  const scoreSets = new Map<string, Map<string, Map<string, Attributes>>>();
-  const scoreAttributes = (name: string, version: string, cls: string): Attributes => {
+  // class-score series, one per model@version and class, found through name, version and class
+  const scoreSets = new Map<string, Map<string, Map<string, HistogramSeries>>>();
+  const scoreSeries = (name: string, version: string, cls: string): HistogramSeries => {
     let byVersion = scoreSets.get(name);
     if (byVersion === undefined) scoreSets.set(name, (byVersion = new Map()));
     let byClass = byVersion.get(version);
     if (byClass === undefined) byVersion.set(version, (byClass = new Map()));
-    let attributes = byClass.get(cls);
-    if (attributes === undefined)
-      byClass.set(cls, (attributes = Object.freeze({ model: `${name}@${version}`, class: cls })));
-    return attributes;
+    let series = byClass.get(cls);
+    if (series === undefined)
+      byClass.set(cls, (series = metrics.classScores.of('model', `${name}@${version}`, 'class', cls)));
+    return series;
   };
   return (outcome) => {
     messageIn();
@@ -71,8 +71,7 @@ export function observeOutcome(
       if (derived.has(signal.signal)) continue;
       cacheLookup(signal.signal, signal.cached ? 'hit' : 'miss');
       const { name, version } = signal.model;
-      for (const cls in signal.scores)
-        metrics.classScores.record(signal.scores[cls]!, scoreAttributes(name, version, cls));
+      for (const cls in signal.scores) scoreSeries(name, version, cls).record(signal.scores[cls]!);
     }
   };
 }

@@ -46,7 +46,7 @@ export function observeShadow(metrics: WorkerMetrics, drift?: DriftMonitor): Sha
         });
     },
     ran: (info) => {
-      metrics.signalSetDuration.record(info.ms, { role: 'shadow', models: info.model });
+      metrics.signalSetDuration.of('role', 'shadow', 'models', info.model).record(info.ms);
       if (info.scores) drift?.observeScores(info.model, info.scores);
       if (info.reasonCode !== null)
         metrics.unscored.add(1, { signal: info.signal, reason: info.reasonCode, role: 'shadow' });
@@ -61,7 +61,7 @@ export function observeShadow(metrics: WorkerMetrics, drift?: DriftMonitor): Sha
 export function observeDeciding(
   metrics: WorkerMetrics,
 ): (info: { role: string; models: string; ms: number }) => void {
-  return ({ role, models, ms }) => metrics.signalSetDuration.record(ms, { role, models });
+  return ({ role, models, ms }) => metrics.signalSetDuration.of('role', role, 'models', models).record(ms);
 }
 
 /** The outcome metrics, and every scored signal of a label fed to the drift monitor (scores of models only). */

@@ -10,7 +10,7 @@ export function observeStage(
 ): (event: { stage: string; ms: number; error?: unknown }) => void {
   return ({ stage, ms, error }) => {
     const outcome = error === undefined ? 'ok' : toIntegrityError(error).code;
-    metrics.stageDuration.record(ms, { stage, outcome });
+    metrics.stageDuration.of('stage', stage, 'outcome', outcome).record(ms);
     if (stage === 'fetch' && error !== undefined) metrics.fetchFailures.add(1, { reason: outcome });
   };
 }

@@ -1,8 +1,11 @@
 import type { Meter } from '@opentelemetry/api';
+import type { AggregatedHistograms } from './aggregated-histogram.js';
 
 /**
  * The worker's instruments, created once from a meter. Names follow OpenTelemetry conventions
- * (dot-separated, units in `unit`); Prometheus sees them as `iw_messages_total` and so on.
+ * (dot-separated, units in `unit`); Prometheus sees them as `iw_messages_total` and so on. The three
+ * histograms recorded several times per pin (stage duration, class score, signal-set duration) are
+ * `AggregatedHistogram`s from `histograms`, which every reader collects alongside the meter's.
  */
 export class WorkerMetrics {
   readonly messagesIn;
@@ -32,7 +35,7 @@ export class WorkerMetrics {
   readonly nearDuplicateVerifications;
   readonly orbFeatureWrites;
 
-  constructor(meter: Meter) {
+  constructor(meter: Meter, histograms: AggregatedHistograms) {
     this.messagesIn = meter.createCounter('iw.messages', {
       description: 'Input records answered (labeled or dead-lettered).',
     });
@@ -40,7 +43,7 @@ export class WorkerMetrics {
     this.deadLetters = meter.createCounter('iw.dead_letters', {
       description: 'DeadLetters published, by error code.',
     });
-    this.stageDuration = meter.createHistogram('iw.stage.duration', {
+    this.stageDuration = histograms.create('iw.stage.duration', {
       description: 'Time per pipeline stage.',
       unit: 'ms',
     });
@@ -66,11 +69,9 @@ export class WorkerMetrics {
     this.decisions = meter.createCounter('iw.decisions', {
       description: 'Decisions, by signal and decision (overall included).',
     });
-    this.classScores = meter.createHistogram('iw.class_score', {
+    this.classScores = histograms.create('iw.class_score', {
       description: 'Class probabilities by model@version and class: the drift signal.',
-      advice: {
-        explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
-      },
+      boundaries: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
     });
     this.batchSize = meter.createHistogram('iw.inference.batch_size', {
       description: 'Rows per inference batch, by model.',
@@ -115,7 +116,7 @@ export class WorkerMetrics {
     this.shadowFailures = meter.createCounter('iw.shadow.failures', {
       description: 'Shadow runs that failed to label or publish, by code (primary labels are unaffected).',
     });
-    this.signalSetDuration = meter.createHistogram('iw.signal_set.duration', {
+    this.signalSetDuration = histograms.create('iw.signal_set.duration', {
       description: 'Time the signals of one pin took, by role (primary, canary, shadow) and models.',
       unit: 'ms',
     });

@@ -6,6 +6,7 @@
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AggregatedHistograms } from './aggregated-histogram.js';
 import { createMetricsProvider } from './metrics-provider.js';
 import { otelSettings } from './otel-settings.js';
 import { workerResource } from './resource.js';
@@ -36,14 +37,16 @@ export function createWorkerTelemetry(options: WorkerTelemetryOptions): WorkerTe
   const settings = otelSettings(options.env);
   const resource = workerResource(settings.serviceName, options.serviceVersion);
   const tracing = createTracing(settings, resource, options.serviceVersion, options.spanProcessors);
-  const { provider, serveMetrics } = createMetricsProvider(settings, resource);
-  const meter = provider.getMeter('integrity-worker', options.serviceVersion);
+  const scope = { name: 'integrity-worker', version: options.serviceVersion };
+  const histograms = new AggregatedHistograms(scope);
+  const { provider, serveMetrics } = createMetricsProvider(settings, resource, [histograms]);
+  const meter = provider.getMeter(scope.name, scope.version);
   const runtime = observeRuntime(meter);
   return {
     tracer: tracing.tracer,
     tracingEnabled: tracing.enabled,
     tracingRecorded: tracing.recording,
-    metrics: new WorkerMetrics(meter),
+    metrics: new WorkerMetrics(meter, histograms),
     meter,
     serveMetrics,
     close: async () => {

@@ -1,5 +1,6 @@
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it, vi } from 'vitest';
+import { AggregatedHistograms } from '../../../src/telemetry/aggregated-histogram.js';
 import { observeOutcome, type MessageOutcome } from '../../../src/telemetry/outcome-metrics.js';
 import { SummedCounters } from '../../../src/telemetry/summed-counter.js';
 import { WorkerMetrics } from '../../../src/telemetry/worker-metrics.js';
@@ -14,9 +15,10 @@ class TestReader extends MetricReader {
 }
 
 function setUp() {
-  const reader = new TestReader();
+  const histograms = new AggregatedHistograms({ name: 'test' });
+  const reader = new TestReader({ metricProducers: [histograms] });
   const provider = new MeterProvider({ readers: [reader] });
-  const metrics = new WorkerMetrics(provider.getMeter('test'));
+  const metrics = new WorkerMetrics(provider.getMeter('test'), histograms);
   return { reader, metrics };
 }
 
