@@ -24,6 +24,5 @@ COPY schemas ./schemas
 USER node
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --retries=12 CMD node -e "fetch('http://127.0.0.1:9464/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# V8 flags before the script: a larger young generation (src/worker-process-env.ts says why)
-ENTRYPOINT ["node", "--max-semi-space-size=32", "bin/integrity-worker.js"]
+ENTRYPOINT ["node", "bin/integrity-worker.js"]
 CMD ["run"]

@@ -36,7 +36,7 @@ import { makeVideoVariants, videoPin } from './lib/video.js';
 import { markdownTable, tableRows, textTable, type BenchResults } from './lib/report.js';
 import { runPaced, runThroughput, type ScenarioOptions } from './lib/worker-scenario.js';
 import type { WorkerLaunch } from './lib/worker-process.js';
-import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../src/worker-process-env.js';
+import { WORKER_MALLOC_ENV } from '../src/worker-process-env.js';
 import { metricSum } from '../test/support/prometheus-text.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -67,7 +67,6 @@ const { values } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: [] },
     'worker-entry': { type: 'string', default: 'compiled' },
     'malloc-env': { type: 'string', default: 'on' },
-    'node-flags': { type: 'string', default: 'on' },
     out: { type: 'string' },
   },
 });
@@ -85,7 +84,6 @@ const only = new Set(list(values.only!));
 const launch: WorkerLaunch = {
   entry: oneOf(values['worker-entry']!, ['compiled', 'source'] as const, '--worker-entry'),
   mallocEnv: oneOf(values['malloc-env']!, ['on', 'off'] as const, '--malloc-env') === 'on',
-  nodeFlags: oneOf(values['node-flags']!, ['on', 'off'] as const, '--node-flags') === 'on',
 };
 const root = new URL('..', import.meta.url);
 const began = performance.now();
@@ -128,7 +126,7 @@ log(
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')
       : 'glibc defaults'
-  }, V8 flags ${launch.nodeFlags ? WORKER_NODE_FLAGS.join(' ') : "V8's defaults"}`,
+  }`,
 );
 
 // What the bench starts (stack services, the image server; worker processes stop in their scenario)

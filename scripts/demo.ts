@@ -29,7 +29,7 @@ import { Cleanups } from './lib/cleanups.js';
 import { ensureStackStarted } from './lib/stack-control.js';
 import { DemoSummary } from './demo/summary.js';
 import { prepareRollout, runRollout } from './demo/rollout.js';
-import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../src/worker-process-env.js';
+import { WORKER_MALLOC_ENV } from '../src/worker-process-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -168,7 +168,7 @@ interface DemoWorker {
 }
 
 function startWorkerProcess(httpPort: number, extraEnv: Record<string, string> = {}): DemoWorker {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, 'bin/integrity-worker.js', 'run'], {
+  const child = spawn(process.execPath, ['bin/integrity-worker.js', 'run'], {
     cwd: root,
     env: {
       ...process.env,

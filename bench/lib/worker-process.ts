@@ -1,8 +1,7 @@
 /**
  * The worker under test as its own process, so its peak RSS (VmHWM) and CPU are its own and not the
  * benchmark's. By default it is started as the image starts it: the compiled `dist/` (built once per
- * bench process with `npm run build`), the Dockerfile's malloc settings (WORKER_MALLOC_ENV) and V8
- * flags (WORKER_NODE_FLAGS).
+ * bench process with `npm run build`) and the Dockerfile's malloc settings (WORKER_MALLOC_ENV).
  * `entry: 'source'` runs `bin/integrity-worker.js` in the checkout, i.e. the sources through tsx,
  * whose loader costs every thread memory and start-up time that production does not pay.
  */
@@ -10,24 +9,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../../src/worker-process-env.js';
+import { WORKER_MALLOC_ENV } from '../../src/worker-process-env.js';
 import { sleep } from './stats.js';
 
-/** How the worker process is started (`--worker-entry`, `--malloc-env`, `--node-flags` of the bench). */
+/** How the worker process is started (`--worker-entry`, `--malloc-env` of the bench). */
 export interface WorkerLaunch {
   /** `compiled`: `node dist/cli/index.js run`; `source`: `node bin/integrity-worker.js run` (tsx). */
   readonly entry: 'compiled' | 'source';
   /** With WORKER_MALLOC_ENV (as the Dockerfile); without: those variables removed from its env. */
   readonly mallocEnv: boolean;
-  /** With WORKER_NODE_FLAGS before the script (as the Dockerfile); without: V8's defaults. */
-  readonly nodeFlags: boolean;
 }
 
-export const PRODUCTION_LAUNCH: WorkerLaunch = Object.freeze({
-  entry: 'compiled',
-  mallocEnv: true,
-  nodeFlags: true,
-});
+export const PRODUCTION_LAUNCH: WorkerLaunch = Object.freeze({ entry: 'compiled', mallocEnv: true });
 
 let built: Promise<void> | undefined;
 
@@ -93,8 +86,7 @@ export async function startWorkerProcess(
   if (launch.entry === 'compiled') await buildOnce(root);
   const httpPort = await freePort();
   const entry = launch.entry === 'compiled' ? 'dist/cli/index.js' : 'bin/integrity-worker.js';
-  const flags = launch.nodeFlags ? WORKER_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...flags, ...extraNodeArgs, entry, 'run'], {
+  const child = spawn(process.execPath, [...extraNodeArgs, entry, 'run'], {
     cwd: fileURLToPath(root),
     env: launchEnv({ ...env, HTTP_PORT: String(httpPort) }, launch.mallocEnv),
     stdio: ['ignore', 'inherit', 'inherit'],
