@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /** The request queue fields the schedule reads and writes. */
-export interface RequestQueueState {
+interface RequestQueueState {
   throttledUntil: number;
   pending: unknown[];
   throttleCheckTimeoutId: NodeJS.Timeout | null;
@@ -28,9 +28,9 @@ export interface RequestQueueState {
 /** kafkajs's `CHECK_PENDING_REQUESTS_INTERVAL`: the retry when a throttle has just ended. */
 const CHECK_PENDING_REQUESTS_INTERVAL = 10;
 
-export function scheduleCheckPendingRequests(this: RequestQueueState, now = Date.now()): void {
+function scheduleCheckPendingRequests(this: RequestQueueState): void {
   if (this.throttleCheckTimeoutId) return;
-  let scheduleAt = this.throttledUntil - now;
+  let scheduleAt = this.throttledUntil - Date.now();
   if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
   // idle: nothing to send and no throttle to wait out (kafkajs would poll every millisecond)
   else if (scheduleAt <= 0) return;
@@ -41,8 +41,6 @@ export function scheduleCheckPendingRequests(this: RequestQueueState, now = Date
 }
 
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as {
-  prototype: { scheduleCheckPendingRequests(): void };
+  prototype: { scheduleCheckPendingRequests: typeof scheduleCheckPendingRequests };
 };
-RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueState) {
-  scheduleCheckPendingRequests.call(this);
-};
+RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;

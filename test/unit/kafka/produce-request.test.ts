@@ -64,6 +64,13 @@ function message(i: number): ProduceMessage {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** One topic, one partition, two records: the request the framing tests frame. */
+const twoRecordRequest = (): ProduceRequestArgs => ({
+  acks: -1,
+  timeout: 30_000,
+  topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [message(1), message(2)] }] }],
+});
+
 describe('Produce v3 request in one buffer (kafkajs produce path)', () => {
   it('writes the same bytes as kafkajs for varied records, partitions and topics', async () => {
     for (const count of [0, 1, 2, 6, 7, 64, 65, 200]) {
@@ -132,11 +139,7 @@ describe('Produce v3 request in one buffer (kafkajs produce path)', () => {
   });
 
   it('frames a request as kafkajs does (size, api key and version, correlation id, client id)', async () => {
-    const args: ProduceRequestArgs = {
-      acks: -1,
-      timeout: 30_000,
-      topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [message(1), message(2)] }] }],
-    };
+    const args = twoRecordRequest();
     vi.spyOn(Date, 'now').mockReturnValue(NOW);
     for (const clientId of ['integrity-worker', 'ünï', null]) {
       const request = kafkajsProduceV3(args);
@@ -147,11 +150,7 @@ describe('Produce v3 request in one buffer (kafkajs produce path)', () => {
   });
 
   it('writes the framing of our Produce body into the room in front of it, kafkajs bytes, no copy', async () => {
-    const args: ProduceRequestArgs = {
-      acks: -1,
-      timeout: 30_000,
-      topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [message(1), message(2)] }] }],
-    };
+    const args = twoRecordRequest();
     vi.spyOn(Date, 'now').mockReturnValue(NOW);
     const ours = require('kafkajs/src/protocol/requests/produce/v3/request.js') as KafkajsProduce;
     for (const clientId of ['integrity-worker', 'ünï', null, 'c'.repeat(200)]) {
