@@ -7,7 +7,9 @@
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { AvroCodec } from '../contracts/avro-codec.js';
+import { defineContract } from '../contracts/contract.js';
 import { embeddingFromBytes } from '../contracts/embedding-vector.js';
+import { contentEmbeddingSchema, type ContentEmbedding } from '../contracts/generated/content-embedding.js';
 import { CONTENT_EMBEDDING } from '../contracts/subjects.js';
 import type { NearDuplicateIndex } from './near-duplicate-index.js';
 
@@ -30,7 +32,35 @@ export interface FeederCounts {
   skipped: number;
 }
 
-const FLAGGED = new Set(['REVIEW', 'BLOCK']);
+const FILTER_FIELDS: ReadonlySet<string> = new Set(['model', 'output', 'decision']);
+
+/**
+ * ContentEmbedding read as only the fields the index filters on: Avro schema resolution skips the
+ * writer's other fields, the ~5 KiB vector among them, without copying them. Almost every record is
+ * ALLOW content, which the index drops; decoding each in full copied its vector out for nothing.
+ */
+const filterSchema = {
+  ...contentEmbeddingSchema,
+  fields: contentEmbeddingSchema.fields.filter((field) => FILTER_FIELDS.has(field.name)),
+};
+const EMBEDDING_FILTER =
+  defineContract<Pick<ContentEmbedding, 'model' | 'output' | 'decision'>>(filterSchema);
+
+/**
+ * The record when it is an embedding the index keeps (`model`'s `output`, decided REVIEW or BLOCK),
+ * decoded in full; null for any other. Throws the codec's errors for a record it cannot read.
+ */
+export async function flaggedEmbedding(
+  codec: AvroCodec,
+  value: Buffer,
+  model: string,
+  output: string,
+): Promise<(ContentEmbedding & { decision: 'REVIEW' | 'BLOCK' }) | null> {
+  const { record: head } = await codec.decodeAs(EMBEDDING_FILTER, value);
+  if (`${head.model.name}@${head.model.version}` !== model || head.output !== output) return null;
+  if (head.decision !== 'REVIEW' && head.decision !== 'BLOCK') return null;
+  return { ...(await codec.decodeAs(CONTENT_EMBEDDING, value)).record, decision: head.decision };
+}
 
 export class EmbeddingIndexFeeder {
   readonly counts: FeederCounts = { read: 0, indexed: 0, skipped: 0 };
@@ -111,10 +141,8 @@ export class EmbeddingIndexFeeder {
   async #add(value: Buffer | null): Promise<void> {
     if (!value) return;
     try {
-      const { record } = await this.codec.decodeAs(CONTENT_EMBEDDING, value);
-      const model = `${record.model.name}@${record.model.version}`;
-      if (model !== this.options.model || record.output !== this.options.output) return;
-      if (!record.decision || !FLAGGED.has(record.decision)) return;
+      const record = await flaggedEmbedding(this.codec, value, this.options.model, this.options.output);
+      if (!record) return;
       const vector = embeddingFromBytes(record.vector, record.dimension);
       this.index.upsert(
         {
