@@ -152,7 +152,8 @@ describe('NearDuplicateIndex', () => {
     contents.push({ contentKey: 'k5', pinId: 'again', decision: 'REVIEW' });
     const matrix = new Float32Array(contents.length * DIM);
     [...vs, vector()].forEach((v, i) => matrix.set(v, i * DIM));
-    index.upsertMany(contents, matrix, 2);
+    // One thread: an HNSW graph built on several is not deterministic (see the next test).
+    index.upsertMany(contents, matrix, 1);
     expect(index.size).toBe(200);
     expect(index.nearest(vs[0]!)).toMatchObject({ contentKey: 'k0', decision: 'BLOCK' });
     expect(index.nearest(vs[5]!)).toMatchObject({ contentKey: 'k5', pinId: 'again', decision: 'REVIEW' });
@@ -160,6 +161,24 @@ describe('NearDuplicateIndex', () => {
     expect(() => index.upsertMany(contents.slice(0, 2), matrix.subarray(0, DIM))).toThrowError(
       expect.objectContaining({ code: 'IW_EMBEDDING_INVALID' }),
     );
+  });
+
+  it('builds on two threads with recall@1 of its own vectors at least 0.97', () => {
+    // Concurrent HNSW insertion links some nodes poorly: measured on 200 positive random vectors of 64
+    // dimensions, 4 of 2,000 exact-vector queries missed on two threads, none on one. The bound
+    // leaves room for that and still fails on a build that loses vectors or keys.
+    const index = new NearDuplicateIndex('m@1', DIM);
+    const vs = Array.from({ length: 200 }, vector);
+    const matrix = new Float32Array(vs.length * DIM);
+    vs.forEach((v, i) => matrix.set(v, i * DIM));
+    index.upsertMany(
+      vs.map((_, i) => ({ contentKey: `k${i}`, pinId: `p${i}`, decision: 'BLOCK' })),
+      matrix,
+      2,
+    );
+    expect(index.size).toBe(200);
+    const hits = vs.filter((v, i) => index.nearest(v)?.contentKey === `k${i}`).length;
+    expect(hits / vs.length).toBeGreaterThanOrEqual(0.97);
   });
 
   it('stores f16 in half the bytes of f32 with distances within 1e-3, and snapshots its kind', async () => {
