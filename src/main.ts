@@ -490,6 +490,7 @@ async function build(
     },
     {
       published: observePublished(metrics),
+      handling: ({ waitedMs }) => metrics.consumeDelay.record(waitedMs),
       paused: ({ error, ...info }) => {
         metrics.partitionPauses.add(1, { code: error.code });
         // An outage repeats every backoff: its code and message say enough, a stack would flood.

@@ -1,7 +1,8 @@
 /**
- * Mean milliseconds per pipeline stage and per inference batch, from the worker's /metrics text. A
- * stage the scenario must have run but that has no observations is an error: a renamed stage (the
- * old `preprocess-infer`) once turned into a NaN that was silently dropped from every bench JSON.
+ * Mean milliseconds per pipeline stage and per inference batch, and of the consume delay and the
+ * end-to-end latency, from the worker's /metrics text. A stage the scenario must have run but that
+ * has no observations is an error: a renamed stage (the old `preprocess-infer`) once turned into a
+ * NaN that was silently dropped from every bench JSON.
  */
 import type { StageName } from '../../src/stage-runner.js';
 import { metricSum } from '../../test/support/prometheus-text.js';
@@ -32,6 +33,15 @@ export function stageMeans(text: string, expected: readonly StageName[]): Record
   for (const stage of STAGES) {
     const value = mean('iw_stage_duration', { stage });
     if (Number.isFinite(value)) out[`stage ${stage}`] = value;
+  }
+  // Of a pin's end-to-end latency (createdAt -> label acknowledged), the part before its handling
+  // began: in the topic, in kafkajs's fetch cycle, behind the in-flight limit.
+  for (const [key, metric] of [
+    ['consume delay', 'iw_consume_delay'],
+    ['end to end', 'iw_end_to_end_latency'],
+  ] as const) {
+    const value = mean(metric, {});
+    if (Number.isFinite(value)) out[key] = value;
   }
   for (const model of MODELS) {
     // A model a scenario does not use (the image model in a text-only run) has no batches: no entry.

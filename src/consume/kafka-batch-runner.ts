@@ -25,12 +25,17 @@ export interface BatchRunnerOptions {
    * other partitions go on meanwhile.
    */
   notBefore?: (message: InputMessage) => number | null;
-  /** The clock for `notBefore`. @defaultValue Date.now */
+  /** The clock for `notBefore` and the observer's `handling`. @defaultValue Date.now */
   now?: () => number;
 }
 
 /** What the runner reports; the composition root turns these into logs and metrics. */
 export interface BatchRunnerObserver {
+  /**
+   * A record's handling starts (it holds an in-flight slot): `waitedMs` since its Kafka timestamp,
+   * i.e. the time it spent in the topic, in kafkajs's fetch cycle and behind the in-flight limit.
+   */
+  handling?(info: { topic: string; partition: number; waitedMs: number }): void;
   /** After a chunk's outputs were acknowledged, before its offsets are committed. */
   published?(outputs: readonly OutputMessage[]): void;
   chunkDone?(info: { topic: string; partition: number; messages: number; outputs: number; ms: number }): void;
@@ -216,9 +221,16 @@ export class KafkaBatchRunner {
       if (payload.isStale()) return;
       await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     };
+    const { handling } = this.observer;
+    const now = this.options.now ?? Date.now;
     const handle = (message: KafkaMessage) =>
       this.limiter.run(() => {
         const input = toInput(batch, message);
+        handling?.({
+          topic: input.topic,
+          partition: input.partition,
+          waitedMs: Math.max(0, now() - input.timestamp),
+        });
         return this.tracer.process(input, () => this.handler.handle(input));
       });
     const { delivery } = this;

@@ -1,6 +1,11 @@
 import type { Meter } from '@opentelemetry/api';
 import type { AggregatedHistograms } from './aggregated-histogram.js';
 
+// Up to 10 min: a backlog after an outage is exactly what the latency histograms must show.
+const END_TO_END_BOUNDARIES = [
+  10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+];
+
 /**
  * The worker's instruments, created once from a meter. Names follow OpenTelemetry conventions
  * (dot-separated, units in `unit`); Prometheus sees them as `iw_messages_total` and so on. The three
@@ -13,6 +18,7 @@ export class WorkerMetrics {
   readonly deadLetters;
   readonly stageDuration;
   readonly endToEndLatency;
+  readonly consumeDelay;
   readonly cacheLookups;
   readonly cacheErrors;
   readonly unscored;
@@ -50,12 +56,13 @@ export class WorkerMetrics {
     this.endToEndLatency = meter.createHistogram('iw.end_to_end.latency', {
       description: "From the pin's createdAt to its label acknowledged by Kafka.",
       unit: 'ms',
-      // Up to 10 min: a backlog after an outage is exactly what this histogram must show.
-      advice: {
-        explicitBucketBoundaries: [
-          10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
-        ],
-      },
+      advice: { explicitBucketBoundaries: END_TO_END_BOUNDARIES },
+    });
+    this.consumeDelay = meter.createHistogram('iw.consume.delay', {
+      description:
+        "From a record's Kafka timestamp to its handling starting: time in the topic, in the consumer's fetch cycle and behind the in-flight limit. End-to-end latency minus this is the worker's own time.",
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: END_TO_END_BOUNDARIES },
     });
     this.cacheLookups = meter.createCounter('iw.cache.lookups', {
       description: 'Score cache lookups, by signal and result (hit|miss).',

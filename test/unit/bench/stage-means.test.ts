@@ -11,6 +11,10 @@ const metrics = [
   'iw_stage_duration_count{stage="infer"} 4',
   'iw_inference_compute_sum{model="image-safety@1"} 9',
   'iw_inference_compute_count{model="image-safety@1"} 3',
+  'iw_consume_delay_sum{otel_scope_name="integrity-worker"} 300',
+  'iw_consume_delay_count{otel_scope_name="integrity-worker"} 4',
+  'iw_end_to_end_latency_sum{otel_scope_name="integrity-worker"} 400',
+  'iw_end_to_end_latency_count{otel_scope_name="integrity-worker"} 4',
 ].join('\n');
 
 describe('bench stage means', () => {
@@ -18,6 +22,7 @@ describe('bench stage means', () => {
     const means = stageMeans(metrics, ['decode', 'preprocess', 'infer']);
     expect(means).toMatchObject({ 'stage decode': 0.5, 'stage preprocess': 10, 'stage infer': 5 });
     expect(means['compute image-safety@1']).toBe(3);
+    expect(means).toMatchObject({ 'consume delay': 75, 'end to end': 100 });
     expect(Object.values(means).every(Number.isFinite)).toBe(true);
   });
 

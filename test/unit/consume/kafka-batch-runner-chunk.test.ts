@@ -168,4 +168,44 @@ describe('KafkaBatchRunner, one chunk', () => {
     ]);
     expect(again.commits).toEqual(['3']);
   });
+
+  it("reports each record's wait when its handling starts: from its Kafka timestamp, behind the in-flight limit included", async () => {
+    const { consumer, eachBatch } = fakeConsumer();
+    const { sink } = sinkRecording();
+    let clock = 1500;
+    const waits: { partition: number; waitedMs: number }[] = [];
+    const slow = {
+      async handle(input: InputMessage): Promise<OutputMessage[]> {
+        clock += 200; // each record takes 200 ms of the clock
+        return [{ topic: 'labels', key: input.key, value: Buffer.from(input.offset), headers: {} }];
+      },
+    };
+    const runner = new KafkaBatchRunner(
+      consumer,
+      slow,
+      new AtLeastOnceDelivery(sink),
+      new ConcurrencyLimiter(1),
+      {
+        chunkSize: 16,
+        heartbeatIntervalMs: 1000,
+        startPosition: 'earliest',
+        backoff: { initialMs: 1, maxMs: 1 },
+        now: () => clock,
+      },
+      { handling: ({ partition, waitedMs }) => void waits.push({ partition, waitedMs }) },
+    );
+    await runner.start('pins', 1);
+    const batch = payloadOf(['a', 'b', 'c']);
+    batch.payload.batch.messages.forEach((m, i) => (m.timestamp = String(1000 + 100 * i)));
+    // A record stamped after the worker's clock (producer clock skew) waited 0, not a negative time.
+    batch.payload.batch.messages[2]!.timestamp = '5000';
+    await eachBatch()(batch.payload);
+    await runner.stop();
+    expect(waits).toEqual([
+      { partition: 0, waitedMs: 500 },
+      { partition: 0, waitedMs: 600 },
+      { partition: 0, waitedMs: 0 },
+    ]);
+    expect(batch.commits).toEqual(['3']);
+  });
 });
