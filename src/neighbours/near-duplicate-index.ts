@@ -135,8 +135,8 @@ export class NearDuplicateIndex implements NearDuplicateLookup {
    * (`contents.length * dimension` floats), inserted by usearch on `threads` threads (0: one per
    * core). For a bulk build (a bench, a rebuild); a content key already indexed is re-decided as by
    * {@link upsert}, and its vector is not added again. A build on several threads is not
-   * deterministic and links a few nodes poorly (concurrent HNSW insertion): on 200 vectors, 4 of 2,000
-   * exact-vector queries missed on two threads, none on one. `bench:index-million` measures recall@1.
+   * deterministic and links a few nodes poorly (concurrent HNSW insertion): on 200 vectors, 3-4 of
+   * 2,000 exact-vector queries missed on two threads, 0 on one. `bench:index-million` measures recall@1.
    */
   upsertMany(contents: readonly IndexedContent[], vectors: Float32Array, threads = 0): void {
     if (vectors.length !== contents.length * this.dimension) {
