@@ -490,7 +490,8 @@ async function build(
     },
     {
       published: observePublished(metrics),
-      handling: ({ waitedMs }) => metrics.consumeDelay.record(waitedMs),
+      // By topic: a rescan's wait includes the not-before delay it was scheduled with.
+      handling: ({ topic, waitedMs }) => metrics.consumeDelay.record(waitedMs, { topic }),
       paused: ({ error, ...info }) => {
         metrics.partitionPauses.add(1, { code: error.code });
         // An outage repeats every backoff: its code and message say enough, a stack would flood.

@@ -60,7 +60,7 @@ export class WorkerMetrics {
     });
     this.consumeDelay = meter.createHistogram('iw.consume.delay', {
       description:
-        "From a record's Kafka timestamp to its handling starting: time in the topic, in the consumer's fetch cycle and behind the in-flight limit. End-to-end latency minus this is the worker's own time.",
+        "From a record's Kafka timestamp to its handling starting: time in the topic, in the consumer's fetch cycle and behind the in-flight limit. End-to-end latency minus this is the worker's own time. By topic (a rescan waits for its not-before time).",
       unit: 'ms',
       advice: { explicitBucketBoundaries: END_TO_END_BOUNDARIES },
     });

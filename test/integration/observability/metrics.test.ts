@@ -81,6 +81,8 @@ describe('metrics: after a known stream the counters and histograms hold the exp
       expect(await settled(worker, 'iw_end_to_end_latency_count', {}, 11)).toBe(11);
       expect(await scrape(worker, 'iw_labels_total')).toBe(11);
       expect(await scrape(worker, 'iw_messages_total')).toBe(14);
+      // Every record's wait before its handling, the broken ones included, by input topic.
+      expect(await scrape(worker, 'iw_consume_delay_count', { topic: topics.pins })).toBe(14);
       expect(await scrape(worker, 'iw_dead_letters_total', { code: 'IW_WIRE_BAD_MAGIC' })).toBe(2);
       expect(await scrape(worker, 'iw_dead_letters_total', { code: 'IW_INPUT_INVALID' })).toBe(1);
       expect(await scrape(worker, 'iw_dead_letters_total')).toBe(3);
@@ -131,6 +133,7 @@ describe('metrics: after a known stream the counters and histograms hold the exp
       expect(text).toContain('# HELP iw_labels_total IntegrityLabels published.');
       expect(text).toContain('# TYPE iw_end_to_end_latency histogram');
       expect(text).toMatch(/^iw_end_to_end_latency_bucket\{[^}]*le="\+Inf"\} 11$/m);
+      expect(text).toContain('# TYPE iw_consume_delay histogram');
       expect(text).toContain('# TYPE iw_consumer_lag gauge');
       const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} (${m[2]})`);
       console.log(`metric families on /metrics:\n  ${families.join('\n  ')}`);
